@@ -1,0 +1,79 @@
+# Dasan: `make run` sets everything up and starts the server; `make test` sets up the same way and runs the tests.
+# Both are idempotent: a second run skips what is done.
+#
+#   DASAN_SKIP_LLM=1 make run   leave out the local LLM (1.1 GB of weights, a 5-9 minute llama.cpp build)
+#   PYTHON=python3.11           interpreter for the virtual environment
+#   WHEEL_CACHE=DIR             where the built llama-cpp-python wheel is kept (shared by every checkout)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+WHEEL_CACHE ?= $(HOME)/.cache/dasan/wheels
+# The CPU build of torch; a looser pin pulls a multi-GB CUDA build.
+TORCH := torch==2.13.0
+OPENAI_WHISPER := openai-whisper==20250625
+LLAMA_VERSION := 0.3.36
+SYSTEM_PACKAGES := espeak-ng
+export DASAN_SKIP_LLM ?=
+SKIP_LLM := $(filter 1 true yes,$(DASAN_SKIP_LLM))
+# Where this machine keeps wheels on disk (the CPU torch), when it does.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+INSTALL_STAMP := $(VENV)/.installed$(if $(SKIP_LLM),-nollm,)
+
+.PHONY: run test setup system-packages python-packages models llm-wheel clean help
+
+help:
+	@echo "make run    set up everything and start the Dasan server on http://127.0.0.1:8000"
+	@echo "make test   set up everything and run the whole test suite"
+	@echo "make clean  remove the virtual environment (model weights stay in the models directory)"
+
+run: setup
+	$(BIN)/dasan serve
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: system-packages python-packages models
+
+system-packages:
+	@missing=""; \
+	for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python-packages: $(INSTALL_STAMP)
+
+$(INSTALL_STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q $(FIND_LINKS) $(TORCH)
+	$(PIP) install -q $(FIND_LINKS) -e '.[test]'
+	@# openai-whisper without triton (a GPU-only compiler); its other dependencies are dasan's own.
+	$(PIP) install -q --no-deps $(OPENAI_WHISPER)
+ifeq ($(SKIP_LLM),)
+	@$(MAKE) --no-print-directory llm-wheel
+	$(PIP) install -q --find-links $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION)
+endif
+	@rm -f $(VENV)/.installed $(VENV)/.installed-nollm
+	@touch $@
+
+# llama-cpp-python ships as source only: build its wheel once and keep it, so a second install does not rebuild.
+llm-wheel:
+	@mkdir -p $(WHEEL_CACHE)
+	@if ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "llama-cpp-python $(LLAMA_VERSION): using the cached wheel in $(WHEEL_CACHE)"; \
+	else \
+	  echo "building llama-cpp-python $(LLAMA_VERSION) (about 5-9 minutes on 2 cores, once)"; \
+	  $(PIP) wheel -q --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION); \
+	fi
+
+models: python-packages
+	$(BIN)/dasan models fetch
+
+clean:
+	rm -rf $(VENV) *.egg-info

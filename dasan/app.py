@@ -1,0 +1,125 @@
+"""The FastAPI application: mounts each domain's router, owns the process's resources (settings, database
+engine, models) through its lifespan, and answers health checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from dasan import __version__
+from dasan.db import describe, make_engine, ping
+from dasan.settings import Settings, get_settings
+from models.loaded import ModelSet
+from models.refs import resolve
+from models.store import ModelError, ModelStore
+
+log = logging.getLogger("dasan.app")
+
+
+def build_model_set(settings: Settings) -> ModelSet:
+    return ModelSet(
+        store=ModelStore(settings.models_dir),
+        refs={role: settings.model_ref(role) for role in ("asr", "embedder", "vad", "tts_en", "tts_ko", "llm")},
+        asr_backend=settings.asr_backend,
+        asr_compute_type=settings.asr_compute_type,
+        threads=settings.threads,
+    )
+
+
+def model_problems(settings: Settings, model_set: ModelSet) -> dict[str, str]:
+    """Role -> what is wrong with its configured model, for every required role that cannot be used."""
+    problems = {}
+    for role in settings.required_roles:
+        ref = settings.model_ref(role)
+        try:
+            resolve(ref, model_set.store)
+        except ModelError as exc:
+            problems[role] = str(exc)
+    return problems
+
+
+async def _warm_up(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    for role in settings.required_roles:
+        try:
+            await asyncio.to_thread(app.state.models.load_role, role)
+            log.info("model for %s loaded: %s", role, settings.model_ref(role))
+        except ModelError as exc:
+            log.error("model for %s unavailable: %s", role, exc)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app.state.engine = make_engine(settings.resolved_database_url)
+    log.info("database: %s", describe(settings.resolved_database_url))
+    if settings.warm_up:
+        await _warm_up(app)
+    log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
+    yield
+    app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Dasan",
+        version=__version__,
+        description="AI assistant and speech services for city governments (120 call center, minutes, "
+                    "voicebot, civic services).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.models = build_model_set(settings)
+
+    from models.api import router as models_router
+
+    for router in (models_router,):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"], summary="The process is up")
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["health"], summary="The database answers and the required models are present")
+    def readyz(request: Request) -> JSONResponse:
+        checks: dict[str, dict] = {}
+        try:
+            ping(request.app.state.engine)
+            checks["database"] = {"ok": True}
+        except Exception as exc:  # any driver error means "not ready", reported, not raised
+            checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        problems = model_problems(settings, request.app.state.models)
+        for role in settings.required_roles:
+            entry: dict = {"ok": role not in problems, "model": settings.model_ref(role)}
+            if role in problems:
+                entry["error"] = problems[role]
+            checks[f"model:{role}"] = entry
+        ready = all(check["ok"] for check in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def home() -> HTMLResponse:
+        page = resources.files("dasan").joinpath("web/index.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("{{version}}", __version__))
+
+    return app
+
+
+def asgi_app() -> FastAPI:
+    """Factory for ``uvicorn --factory dasan.app:asgi_app``."""
+    from dasan.logging_setup import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
+
+
+__all__ = ["create_app", "asgi_app"]

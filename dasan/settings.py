@@ -1,0 +1,122 @@
+"""One settings object for the whole process.
+
+Values come, in order of precedence, from keyword arguments, environment variables (``DASAN_*``, plus
+``DATABASE_URL``), an optional TOML file (``DASAN_CONFIG``, or ``dasan.toml`` in the working directory), and
+the defaults below. Settings are built once per process by :func:`get_settings` and passed down; nothing is
+created at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_models_dir() -> Path:
+    """Model weights are shared by every checkout on a machine, like any model cache."""
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "dasan" / "models"
+
+
+def config_file() -> Path | None:
+    explicit = os.environ.get("DASAN_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise FileNotFoundError(f"DASAN_CONFIG points at {path}, which is not a file")
+        return path
+    local = Path("dasan.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    """Every knob of Dasan. Environment names are the field names upper-cased with a ``DASAN_`` prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="DASAN_", extra="ignore", frozen=True)
+
+    # --- where things live
+    data_dir: Path = Field(Path("var"), description="Databases, keys, indexes and uploads.")
+    models_dir: Path = Field(default_factory=default_models_dir, description="Assembled model weights.")
+    database_url: str = Field(
+        "",
+        validation_alias=AliasChoices("DATABASE_URL", "DASAN_DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; empty means a SQLite file in data_dir.",
+    )
+
+    # --- server
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    # --- logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    # --- models: each role takes a registry name, a local path, or (on a connected machine) a hub name
+    asr_model: str = "whisper-base"
+    asr_backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    asr_compute_type: str = "int8"
+    embedder_model: str = "multilingual-e5-small-q4"
+    vad_model: str = "silero-vad"
+    tts_voice_en: str = "piper-joe-en"
+    tts_voice_ko: str = "espeak-ng"
+    llm_model: str = "qwen2.5-coder-1.5b-q4km"
+    llm_enabled: bool = Field(True, description="Use the local LLM when its weights are installed.")
+    threads: int = Field(2, ge=1, le=256, description="CPU threads per model.")
+    warm_up: bool = Field(True, description="Load the required roles' models when the server starts.")
+    # Roles whose models must be present for /readyz to answer 200.
+    required_roles: tuple[str, ...] = ("asr", "embedder", "vad")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dasan.db').resolve()}"
+
+    def model_ref(self, role: str) -> str:
+        """The configured model reference of a role (``asr``, ``embedder``, ``vad``, ``tts_en``, ...)."""
+        refs = {
+            "asr": self.asr_model,
+            "embedder": self.embedder_model,
+            "vad": self.vad_model,
+            "tts_en": self.tts_voice_en,
+            "tts_ko": self.tts_voice_ko,
+            "llm": self.llm_model,
+        }
+        if role not in refs:
+            raise KeyError(f"unknown model role {role!r}; known roles: {', '.join(refs)}")
+        return refs[role]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
