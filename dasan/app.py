@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from dasan import __version__
+from dasan.civic import attach as attach_civic_services
 from dasan.db import describe, make_engine, ping
 from dasan.settings import Settings, get_settings
 from models.loaded import ModelSet
@@ -59,6 +60,7 @@ async def lifespan(app: FastAPI):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.state.engine = make_engine(settings.resolved_database_url)
     log.info("database: %s", describe(settings.resolved_database_url))
+    await asyncio.to_thread(attach_civic_services, app.state, settings, app.state.engine)
     if settings.warm_up:
         await _warm_up(app)
     log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
@@ -78,9 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = build_model_set(settings)
 
+    from civic_services.complaints.api import router as complaints_router
+    from civic_services.opendata.api import router as opendata_router
+    from civic_services.opendata.api import seoul_router
     from models.api import router as models_router
 
-    for router in (models_router,):
+    for router in (models_router, complaints_router, opendata_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
@@ -110,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         page = resources.files("dasan").joinpath("web/index.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{version}}", __version__))
 
+    app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
     return app
 
 

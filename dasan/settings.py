@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 
+    # --- civic services (complaints, open data)
+    uploads_dir: Path | None = Field(None, description="Uploaded media; empty means data_dir/uploads.")
+    complaint_photo_max_bytes: int = Field(10_000_000, ge=1, description="Largest photo a report may carry.")
+    complaint_video_max_bytes: int = Field(50_000_000, ge=1, description="Largest video a report may carry.")
+    datastore_rows_max: int = Field(5000, ge=1, description="Row cap of one datastore_search page.")
+    datastore_sql_enabled: bool = Field(False, description="Serve datastore_search_sql (read-only sandbox).")
+    datastore_sql_rows_max: int = Field(1000, ge=1, description="Row cap of one datastore_search_sql answer.")
+    datastore_sql_timeout_ms: int = Field(1000, ge=10, description="Time limit of one datastore_search_sql query.")
+
     # --- models: each role takes a registry name, a local path, or (on a connected machine) a hub name
     asr_model: str = "whisper-base"
     asr_backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
@@ -101,6 +110,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'dasan.db').resolve()}"
+
+    @property
+    def resolved_uploads_dir(self) -> Path:
+        return (self.uploads_dir or self.data_dir / "uploads").resolve()
 
     def model_ref(self, role: str) -> str:
         """The configured model reference of a role (``asr``, ``embedder``, ``vad``, ``tts_en``, ...)."""

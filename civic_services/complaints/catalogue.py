@@ -1,0 +1,107 @@
+"""The services a citizen can report (Open311 ``services``) and the departments that handle them.
+
+The codes are the categories the assistant's ``submit_complaint`` tool uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name_en: str
+    name_ko: str
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """An Open311 custom attribute: ``datatype`` is string, number, datetime, text, singlevaluelist or
+    multivaluelist; ``values`` are (key, name) pairs for the list types."""
+
+    code: str
+    description: str
+    datatype: str = "string"
+    required: bool = False
+    values: tuple[tuple[str, str], ...] = ()
+    datatype_description: str = ""
+    variable: bool = True
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name: str
+    name_ko: str
+    description: str
+    group: str
+    keywords: tuple[str, ...]
+    department: str  # Department.id
+    days_to_resolve: int  # target, gives Open311's expected_datetime
+    attributes: tuple[Attribute, ...] = field(default=())
+    min_photos: int = 0  # photos a report must carry
+    photos_min_seconds_apart: int = 0  # first and last photo at least this far apart (EXIF time)
+
+    @property
+    def metadata(self) -> bool:
+        return bool(self.attributes)
+
+
+DEPARTMENTS: dict[str, Department] = {d.id: d for d in (
+    Department("road_management", "Road Management Division", "도로관리과"),
+    Department("cleaning", "Cleaning Administration Division", "청소행정과"),
+    Department("parking", "Parking Management Division", "주차관리과"),
+    Department("traffic_operations", "Traffic Operations Division", "교통운영과"),
+    Department("outdoor_ads", "Outdoor Advertising Division", "옥외광고물관리팀"),
+    Department("parks", "Parks and Landscaping Division", "공원녹지과"),
+    Department("water_circulation", "Water Circulation and Sewerage Division", "물순환안전과"),
+    Department("transport_admin", "Transport Administration Division", "교통행정과"),
+    Department("facilities", "Public Facilities Management Division", "시설관리과"),
+)}
+
+_SIZE = Attribute("size", "How big is the hole?", "singlevaluelist", False,
+                  (("small", "Smaller than a fist"), ("medium", "Up to a car tyre"), ("large", "Bigger than a car tyre")))
+
+SERVICES: dict[str, Service] = {s.code: s for s in (
+    Service("pothole", "Pothole", "도로 파임(포트홀)", "A hole or sinking in the road surface.", "Roads",
+            ("road", "pothole", "asphalt"), "road_management", 3,
+            (_SIZE, Attribute("lane", "Which lane or side of the road", "string"))),
+    Service("illegal_dumping", "Illegal dumping", "쓰레기 무단투기", "Rubbish or bulky waste left in a public place.",
+            "Cleanliness", ("rubbish", "waste", "dumping"), "cleaning", 3),
+    Service("streetlight", "Streetlight out or faulty", "가로등 고장", "A streetlight that is out, flickering or "
+            "on during the day.", "Roads", ("light", "lamp"), "road_management", 5,
+            (Attribute("pole_number", "The number plate on the pole, if visible", "string"),
+             Attribute("problem", "What is wrong", "singlevaluelist", False,
+                       (("out", "Not lit"), ("flickering", "Flickering"), ("day_burning", "Lit during the day"),
+                        ("damaged", "Pole or lamp damaged"))))),
+    Service("illegal_parking", "Illegal parking", "불법 주정차", "A vehicle parked where it is forbidden "
+            "(crosswalk, bus stop, fire hydrant, sidewalk, intersection, school zone). Needs 2 photos taken at "
+            "least a minute apart.", "Traffic", ("parking", "car", "vehicle"), "parking", 1,
+            (Attribute("vehicle_plate", "The vehicle's number plate", "string"),
+             Attribute("place_type", "Where the vehicle is parked", "singlevaluelist", False,
+                       (("crosswalk", "Crosswalk"), ("bus_stop", "Bus stop"), ("fire_hydrant", "Fire hydrant"),
+                        ("sidewalk", "Sidewalk"), ("intersection", "Intersection corner"),
+                        ("school_zone", "School zone"), ("other", "Elsewhere")))),
+            min_photos=2, photos_min_seconds_apart=60),
+    Service("broken_sidewalk", "Broken sidewalk", "보도블록 파손", "Broken, loose or raised paving on a sidewalk.",
+            "Roads", ("sidewalk", "pavement", "paving"), "road_management", 7),
+    Service("traffic_signal", "Traffic signal fault", "신호등 고장", "A traffic or pedestrian signal that is out, "
+            "stuck or mistimed.", "Traffic", ("signal", "traffic light"), "traffic_operations", 1),
+    Service("illegal_banner", "Illegal banner or flyer", "불법 현수막·전단", "Banners, posters or flyers put up "
+            "without a permit.", "Cleanliness", ("banner", "poster", "flyer"), "outdoor_ads", 3),
+    Service("fallen_tree", "Fallen tree or branch", "쓰러진 나무", "A tree or large branch down or about to fall.",
+            "Parks", ("tree", "branch"), "parks", 1),
+    Service("manhole", "Manhole cover", "맨홀 뚜껑", "A missing, broken, rattling or raised manhole cover.",
+            "Water", ("manhole", "cover"), "water_circulation", 1),
+    Service("abandoned_bicycle", "Abandoned bicycle", "방치 자전거", "A bicycle left locked or lying in a public "
+            "place for a long time.", "Traffic", ("bicycle", "bike"), "transport_admin", 14),
+    Service("blocked_drain", "Blocked drain", "빗물받이 막힘", "A street drain or gutter that is blocked or "
+            "overflowing.", "Water", ("drain", "gutter", "flooding"), "water_circulation", 3),
+    Service("damaged_facility", "Damaged public facility", "공공시설물 파손", "A damaged bench, fence, sign, "
+            "shelter or other public facility.", "Facilities", ("bench", "fence", "sign"), "facilities", 7),
+    Service("graffiti", "Graffiti", "낙서", "Graffiti on public property.", "Cleanliness",
+            ("graffiti", "vandalism"), "cleaning", 7),
+    Service("road_ice", "Ice or snow on the road", "도로 결빙·적설", "Ice or snow that makes a road or sidewalk "
+            "dangerous.", "Roads", ("ice", "snow", "slippery"), "road_management", 1),
+)}

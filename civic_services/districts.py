@@ -1,0 +1,100 @@
+"""Seoul's 25 autonomous districts (ko/en names, approximate centroids) and what the services need from them:
+telling whether a point or an address is in Seoul, and which district it falls in.
+
+The centroids (``data/districts.json``) are approximate to about 1 km and there are no boundary polygons, so
+a point's district is its nearest centroid, and "in Seoul" means inside Seoul's bounding box and within a few
+kilometres of a centroid. That is good enough to route a report, not to settle a boundary dispute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Seoul's extent (WGS84), a little generous.
+LAT_MIN, LAT_MAX = 37.413, 37.716
+LON_MIN, LON_MAX = 126.734, 127.270
+# Farthest a point in Seoul lies from its nearest district centroid (Seoul's largest districts are ~47 km2).
+MAX_CENTROID_KM = 5.5
+
+OTHER_CITIES = (
+    "부산", "인천", "대구", "대전", "광주", "울산", "세종", "경기", "수원", "성남", "고양", "용인", "부천",
+    "안양", "과천", "광명", "의정부", "하남", "구리", "남양주", "제주", "강원", "충북", "충남", "전북", "전남",
+    "경북", "경남", "busan", "incheon", "daegu", "daejeon", "gwangju", "ulsan", "sejong", "gyeonggi", "suwon",
+    "seongnam", "goyang", "yongin", "bucheon", "anyang", "gwacheon", "gwangmyeong", "uijeongbu", "hanam",
+    "guri", "namyangju", "jeju", "tokyo", "new york", "london",
+)
+
+
+@dataclass(frozen=True)
+class District:
+    name_ko: str  # 종로구
+    name_en: str  # Jongno-gu
+    short_en: str  # Jongno
+    lat: float
+    lon: float
+
+
+@lru_cache(maxsize=1)
+def districts() -> tuple[District, ...]:
+    data = json.loads(resources.files("civic_services").joinpath("data/districts.json").read_text("utf-8"))
+    return tuple(District(d["name_ko"], d["name_en"], d["short_en"], d["lat"], d["lon"]) for d in data["districts"])
+
+
+def by_name(name: str) -> District | None:
+    """A district by its Korean, English or short English name, any case (``Mapo``, ``mapo-gu``, ``마포구``)."""
+    key = name.strip().lower().replace(" ", "-")
+    for d in districts():
+        if key in (d.name_ko, d.name_en.lower(), d.short_en.lower(), d.name_ko.removesuffix("구")):
+            return d
+    return None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+def district_at(lat: float, lon: float) -> District | None:
+    """The district a point falls in (nearest centroid), or None when the point is not in Seoul."""
+    if not (LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX):
+        return None
+    nearest = min(districts(), key=lambda d: distance_m(lat, lon, d.lat, d.lon))
+    if distance_m(lat, lon, nearest.lat, nearest.lon) > MAX_CENTROID_KM * 1000:
+        return None
+    return nearest
+
+
+@lru_cache(maxsize=1)
+def _address_patterns() -> tuple[tuple[re.Pattern, District], ...]:
+    patterns = []
+    for d in districts():
+        # Korean names are matched as words too: "중구" must not match inside another word.
+        patterns.append((re.compile(rf"(?<![가-힣]){re.escape(d.name_ko)}(?![가-힣])"), d))
+        patterns.append((re.compile(rf"\b{re.escape(d.short_en)}[- ]?gu\b", re.IGNORECASE), d))
+    return tuple(patterns)
+
+
+def district_in_address(address: str) -> District | None:
+    """The Seoul district an address names, or None if it names none (or names another city)."""
+    lowered = address.lower()
+    if any(city in lowered for city in OTHER_CITIES):
+        return None
+    found = {d.name_en: d for pattern, d in _address_patterns() if pattern.search(address)}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def normalize_address(address: str) -> str:
+    """A key under which two spellings of the same address compare equal (spacing, case, punctuation)."""
+    text = address.lower()
+    text = re.sub(r"서울(특별시|시)?|\bseoul\b|\bkorea\b|대한민국", " ", text)
+    text = re.sub(r"[^\w가-힣]+", " ", text)
+    return " ".join(text.split())

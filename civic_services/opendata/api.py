@@ -1,0 +1,371 @@
+"""The open-data plaza over HTTP: CKAN's action API (``/api/3/action/...``, the ``{"success", "result"}``
+envelope), DCAT JSON-LD, and Seoul's Open API shape (``/{key}/json/{service}/{start}/{end}/``).
+
+Every failure is a CKAN error envelope (``{"success": false, "error": {"__type", "message", field: [...]}}``)
+with a 4xx status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+
+from civic_services.opendata import dcat
+from civic_services.opendata.catalog import DatasetMeta, SearchParams
+from civic_services.opendata.errors import NotFound, OpenDataError, ValidationError
+from civic_services.opendata.service import OpenData
+from civic_services.staff.api import require_scope
+from civic_services.staff.tokens import StaffIdentity
+
+UPLOAD_MAX_BYTES = 200_000_000
+
+
+def _help(request: Request) -> str:
+    action = request.url.path.rsplit("/", 1)[-1]
+    return f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={action}"
+
+
+def ckan_error(request: Request, status: int, error: dict) -> JSONResponse:
+    return JSONResponse({"help": _help(request), "success": False, "error": error}, status_code=status)
+
+
+def ok(request: Request, result: Any) -> JSONResponse:
+    return JSONResponse({"help": _help(request), "success": True, "result": result})
+
+
+class CKANRoute(APIRoute):
+    """Turns every failure of a route into CKAN's error envelope."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def ckan_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                error: dict = {"__type": "Validation Error"}
+                for item in exc.errors():
+                    loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form")]
+                    error.setdefault(".".join(loc) or "request", []).append(item.get("msg", "invalid"))
+                error["message"] = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.items()
+                                             if isinstance(v, list))
+                return ckan_error(request, 409, error)
+            except OpenDataError as exc:
+                return ckan_error(request, exc.status, exc.as_ckan())
+            except HTTPException as exc:
+                kind = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error"}.get(
+                    exc.status_code, "Bad Request")
+                response = ckan_error(request, exc.status_code, {"__type": kind, "message": str(exc.detail)})
+                for key, value in (exc.headers or {}).items():
+                    response.headers[key] = value
+                return response
+
+        return ckan_handler
+
+
+router = APIRouter(tags=["open data (CKAN action API)"], route_class=CKANRoute)
+ENVELOPE = {409: {"description": "Validation error (CKAN error envelope)"}, 404: {"description": "Not found"}}
+
+
+def opendata(request: Request) -> OpenData:
+    return request.app.state.opendata
+
+
+Service = Annotated[OpenData, Depends(opendata)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+# --- catalogue
+
+@router.get("/api/3/action/package_list", summary="Ids of every dataset", responses=ENVELOPE)
+def package_list(request: Request, service: Service, limit: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
+    return ok(request, service.catalog.ids(limit, offset))
+
+
+@router.get("/api/3/action/package_show", summary="One dataset with its resources", responses=ENVELOPE)
+def package_show(request: Request, service: Service, id: Annotated[str, Query(max_length=200)]) -> JSONResponse:
+    return ok(request, service.catalog.show(id, _base(request)))
+
+
+def _facet_fields(raw: str | list | None) -> list[str]:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, list):
+        return [str(x) for x in raw]
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValidationError('facet.field is a JSON list, e.g. ["tags","organization"]', field="facet.field")
+    return [str(x) for x in value]
+
+
+class PackageSearch(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    q: str = Field("", max_length=1000)
+    fq: str = Field("", max_length=1000)
+    rows: int = Field(10, ge=0, le=1000)
+    start: int = Field(0, ge=0, le=1_000_000)
+    sort: str = Field("", max_length=200)
+    facet_field: list[str] | str | None = Field(None, alias="facet.field")
+    facet_limit: int = Field(50, ge=-1, le=1000, alias="facet.limit")
+
+
+def _package_search(request: Request, service: OpenData, body: PackageSearch) -> JSONResponse:
+    params = SearchParams(q=body.q, fq=body.fq, rows=body.rows, start=body.start, sort=body.sort,
+                          facet_fields=_facet_fields(body.facet_field),
+                          facet_limit=1000 if body.facet_limit < 0 else body.facet_limit)
+    return ok(request, service.catalog.search(params, _base(request)))
+
+
+@router.get("/api/3/action/package_search", summary="Search datasets (q, fq, rows, start, sort, facets)",
+            responses=ENVELOPE)
+def package_search(request: Request, service: Service,
+                   q: Annotated[str, Query(max_length=1000)] = "",
+                   fq: Annotated[str, Query(max_length=1000)] = "",
+                   rows: Annotated[int, Query(ge=0, le=1000)] = 10,
+                   start: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                   sort: Annotated[str, Query(max_length=200)] = "",
+                   facet_field: Annotated[str | None, Query(alias="facet.field", max_length=500)] = None,
+                   facet_limit: Annotated[int, Query(alias="facet.limit", ge=-1, le=1000)] = 50) -> JSONResponse:
+    body = PackageSearch(q=q, fq=fq, rows=rows, start=start, sort=sort, facet_field=facet_field,
+                         facet_limit=facet_limit)
+    return _package_search(request, service, body)
+
+
+@router.post("/api/3/action/package_search", summary="Search datasets (JSON body)", responses=ENVELOPE)
+def package_search_post(request: Request, service: Service, body: PackageSearch) -> JSONResponse:
+    return _package_search(request, service, body)
+
+
+# --- datastore
+
+class DatastoreSearch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    resource_id: str = Field(max_length=200)
+    filters: dict[str, Any] | None = None
+    q: str | dict[str, str] | None = Field(None)
+    fields: list[str] | str | None = None
+    sort: str | None = Field(None, max_length=500)
+    offset: int = Field(0, ge=0, le=100_000_000)
+    limit: int = Field(100, ge=0, le=1_000_000)
+    include_total: bool = True
+
+
+def _datastore_search(request: Request, service: OpenData, body: DatastoreSearch) -> JSONResponse:
+    fields = body.fields
+    if isinstance(fields, str):
+        fields = [f.strip() for f in fields.split(",") if f.strip()]
+    if isinstance(body.q, str) and len(body.q) > 1000:
+        raise ValidationError("q is longer than 1000 characters", field="q")
+    resource, result = service.search_datastore(body.resource_id, filters=body.filters, q=body.q or None,
+                                                columns=fields or None, sort=body.sort, offset=body.offset,
+                                                limit=body.limit, include_total=body.include_total)
+    link = {"resource_id": body.resource_id}
+    if body.sort:
+        link["sort"] = body.sort
+    if body.filters:
+        link["filters"] = json.dumps(body.filters, ensure_ascii=False)
+    answer = {
+        "resource_id": resource.id, "fields": result.fields, "records": result.records,
+        "records_format": "objects", "limit": result.limit, "offset": result.offset, "sort": result.sort,
+        "filters": body.filters or {}, "include_total": body.include_total,
+        "_links": {"start": "/api/3/action/datastore_search?" + urlencode(link),
+                   "next": "/api/3/action/datastore_search?" + urlencode({**link, "offset": result.offset
+                                                                          + result.limit})},
+    }
+    if body.q:
+        answer["q"] = body.q
+    if result.total is not None:
+        answer["total"] = result.total
+        answer["total_was_estimated"] = False
+    return ok(request, answer)
+
+
+@router.get("/api/3/action/datastore_search", summary="Search a resource's rows (filters, q, fields, sort, "
+            "offset, limit; limit is capped)", responses=ENVELOPE)
+def datastore_search(request: Request, service: Service,
+                     resource_id: Annotated[str, Query(max_length=200)],
+                     filters: Annotated[str | None, Query(max_length=10_000, description="JSON object")] = None,
+                     q: Annotated[str | None, Query(max_length=1000)] = None,
+                     fields: Annotated[str | None, Query(max_length=5000, description="Comma-separated")] = None,
+                     sort: Annotated[str | None, Query(max_length=500)] = None,
+                     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
+                     limit: Annotated[int, Query(ge=0, le=1_000_000)] = 100,
+                     include_total: bool = True) -> JSONResponse:
+    parsed_filters = None
+    if filters:
+        try:
+            parsed_filters = json.loads(filters)
+        except json.JSONDecodeError:
+            raise ValidationError('filters must be a JSON object, e.g. {"district": "Mapo-gu"}',
+                                  field="filters") from None
+        if not isinstance(parsed_filters, dict):
+            raise ValidationError("filters must be a JSON object", field="filters")
+    parsed_q: Any = q
+    if q and q.lstrip().startswith("{"):
+        try:
+            parsed_q = json.loads(q)
+        except json.JSONDecodeError:
+            parsed_q = q
+        if not (isinstance(parsed_q, dict) and all(isinstance(v, str) for v in parsed_q.values())):
+            parsed_q = q
+    body = DatastoreSearch(resource_id=resource_id, filters=parsed_filters, q=parsed_q, fields=fields, sort=sort,
+                           offset=offset, limit=limit, include_total=include_total)
+    return _datastore_search(request, service, body)
+
+
+@router.post("/api/3/action/datastore_search", summary="Search a resource's rows (JSON body)", responses=ENVELOPE)
+def datastore_search_post(request: Request, service: Service, body: DatastoreSearch) -> JSONResponse:
+    return _datastore_search(request, service, body)
+
+
+class SqlQuery(BaseModel):
+    sql: str = Field(max_length=20_000)
+
+
+def _sql(request: Request, service: OpenData, sql: str) -> JSONResponse:
+    result = service.search_sql(sql)
+    answer = {"sql": result.sql, "fields": result.fields, "records": result.records}
+    if result.truncated:
+        answer["records_truncated"] = True
+    return ok(request, answer)
+
+
+@router.get("/api/3/action/datastore_search_sql", summary="One read-only SELECT over datastore resources "
+            "(off unless DASAN_DATASTORE_SQL_ENABLED)", responses={**ENVELOPE, 403: {"description": "Turned off"}})
+def datastore_search_sql(request: Request, service: Service,
+                         sql: Annotated[str, Query(max_length=20_000)]) -> JSONResponse:
+    return _sql(request, service, sql)
+
+
+@router.post("/api/3/action/datastore_search_sql", summary="datastore_search_sql (JSON body)",
+             responses={**ENVELOPE, 403: {"description": "Turned off"}})
+async def datastore_search_sql_post(request: Request, service: Service, body: SqlQuery) -> JSONResponse:
+    return await run_in_threadpool(_sql, request, service, body.sql)
+
+
+# --- staff writes
+
+class PackageCreate(BaseModel):
+    name: str = Field(min_length=2, max_length=100, pattern=r"^[a-z0-9_\-]+$")
+    title_ko: str = Field("", max_length=500)
+    title_en: str = Field("", max_length=500)
+    notes_ko: str = Field("", max_length=20_000)
+    notes_en: str = Field("", max_length=20_000)
+    publisher: str = Field(max_length=200)
+    publisher_ko: str = Field("", max_length=200)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    license_id: str = Field("other-open", max_length=100)
+    frequency: str = Field("irregular", max_length=20)
+    synthetic: bool = False
+
+
+@router.post("/api/3/action/package_create", summary="Staff: create or update a dataset's metadata",
+             tags=["open data: staff"], responses=ENVELOPE)
+def package_create(request: Request, service: Service, body: PackageCreate,
+                   staff: Annotated[StaffIdentity, Depends(require_scope("opendata:write"))]) -> JSONResponse:
+    meta = DatasetMeta(id=body.name, title_ko=body.title_ko, title_en=body.title_en, notes_ko=body.notes_ko,
+                       notes_en=body.notes_en, publisher=body.publisher, publisher_ko=body.publisher_ko,
+                       tags=tuple(body.tags), license_id=body.license_id, frequency=body.frequency,
+                       synthetic=body.synthetic)
+    return ok(request, service.create_dataset(meta))
+
+
+@router.post("/api/3/action/resource_create", summary="Staff: upload a CSV/JSON file into a dataset's datastore",
+             description="Types are inferred per column (override with `types`, a JSON object such as "
+                         '{"zip": "text"}); rows that do not fit are skipped and listed by line.',
+             tags=["open data: staff"], responses=ENVELOPE)
+async def resource_create(request: Request, service: Service,
+                          package_id: Annotated[str, Form(max_length=100)],
+                          upload: Annotated[UploadFile, File(description="A .csv, .json or .jsonl file")],
+                          staff: Annotated[StaffIdentity, Depends(require_scope("opendata:write"))],
+                          resource_id: Annotated[str | None, Form(max_length=100)] = None,
+                          name: Annotated[str | None, Form(max_length=200)] = None,
+                          types: Annotated[str | None, Form(max_length=5000)] = None) -> JSONResponse:
+    forced = {}
+    if types:
+        try:
+            forced = json.loads(types)
+        except json.JSONDecodeError:
+            raise ValidationError('types must be a JSON object, e.g. {"zip": "text"}', field="types") from None
+        if not isinstance(forced, dict) or not all(isinstance(v, str) for v in forced.values()):
+            raise ValidationError("types must map column names to type names", field="types")
+    data = await upload.read(UPLOAD_MAX_BYTES + 1)
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise ValidationError(f"the file is larger than {UPLOAD_MAX_BYTES:,} bytes; load it with "
+                              "`dasan opendata ingest` on the server", field="upload")
+    report = await run_in_threadpool(lambda: service.ingest(package_id, data=data, filename=upload.filename or "",
+                                                            resource_id=resource_id, name=name, types=forced))
+    return ok(request, report.as_dict())
+
+
+# --- DCAT
+
+@router.get("/catalog.jsonld", tags=["open data: DCAT"], summary="The catalogue as DCAT JSON-LD")
+def catalog_jsonld(request: Request, service: Service) -> Response:
+    body = dcat.catalog(service.catalog.all_packages(_base(request)), _base(request))
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
+
+
+@router.get("/dataset/{dataset_id}.jsonld", tags=["open data: DCAT"], summary="One dataset as DCAT JSON-LD",
+            responses=ENVELOPE)
+def dataset_jsonld(request: Request, service: Service, dataset_id: Annotated[str, Path(max_length=100)]) -> Response:
+    body = dcat.dataset(service.catalog.show(dataset_id, _base(request)), _base(request))
+    return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
+
+
+# --- Seoul Open API shape
+
+SEOUL_MAX_ROWS = 1000
+
+
+def _seoul(code: str, message: str, status: int) -> JSONResponse:
+    return JSONResponse({"RESULT": {"CODE": code, "MESSAGE": message}}, status_code=status)
+
+
+seoul_router = APIRouter(tags=["open data (Seoul Open API shape)"])
+
+
+@seoul_router.get("/{key}/json/{service_name}/{start}/{end}/",
+                  summary="Rows START..END (1-based, inclusive, at most 1,000) of a dataset, Seoul Open API style",
+                  responses={400: {"description": "Seoul error code"}, 404: {"description": "Unknown service"}})
+def seoul_open_api(service: Service, key: Annotated[str, Path(max_length=100)],
+                   service_name: Annotated[str, Path(max_length=100)], start: Annotated[str, Path(max_length=20)],
+                   end: Annotated[str, Path(max_length=20)]) -> JSONResponse:
+    if not key.strip():
+        return _seoul("INFO-100", "인증키가 유효하지 않습니다. (invalid key)", 401)
+    if not start.isdigit() or int(start) < 1:
+        return _seoul("ERROR-331", "요청시작위치 값을 확인하세요. (START must be a whole number from 1)", 400)
+    if not end.isdigit() or int(end) < 1:
+        return _seoul("ERROR-332", "요청종료위치 값을 확인하세요. (END must be a whole number from 1)", 400)
+    first, last = int(start), int(end)
+    if first > last:
+        return _seoul("ERROR-334", "요청종료위치 보다 요청시작위치가 더 큽니다. (START is after END)", 400)
+    if last - first + 1 > SEOUL_MAX_ROWS:
+        return _seoul("ERROR-336", "데이터요청은 한번에 최대 1000건을 넘을 수 없습니다. (at most 1,000 rows a call)", 400)
+    try:
+        resource, result = service.search_datastore(service_name, offset=first - 1, limit=last - first + 1)
+    except NotFound:
+        return _seoul("ERROR-310", f"해당하는 서비스를 찾을 수 없습니다. (no service {service_name!r})", 404)
+    if not result.records:
+        return JSONResponse({service_name: {"list_total_count": result.total, "RESULT": {
+            "CODE": "INFO-200", "MESSAGE": "해당하는 데이터가 없습니다. (no data in that range)"}, "row": []}})
+    return JSONResponse({service_name: {"list_total_count": result.total,
+                                        "RESULT": {"CODE": "INFO-000", "MESSAGE": "정상 처리되었습니다"},
+                                        "row": result.records}})
