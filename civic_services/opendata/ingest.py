@@ -125,10 +125,10 @@ def _records(opener: Callable[[], io.BufferedIOBase], fmt: str, encoding: str
 
         def rows():
             reader = csv.reader(stream, dialect=dialect)
-            start = 2
+            consumed = 0  # physical lines the reader has used after the header
             try:
                 for values in reader:
-                    line, start = start, reader.line_num + 1
+                    line, consumed = consumed + 2, reader.line_num
                     if not values or (len(values) == 1 and not values[0].strip()):
                         continue
                     if len(values) != len(header):
@@ -136,7 +136,7 @@ def _records(opener: Callable[[], io.BufferedIOBase], fmt: str, encoding: str
                     else:
                         yield line, values, None
             except csv.Error as exc:
-                yield start, None, f"unreadable CSV ({exc}); the rest of the file was not read"
+                yield consumed + 2, None, f"unreadable CSV ({exc}); the rest of the file was not read"
         return header, rows()
 
     if fmt == "jsonl":
@@ -214,13 +214,12 @@ def infer_fields(opener, fmt: str, encoding: str, forced: dict[str, str]) -> tup
         else:
             allowed = max(2, present[i] // 100)  # a few stray values are bad rows, not a text column
             kind = "text"
-            for candidate in ("bool", "int", "numeric", "date", "timestamp"):
-                if candidate == "bool" and only01[i]:
-                    continue
-                wrong = misfits[i][candidate]
-                if present[i] and wrong <= allowed and wrong * 2 < present[i]:
-                    kind = candidate
-                    break
+            order = [c for c in ("bool", "int", "numeric", "date", "timestamp") if not (c == "bool" and only01[i])]
+            # The type most values fit (the narrowest among equals): 61.5 makes a column numeric, not int.
+            best = min(order, key=lambda c: (misfits[i][c], order.index(c)))
+            wrong = misfits[i][best]
+            if present[i] and wrong <= allowed and wrong * 2 < present[i]:
+                kind = best
         fields.append({"id": name, "type": kind})
     return fields, {name: len(distinct[i]) for i, name in enumerate(header)}
 

@@ -62,10 +62,16 @@ def parse(kind: str, raw):
             return False
     elif kind == "date":
         if _DATE.fullmatch(text):
-            return date.fromisoformat(text)
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                pass
     elif kind == "timestamp":
         if _TS.fullmatch(text) or _DATE.fullmatch(text):
-            return datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=None)
+            try:
+                return datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=None)
+            except ValueError:
+                pass
     else:
         raise ValueError(f"unknown column type {kind!r}")
     raise ValueError(f"expects {kind}, got {raw[:40]!r}")
