@@ -44,6 +44,9 @@ class BM25:
     def vocabulary_size(self) -> int:
         return len(self._postings)
 
+    def knows(self, term: str) -> bool:
+        return term in self._postings
+
     def idf(self, term: str) -> float:
         n = len(self._postings.get(term, ()))
         return math.log(1 + (len(self._lengths) - n + 0.5) / (n + 0.5))

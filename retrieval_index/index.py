@@ -245,6 +245,13 @@ class HybridIndex:
         return [Hit(g, self._representative(g, best_doc, allowed), fused[g], dense.get(g, -1.0), sparse.get(g, 0.0))
                 for g in ranked]
 
+    def coverage(self, query: str) -> float:
+        """Share of the query's distinct search terms that occur anywhere in the index (1.0 for no terms)."""
+        terms = set(analyze(query))
+        if not terms:
+            return 1.0
+        return sum(1 for t in terms if self._bm25.knows(t)) / len(terms)
+
     def _representative(self, group: str, best_doc: dict[str, int], allowed: set[int] | None) -> Document:
         if group in best_doc:
             return self._docs[best_doc[group]]
@@ -264,8 +271,10 @@ class HybridIndex:
             "terms": self._bm25.vocabulary_size,
         }
 
-    def save(self, path: str | Path) -> None:
-        """Write the index to the directory ``path`` atomically: readers see the old or the new index, whole."""
+    def save(self, path: str | Path, extra: Mapping | None = None) -> None:
+        """Write the index to the directory ``path`` atomically: readers see the old or the new index, whole.
+
+        ``extra`` is stored in the metadata as is (for example a fingerprint of the source collection)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
@@ -294,6 +303,7 @@ class HybridIndex:
                 "documents": len(self._docs),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+                "extra": dict(extra or {}),
             }
             with open(tmp / "meta.json", "w") as out:
                 json.dump(meta, out, indent=1)

@@ -1,0 +1,272 @@
+"""The 120 assistant: one turn of a conversation, from a citizen's message to a grounded reply.
+
+For each message it decides whether to answer from the knowledge base (with a citation), hand the citizen to a
+120 agent (with a summary of the conversation for the agent), or politely decline. It never writes a fee, phone
+number or rule of its own: answers are the curated text, or, with a local LLM, text composed only from the
+retrieved passages whose every number must appear in them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+
+from chatbot.confidence import Calibration
+from chatbot.kb import Entry, KnowledgeBase
+from chatbot.messages import decline_message, handoff_message
+from chatbot.privacy import mask_pii
+from chatbot.scope import classify_scope
+from chatbot.sessions import Session, SessionStore, Turn
+from retrieval_index import HybridIndex
+from retrieval_index.text import detect_language, repair_spacing
+
+log = logging.getLogger("dasan.chatbot")
+
+MAX_MESSAGE_CHARS = 2000
+_FOLLOW_UP_START = re.compile(
+    r"^\s*(what about|how about|and |and,|also|what if|then |for |in case of|what for|same for)|"
+    r"^\s*(그럼|그러면|그건|그거는|그거|그때|그리고|또|근데|그런데|만약)",
+    re.IGNORECASE,
+)
+_FOLLOW_UP_END = re.compile(r"(은요|는요|이요|요\?|도요|도 되나요|도 돼요)\s*\??\s*$")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+@dataclass(frozen=True)
+class Citation:
+    entry_id: str
+    question: str
+    department: str
+    contact: str
+    updated: str
+    category: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    session_id: str
+    answer: str
+    lang: str
+    citations: tuple[Citation, ...]
+    handoff: bool
+    decline: bool
+    confidence: float
+    ranked_ids: tuple[str, ...] = ()
+    reason: str = ""
+    handoff_summary: str | None = None
+    composed_by: str = "curated"  # "curated" or "llm"
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AssistantConfig:
+    answer_threshold: float = 0.3  # below this confidence the assistant does not answer (see chatbot.confidence)
+    nonsense_coverage: float = 0.4  # below this share of known terms, a low-confidence message is "not understood"
+    candidates: int = 10
+    compose_with_llm: bool = False
+    llm_passages: int = 3
+
+
+@dataclass(frozen=True)
+class _Retrieval:
+    query: str
+    ranked_ids: tuple[str, ...]
+    confidence: float
+    coverage: float
+
+
+class Assistant:
+    def __init__(self, kb: KnowledgeBase, index: HybridIndex, sessions: SessionStore | None = None,
+                 config: AssistantConfig = AssistantConfig(), calibration: Calibration = Calibration(), llm=None):
+        self.kb = kb
+        self.index = index
+        self.sessions = sessions or SessionStore()
+        self.config = config
+        self.calibration = calibration
+        self.llm = llm
+
+    # ------------------------------------------------------------------ retrieval
+    def _retrieve(self, query: str) -> _Retrieval:
+        search_text = repair_spacing(query)
+        hits = self.index.search(search_text, k=self.config.candidates)
+        if not hits:
+            return _Retrieval(query, (), 0.0, 0.0)
+        coverage = self.index.coverage(search_text)
+        margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
+        confidence = self.calibration.probability(hits[0].dense, hits[0].sparse, margin, coverage)
+        return _Retrieval(query, tuple(h.group for h in hits), confidence, coverage)
+
+    @staticmethod
+    def _is_follow_up(message: str) -> bool:
+        words = message.split()
+        return bool(_FOLLOW_UP_START.search(message) or _FOLLOW_UP_END.search(message.strip())) or len(words) <= 3
+
+    def _retrieve_in_context(self, message: str, session: Session) -> _Retrieval:
+        alone = self._retrieve(message)
+        previous = session.last_user_query()
+        if previous is None or session.last_answer() is None or not self._is_follow_up(message):
+            return alone
+        combined = self._retrieve(f"{previous} {message}")
+        return combined if combined.confidence > alone.confidence else alone
+
+    # ------------------------------------------------------------------ answers
+    def _citation(self, entry: Entry, lang: str) -> Citation:
+        department = entry.department_ko if lang == "ko" and entry.department_ko else entry.department
+        return Citation(entry.id, entry.question(lang), department, entry.contact, entry.updated, entry.category)
+
+    def _compose(self, entry_ids: tuple[str, ...], message: str, lang: str) -> tuple[str, str]:
+        """(answer text, who composed it)."""
+        curated = self.kb.get(entry_ids[0]).answer(lang)
+        if not (self.config.compose_with_llm and self.llm is not None):
+            return curated, "curated"
+        passages = [self.kb.get(i).answer(lang) for i in entry_ids[: self.config.llm_passages]]
+        try:
+            text = "".join(self._llm_stream(message, passages, lang)).strip()
+        except Exception as exc:  # a failing LLM never costs the citizen an answer
+            log.warning("LLM composition failed, using the curated answer: %s", exc)
+            return curated, "curated"
+        if text and grounded(text, passages):
+            return text, "llm"
+        return curated, "curated"
+
+    def _llm_stream(self, message: str, passages: list[str], lang: str) -> Iterator[str]:
+        language = "Korean" if lang == "ko" else "English"
+        context = "\n".join(f"[{n}] {p}" for n, p in enumerate(passages, start=1))
+        messages = [
+            {"role": "system", "content": (
+                "You are Seoul's 120 Dasan call-center assistant. Answer the citizen's question using only the "
+                f"passages below, in {language}, in at most three sentences. Copy every number, fee, date and phone "
+                "number exactly as the passages write it; never add one. If the passages do not answer the question, "
+                f"say so briefly.\n\nPassages:\n{context}")},
+            {"role": "user", "content": message},
+        ]
+        yield from self.llm.stream_chat(messages, max_tokens=220)
+
+    def _handoff_summary(self, session: Session, message: str, reason: str, retrieval: _Retrieval, lang: str) -> str:
+        asked = [t.text for t in session.turns if t.role == "user"]
+        answered = [t.entry_id for t in session.turns if t.role == "assistant" and t.entry_id]
+        topic = ""
+        if retrieval.ranked_ids:
+            entry = self.kb.get(retrieval.ranked_ids[0])
+            topic = f"{entry.id} ({entry.question(lang)}, {entry.department})"
+        if lang == "ko":
+            parts = [f"[120 상담 이관] 시민의 문의: \"{mask_pii(message)}\"."]
+            if asked:
+                parts.append(f"이전 질문 {len(asked)}건: " + " / ".join(f"\"{q}\"" for q in asked[-3:]) + ".")
+            if answered:
+                parts.append(f"챗봇이 안내한 항목: {', '.join(answered[-3:])}.")
+            parts.append(f"이관 사유: {reason}.")
+            if topic:
+                parts.append(f"관련 추정 주제: {topic}, 신뢰도 {retrieval.confidence:.2f}.")
+            return " ".join(parts)
+        parts = [f"[120 hand-off] The citizen ({'Korean' if lang == 'ko' else 'English'}) asked: "
+                 f"\"{mask_pii(message)}\"."]
+        if asked:
+            parts.append(f"Earlier questions ({len(asked)}): " + " / ".join(f"\"{q}\"" for q in asked[-3:]) + ".")
+        if answered:
+            parts.append(f"The assistant answered from {', '.join(answered[-3:])}.")
+        parts.append(f"Reason for hand-off: {reason}.")
+        if topic:
+            parts.append(f"Likely topic: {topic}, confidence {retrieval.confidence:.2f}.")
+        return " ".join(parts)
+
+    # ------------------------------------------------------------------ one turn
+    def _validate(self, message: str) -> str:
+        if not isinstance(message, str) or not message.strip():
+            raise ValueError("the message is empty")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
+        return message.strip()
+
+    def _decide(self, message: str, session_id: str | None, lang: str | None
+                ) -> tuple[Session, str, _Retrieval, str, str]:
+        """(session, lang, retrieval, kind, reason) where kind is answer, handoff or decline."""
+        message = self._validate(message)
+        if lang is not None and lang not in ("ko", "en"):
+            raise ValueError("lang must be 'ko' or 'en'")
+        session = self.sessions.get_or_create(session_id)
+        lang = lang or detect_language(message)
+        retrieval = self._retrieve_in_context(message, session)
+        verdict = classify_scope(message)
+        if verdict.kind != "answer":
+            return session, lang, retrieval, verdict.kind, verdict.reason
+        if not retrieval.ranked_ids or retrieval.confidence < self.config.answer_threshold:
+            if retrieval.coverage < self.config.nonsense_coverage:
+                return session, lang, retrieval, "decline", "not understood"
+            return session, lang, retrieval, "handoff", "no confident answer in the knowledge base"
+        return session, lang, retrieval, "answer", ""
+
+    def reply(self, message: str, session_id: str | None = None, lang: str | None = None) -> Reply:
+        started = time.perf_counter()
+        session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
+        decided = time.perf_counter()
+        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason)
+        return replace(reply, timings_ms={"retrieve": round((decided - started) * 1000, 2),
+                                          "total": round((time.perf_counter() - started) * 1000, 2)})
+
+    def _finish(self, session: Session, message: str, lang: str, retrieval: _Retrieval, kind: str, reason: str,
+                composed: tuple[str, str] | None = None) -> Reply:
+        citations: tuple[Citation, ...] = ()
+        summary = None
+        composed_by = "curated"
+        entry_id = None
+        if kind == "answer":
+            answer, composed_by = composed or self._compose(retrieval.ranked_ids, message, lang)
+            entry_id = retrieval.ranked_ids[0]
+            citations = (self._citation(self.kb.get(entry_id), lang),)
+        elif kind == "handoff":
+            answer = handoff_message(lang)
+            summary = self._handoff_summary(session, message, reason, retrieval, lang)
+        else:
+            answer = decline_message(reason, lang)
+        masked = mask_pii(message)
+        self.sessions.append(session, Turn("user", masked, lang, query=mask_pii(retrieval.query)))
+        self.sessions.append(session, Turn("assistant", answer, lang, entry_id=entry_id))
+        log.info("session %s %s [%s] conf=%.2f entry=%s message=%r", session.id[:8], kind, reason or "-",
+                 retrieval.confidence, entry_id or "-", masked)
+        return Reply(session.id, answer, lang, citations, kind == "handoff", kind == "decline",
+                     round(retrieval.confidence, 4), retrieval.ranked_ids, reason, summary, composed_by)
+
+    def stream(self, message: str, session_id: str | None = None, lang: str | None = None) -> Iterator[dict]:
+        """Events for a streaming client: ``delta`` pieces of the answer as they are ready, then ``reply``."""
+        session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
+        composed = None
+        if kind == "answer" and self.config.compose_with_llm and self.llm is not None:
+            passages = [self.kb.get(i).answer(lang) for i in retrieval.ranked_ids[: self.config.llm_passages]]
+            pieces: list[str] = []
+            try:
+                for piece in self._llm_stream(message, passages, lang):
+                    pieces.append(piece)
+            except Exception as exc:
+                log.warning("LLM composition failed, using the curated answer: %s", exc)
+            text = "".join(pieces).strip()
+            if text and grounded(text, passages):
+                composed = (text, "llm")
+            else:
+                composed = (self.kb.get(retrieval.ranked_ids[0]).answer(lang), "curated")
+        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed)
+        for sentence in split_sentences(reply.answer):
+            yield {"type": "delta", "text": sentence}
+        yield {"type": "reply", "reply": reply.to_dict()}
+
+
+def grounded(answer: str, passages: list[str]) -> bool:
+    """True when every number in ``answer`` (fees, phone numbers, dates, counts) appears in the passages."""
+    source = " ".join(passages).replace(",", "")
+    digits_only = re.sub(r"\D", "", source)
+    for number in _NUMBER.findall(answer):
+        plain = number.replace(",", "").rstrip(".")
+        if plain not in source and plain.replace(".", "") not in digits_only:
+            return False
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?。])\s+|(?<=다\.)\s*|(?<=요\.)\s*", text)
+    return [p if p.endswith(" ") else p + " " for p in parts if p.strip()]

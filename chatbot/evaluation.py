@@ -1,0 +1,143 @@
+"""Measuring the assistant on labelled queries (the schema of the 120 dev sets): retrieval quality, answer
+accuracy, hand-off behaviour and latency, through the same Assistant the API uses (a fresh session each)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chatbot.assistant import Assistant
+from chatbot.confidence import Calibration, fit_calibration
+
+
+class EvalFileError(ValueError):
+    pass
+
+
+def read_jsonl(path: str | Path, required: Iterable[str]) -> list[dict]:
+    rows = []
+    required = tuple(required)
+    with open(path, encoding="utf-8") as stream:
+        for number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            missing = [key for key in required if key not in row]
+            if missing:
+                raise EvalFileError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+            rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    ranked: tuple[str, ...]
+    handoff: bool
+    decline: bool
+    first_citation: str | None
+    ms: float
+
+
+def _run(assistant: Assistant, query: str, lang: str | None) -> _Outcome:
+    started = time.perf_counter()
+    reply = assistant.reply(query, session_id=None, lang=lang if lang in ("ko", "en") else None)
+    elapsed = (time.perf_counter() - started) * 1000
+    first = reply.citations[0].entry_id if reply.citations else None
+    return _Outcome(reply.ranked_ids, reply.handoff, reply.decline, first, elapsed)
+
+
+def evaluate(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict] | None = None,
+             progress=None) -> dict:
+    outcomes = []
+    for row in paraphrases:
+        outcomes.append((row, _run(assistant, row["query"], row.get("lang"))))
+        if progress:
+            progress()
+    n = len(outcomes)
+    r1 = r5 = rr = accurate = false_handoff = 0.0
+    by_lang: dict[str, list[int]] = {}
+    latencies = []
+    for row, outcome in outcomes:
+        expected = row["expected_id"]
+        ranked = list(dict.fromkeys(outcome.ranked))
+        rank = ranked.index(expected) + 1 if expected in ranked else None
+        r1 += rank == 1
+        r5 += rank is not None and rank <= 5
+        rr += 1 / rank if rank else 0.0
+        answered = not (outcome.handoff or outcome.decline)
+        accurate += answered and outcome.first_citation == expected
+        false_handoff += not answered
+        by_lang.setdefault(row.get("lang", "?"), []).append(int(rank == 1))
+        latencies.append(outcome.ms)
+    result = {
+        "n": n,
+        "recall_at_1": round(r1 / n, 4) if n else None,
+        "recall_at_5": round(r5 / n, 4) if n else None,
+        "mrr": round(rr / n, 4) if n else None,
+        "answer_accuracy": round(accurate / n, 4) if n else None,
+        "by_lang": {lang: round(sum(v) / len(v), 4) for lang, v in sorted(by_lang.items())},
+        "false_handoff": round(false_handoff / n, 4) if n else None,
+    }
+    oos_outcomes = []
+    for row in out_of_scope or []:
+        oos_outcomes.append((row, _run(assistant, row["query"], row.get("lang"))))
+        if progress:
+            progress()
+    result["oos_n"] = len(oos_outcomes)
+    result["oos_correct"] = (round(sum(o.handoff or o.decline for _, o in oos_outcomes) / len(oos_outcomes), 4)
+                             if oos_outcomes else None)
+    result["oos_kind_match"] = (round(sum((o.handoff and r["expected"] == "handoff") or
+                                          (o.decline and r["expected"] == "decline")
+                                          for r, o in oos_outcomes) / len(oos_outcomes), 4)
+                                if oos_outcomes else None)
+    latencies += [o.ms for _, o in oos_outcomes]
+    result["p50_ms"] = round(float(np.percentile(latencies, 50)), 2) if latencies else None
+    result["p95_ms"] = round(float(np.percentile(latencies, 95)), 2) if latencies else None
+    return result
+
+
+def calibration_samples(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict]
+                        ) -> tuple[list[list[float]], list[int]]:
+    """Features of each query's best entry: 1 when it is the expected entry, 0 when it is not or when the query
+    is out of scope."""
+    from retrieval_index.text import repair_spacing
+
+    features, labels = [], []
+    rows = [(r, r["expected_id"]) for r in paraphrases] + [(r, None) for r in out_of_scope]
+    for row, expected in rows:
+        text = repair_spacing(row["query"])
+        hits = assistant.index.search(text, k=assistant.config.candidates)
+        if not hits:
+            continue
+        margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
+        coverage = assistant.index.coverage(text)
+        features.append(list(assistant.calibration.features(hits[0].dense, hits[0].sparse, margin, coverage)))
+        labels.append(int(hits[0].group == expected))
+    return features, labels
+
+
+def fit_and_check(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict], folds: int = 5
+                  ) -> dict:
+    """Fit the confidence calibration on all samples, and report k-fold held-out accuracy of the 0.5 cut."""
+    features, labels = calibration_samples(assistant, paraphrases, out_of_scope)
+    x, y = np.asarray(features), np.asarray(labels)
+    order = np.random.default_rng(0).permutation(len(y))
+    held_out_correct = 0
+    for fold in range(folds):
+        test = order[fold::folds]
+        train = np.setdiff1d(order, test)
+        calibration = fit_calibration(x[train], y[train])
+        for i in test:
+            p = 1 / (1 + np.exp(-(np.dot(calibration.weights, x[i]) + calibration.bias)))
+            held_out_correct += int((p >= 0.5) == bool(y[i]))
+    final: Calibration = fit_calibration(x, y)
+    return {"weights": final.weights, "bias": final.bias, "samples": int(len(y)), "positives": int(y.sum()),
+            "cv_accuracy": round(held_out_correct / len(y), 4)}

@@ -1,0 +1,21 @@
+"""Masking personal data (resident registration numbers, phone numbers, e-mail addresses, card numbers) before
+text reaches a log, a summary or any other place where it would be kept."""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS = (
+    # resident registration number: YYMMDD-GNNNNNN (the 7th digit encodes century and sex)
+    (re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\s?-?\s?[1-8]\d{6}(?!\d)"), "[주민번호]"),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(?<!\d)(?:\d{4}[ -]?){3}\d{4}(?!\d)"), "[card]"),
+    # Korean mobile and landline numbers, with or without separators, and +82 forms
+    (re.compile(r"(?<![\d+])(?:\+82[ -]?|0)(?:1[016789]|2|[3-6][1-5]|70)[ -.)]?\d{3,4}[ -.]?\d{4}(?!\d)"), "[phone]"),
+)
+
+
+def mask_pii(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
