@@ -102,17 +102,21 @@ class Assistant:
         confidence = self.calibration.probability(hits[0].dense, hits[0].sparse, margin, coverage)
         return _Retrieval(query, tuple(h.group for h in hits), confidence, coverage)
 
-    @staticmethod
-    def _is_follow_up(message: str) -> bool:
-        words = message.split()
-        return bool(_FOLLOW_UP_START.search(message) or _FOLLOW_UP_END.search(message.strip())) or len(words) <= 3
-
     def _retrieve_in_context(self, message: str, session: Session) -> _Retrieval:
+        """Search the message alone and, when it reads as a follow-up, together with the previous question.
+
+        An explicit follow-up ("what about ...", "그럼 ...은요?") takes the conversation's reading whenever that
+        one can be answered; a merely short message takes whichever reading is more confident."""
         alone = self._retrieve(message)
         previous = session.last_user_query()
-        if previous is None or session.last_answer() is None or not self._is_follow_up(message):
+        if previous is None or session.last_answer() is None:
+            return alone
+        explicit = bool(_FOLLOW_UP_START.search(message) or _FOLLOW_UP_END.search(message.strip()))
+        if not explicit and len(message.split()) > 3:
             return alone
         combined = self._retrieve(f"{previous} {message}")
+        if explicit and combined.confidence >= self.config.answer_threshold:
+            return combined
         return combined if combined.confidence > alone.confidence else alone
 
     # ------------------------------------------------------------------ answers

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from dasan import __version__
+from dasan.chat import attach as attach_assistant
 from dasan.civic import attach as attach_civic_services
 from dasan.db import describe, make_engine, ping
 from dasan.settings import Settings, get_settings
@@ -63,6 +64,7 @@ async def lifespan(app: FastAPI):
     await asyncio.to_thread(attach_civic_services, app.state, settings, app.state.engine)
     if settings.warm_up:
         await _warm_up(app)
+    await asyncio.to_thread(attach_assistant, app.state, settings)
     log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
     yield
     app.state.engine.dispose()
@@ -79,13 +81,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.models = build_model_set(settings)
+    app.state.assistant = None
+    app.state.assistant_error = None
 
+    from chatbot.api import router as chatbot_router
     from civic_services.complaints.api import router as complaints_router
     from civic_services.opendata.api import router as opendata_router
     from civic_services.opendata.api import seoul_router
     from models.api import router as models_router
 
-    for router in (models_router, complaints_router, opendata_router):
+    for router in (models_router, chatbot_router, complaints_router, opendata_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
@@ -100,6 +105,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checks["database"] = {"ok": True}
         except Exception as exc:  # any driver error means "not ready", reported, not raised
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if request.app.state.assistant is not None:
+            checks["assistant"] = {"ok": True, "entries": len(request.app.state.assistant.kb)}
+        else:
+            checks["assistant"] = {"ok": False, "error": request.app.state.assistant_error or "starting"}
         problems = model_problems(settings, request.app.state.models)
         for role in settings.required_roles:
             entry: dict = {"ok": role not in problems, "model": settings.model_ref(role)}
@@ -114,6 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def home() -> HTMLResponse:
         page = resources.files("dasan").joinpath("web/index.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{version}}", __version__))
+
+    @app.get("/chat", include_in_schema=False, response_class=HTMLResponse)
+    def chat_page() -> HTMLResponse:
+        return HTMLResponse(resources.files("dasan").joinpath("web/chat.html").read_text(encoding="utf-8"))
 
     app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
     return app

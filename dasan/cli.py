@@ -21,10 +21,14 @@ app = typer.Typer(
 models_app = typer.Typer(help="Install, list and verify the model weights (offline, pinned by sha256).",
                          no_args_is_help=True)
 app.add_typer(models_app, name="models")
+from dasan.commands_chat import chat, eval_app, index_app  # noqa: E402
 from dasan.commands_civic import opendata_app, staff_app  # noqa: E402
 
 app.add_typer(opendata_app, name="opendata")
 app.add_typer(staff_app, name="staff")
+app.command()(chat)
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

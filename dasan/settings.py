@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     datastore_sql_rows_max: int = Field(1000, ge=1, description="Row cap of one datastore_search_sql answer.")
     datastore_sql_timeout_ms: int = Field(1000, ge=10, description="Time limit of one datastore_search_sql query.")
 
+    # --- the 120 assistant
+    kb_path: Path | None = Field(None, description="Knowledge base (.jsonl or .csv); empty means the bundled 120 KB.")
+    index_dir: Path | None = Field(None, description="Where the KB index is kept; empty means data_dir/index/kb.")
+    index_auto_rebuild: bool = Field(False, description="Rebuild a stale or corrupt index at start instead of "
+                                     "refusing it.")
+    chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
+    chat_compose_with_llm: bool = Field(False, description="Compose answers with the local LLM from the retrieved "
+                                        "passages (checked against them) instead of the curated text.")
+
     # --- models: each role takes a registry name, a local path, or (on a connected machine) a hub name
     asr_model: str = "whisper-base"
     asr_backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
@@ -110,6 +119,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'dasan.db').resolve()}"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return (self.index_dir or self.data_dir / "index" / "kb").resolve()
 
     @property
     def resolved_uploads_dir(self) -> Path:

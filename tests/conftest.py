@@ -32,3 +32,33 @@ def llm_available(store: ModelStore) -> None:
     skip_llm = os.environ.get("DASAN_SKIP_LLM", "").lower() in ("1", "true", "yes")
     if skip_llm and not store.status("qwen2.5-coder-1.5b-q4km").installed:
         pytest.skip("DASAN_SKIP_LLM=1: the local LLM was deliberately not installed")
+
+
+@pytest.fixture(scope="session")
+def embedder(store):
+    from models.embedder import load_embedder
+
+    return load_embedder("multilingual-e5-small-q4", store)
+
+
+@pytest.fixture(scope="session")
+def kb_index_dir(embedder) -> str:
+    """The bundled knowledge base's index, built once and kept between runs under var/test-index (safe: the
+    index records the knowledge base and embedder it was built from and is rebuilt when either changes)."""
+    from pathlib import Path
+
+    from chatbot.kb import KnowledgeBase
+    from chatbot.runtime import open_index
+
+    path = Path(__file__).resolve().parents[1] / "var" / "test-index" / "kb"
+    open_index(KnowledgeBase.from_file(), embedder, path, rebuild_if_stale=True)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def assistant(kb_index_dir, embedder):
+    from pathlib import Path
+
+    from chatbot.runtime import open_assistant
+
+    return open_assistant(None, Path(kb_index_dir), embedder)

@@ -47,8 +47,8 @@ def _stop(process):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    process, base = _start(tmp_path_factory.mktemp("server"))
+def server(tmp_path_factory, kb_index_dir):
+    process, base = _start(tmp_path_factory.mktemp("server"), DASAN_INDEX_DIR=kb_index_dir)
     yield base
     _stop(process)
 
@@ -61,6 +61,7 @@ def test_health_and_readiness(server):
     checks = ready.json()["checks"]
     assert checks["database"]["ok"]
     assert checks["model:asr"]["ok"] and checks["model:embedder"]["ok"] and checks["model:vad"]["ok"]
+    assert checks["assistant"]["ok"] and checks["assistant"]["entries"] == 239
 
 
 def test_openapi_docs_and_home_page(server):

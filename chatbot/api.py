@@ -1,0 +1,97 @@
+"""HTTP for the assistant: chat (whole replies and a server-sent-events stream) and knowledge-base entries."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from chatbot.assistant import MAX_MESSAGE_CHARS, Assistant
+
+router = APIRouter(tags=["chatbot"])
+
+
+class ChatRequest(BaseModel):
+    session_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="Continue this conversation; omit to start one.")
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    lang: Literal["ko", "en"] | None = Field(None, description="Reply language; detected from the message if omitted.")
+
+
+class CitationOut(BaseModel):
+    entry_id: str
+    question: str
+    department: str
+    contact: str
+    updated: str
+    category: str
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    answer: str
+    lang: str
+    citations: list[CitationOut]
+    handoff: bool
+    decline: bool
+    confidence: float
+    reason: str = ""
+    handoff_summary: str | None = None
+    composed_by: str = "curated"
+
+
+def get_assistant(request: Request) -> Assistant:
+    assistant = getattr(request.app.state, "assistant", None)
+    if assistant is None:
+        problem = getattr(request.app.state, "assistant_error", None) or "the assistant is still starting"
+        raise HTTPException(status_code=503, detail=f"chat is unavailable: {problem}")
+    return assistant
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
+def _response(reply) -> ChatResponse:
+    data = reply.to_dict()
+    return ChatResponse(**{k: data[k] for k in ChatResponse.model_fields})
+
+
+@router.post("/chat", response_model=ChatResponse, summary="Ask the 120 assistant")
+def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
+    if not body.message.strip():
+        raise HTTPException(status_code=422, detail="the message is empty")
+    return _response(assistant.reply(body.message, session_id=body.session_id, lang=body.lang))
+
+
+@router.post("/chat/stream", summary="Ask the 120 assistant; the reply streams as server-sent events",
+             response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "`delta` events carry pieces of the answer; a final `reply` event "
+                                             "carries the whole reply as /chat returns it."}})
+def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
+    if not body.message.strip():
+        raise HTTPException(status_code=422, detail="the message is empty")
+    events = assistant.stream(body.message, session_id=body.session_id, lang=body.lang)
+
+    def encode():
+        for event in events:
+            payload = event if event["type"] == "delta" else {"type": "reply",
+                                                             **_response_dict(event["reply"])}
+            yield f"event: {event['type']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    return StreamingResponse(encode(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _response_dict(reply: dict) -> dict:
+    return {k: reply[k] for k in ChatResponse.model_fields}
+
+
+@router.get("/kb/{entry_id}", summary="One knowledge-base entry, both languages")
+def kb_entry(entry_id: str, assistant: AssistantDep) -> dict:
+    if entry_id not in assistant.kb:
+        raise HTTPException(status_code=404, detail=f"no knowledge-base entry {entry_id!r}")
+    return assistant.kb.get(entry_id).model_dump()

@@ -1,0 +1,28 @@
+"""With the local LLM, answers are composed from the retrieved passages and never carry a number that the
+passages do not; otherwise the curated text is used."""
+
+from dataclasses import replace
+
+import pytest
+
+from chatbot.assistant import Assistant, grounded
+
+pytestmark = [pytest.mark.slow, pytest.mark.llm]
+
+
+@pytest.fixture(scope="module")
+def llm_assistant(assistant, store, llm_available):
+    from models.llm import load_llm
+
+    return Assistant(assistant.kb, assistant.index, config=replace(assistant.config, compose_with_llm=True),
+                     llm=load_llm("qwen2.5-coder-1.5b-q4km", store))
+
+
+def test_composed_answer_is_grounded_in_the_cited_passages(llm_assistant):
+    reply = llm_assistant.reply("How much is the adult bus fare with a transit card?")
+    assert not reply.handoff and reply.citations
+    passages = [llm_assistant.kb.get(i).answer("en") for i in reply.ranked_ids[:3]]
+    assert grounded(reply.answer, passages)
+    if reply.composed_by == "llm":
+        assert reply.answer != llm_assistant.kb.get(reply.citations[0].entry_id).answer_en
+    assert "1,500" in reply.answer or "1500" in reply.answer
