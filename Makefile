@@ -16,7 +16,8 @@ WHEEL_CACHE ?= $(HOME)/.cache/dasan/wheels
 TORCH := torch==2.13.0
 OPENAI_WHISPER := openai-whisper==20250625
 LLAMA_VERSION := 0.3.36
-SYSTEM_PACKAGES := espeak-ng
+# espeak-ng: fallback voice; chromium: the browser tests of the web pages
+SYSTEM_PACKAGES := espeak-ng chromium
 export DASAN_SKIP_LLM ?=
 SKIP_LLM := $(filter 1 true yes,$(DASAN_SKIP_LLM))
 # Where this machine keeps wheels on disk (the CPU torch), when it does.

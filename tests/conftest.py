@@ -62,3 +62,13 @@ def assistant(kb_index_dir, embedder):
     from chatbot.runtime import open_assistant
 
     return open_assistant(None, Path(kb_index_dir), embedder)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, kb_index_dir):
+    """One real `dasan serve` process (SQLite in a temporary data directory) shared by the HTTP tests."""
+    from tests.server_process import start_server, stop_server
+
+    process, base = start_server(tmp_path_factory.mktemp("server") / "var", DASAN_INDEX_DIR=kb_index_dir)
+    yield base
+    stop_server(process)

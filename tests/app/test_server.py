@@ -1,56 +1,16 @@
 """The real server over real HTTP: a `dasan serve` process on a free port."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
+
+from tests.server_process import start_server, stop_server
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(tmp_path, **env_extra):
-    port = _free_port()
-    env = {**os.environ, "DASAN_DATA_DIR": str(tmp_path / "var"), **env_extra}
-    process = subprocess.Popen([sys.executable, "-m", "dasan.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited: {process.stdout.read()}")
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            return process, base
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise AssertionError("server did not start within 120 s")
-
-
-def _stop(process):
-    process.terminate()
-    try:
-        return process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.communicate()[0]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, kb_index_dir):
-    process, base = _start(tmp_path_factory.mktemp("server"), DASAN_INDEX_DIR=kb_index_dir)
-    yield base
-    _stop(process)
+@pytest.fixture
+def server(live_server):
+    return live_server
 
 
 def test_health_and_readiness(server):
@@ -85,13 +45,13 @@ def test_unknown_path_is_a_404_with_a_message(server):
 
 
 def test_not_ready_without_models_and_says_what_to_run(tmp_path):
-    process, base = _start(tmp_path, DASAN_MODELS_DIR=str(tmp_path / "empty-models"))
+    process, base = start_server(tmp_path / "var", DASAN_MODELS_DIR=str(tmp_path / "empty-models"))
     try:
         assert httpx.get(f"{base}/healthz").status_code == 200
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 503
         assert "dasan models fetch whisper-base" in ready.json()["checks"]["model:asr"]["error"]
     finally:
-        log = _stop(process)
+        log = stop_server(process)
     assert "Traceback" not in log
     assert "dasan models fetch" in log  # the warm-up says what to run, too
