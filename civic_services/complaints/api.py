@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from civic_services.complaints import open311
@@ -69,6 +70,9 @@ class Open311Route(APIRoute):
                 return error_response(400, [_describe(e) for e in exc.errors()] or ["invalid request"], fmt)
             except ComplaintError as exc:
                 return error_response(exc.status, [exc.description], fmt)
+            except (DataError, OverflowError) as exc:  # a value the database cannot hold (NUL, out of range)
+                return error_response(400, [f"a value is out of range or holds a NUL character "
+                                            f"({type(exc).__name__})"], fmt)
             except HTTPException as exc:
                 return error_response(exc.status_code, [str(exc.detail)], fmt, exc.headers)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from civic_services.complaints.tables import STATUSES, Event, Media, Outbox, Rep
 from civic_services.storage.base import utcnow
 
 TICKET_FORMAT = "SR-{year:04d}-{number:06d}"
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]+")
 # Allowed status changes (a closed report can be reopened).
 TRANSITIONS = {
     "open": ("acknowledged", "in_progress", "closed"),
@@ -195,6 +197,9 @@ class ComplaintService:
         return infos
 
     def _check_text(self, report: NewReport) -> None:
+        texts = [v for v in vars(report).values() if isinstance(v, str)] + [*report.attributes, *report.attributes.values()]
+        if any("\x00" in t for t in texts):
+            raise ComplaintError("text fields may not contain NUL characters")
         description = report.description.strip()
         if not description:
             raise ComplaintError("description is required: say what is wrong")
@@ -356,8 +361,8 @@ class ComplaintService:
         return grouped
 
     def _load(self, session: Session, ticket: str) -> Request:
-        normalized = normalize_ticket(ticket) or ticket
-        request = session.scalar(select(Request).where(Request.ticket == normalized))
+        normalized = normalize_ticket(ticket)
+        request = session.scalar(select(Request).where(Request.ticket == normalized)) if normalized else None
         if request is None:
             raise NotFound(f"no service request {ticket!r}")
         return request
@@ -379,6 +384,8 @@ class ComplaintService:
         if bad:
             raise ComplaintError(f"unknown status {', '.join(bad)}; use open, closed, acknowledged or in_progress")
         statement = select(Request)
+        if any("\x00" in value for value in (*query.tickets, *query.service_codes, query.district or "")):
+            raise ComplaintError("filters may not contain NUL characters")
         if query.tickets:
             statement = statement.where(Request.ticket.in_([normalize_ticket(t) or t for t in query.tickets]))
         start, end = query.start, query.end
@@ -425,7 +432,7 @@ class ComplaintService:
 
     def by_token(self, token: str) -> dict:
         """What the reporter sees with their token: the ticket id, its status and the public history."""
-        if not token or len(token) > 100:
+        if not token or len(token) > 100 or not TOKEN_CHARS.fullmatch(token):
             raise NotFound("unknown token")
         with self._sessions() as session:
             request = session.scalar(select(Request).where(Request.token_sha256 == _digest(token)))
@@ -440,7 +447,7 @@ class ComplaintService:
 
     def media_file(self, media_id: str, original: bool = False) -> tuple[Path, str]:
         with self._sessions() as session:
-            row = session.get(Media, media_id) if len(media_id) <= 32 else None
+            row = session.get(Media, media_id) if TOKEN_CHARS.fullmatch(media_id) and len(media_id) <= 32 else None
             if row is None:
                 raise NotFound(f"no media {media_id!r}")
             return self.media_store.path(row.original_path if original else row.public_path), row.content_type
@@ -499,7 +506,7 @@ class ComplaintService:
         now = self.clock()
         with self._sessions.begin() as session:
             # Lock the row first (SQLite: the write lock), then check the transition against what is stored.
-            session.execute(update(Request).where(Request.ticket == (normalize_ticket(ticket) or ticket))
+            session.execute(update(Request).where(Request.ticket == (normalize_ticket(ticket) or ""))
                             .values(updated_at=now))
             request = self._load(session, ticket)
             if status not in TRANSITIONS[request.status]:
@@ -530,7 +537,7 @@ class ComplaintService:
             raise ComplaintError("assignee must be 1 to 100 characters")
         now = self.clock()
         with self._sessions.begin() as session:
-            session.execute(update(Request).where(Request.ticket == (normalize_ticket(ticket) or ticket))
+            session.execute(update(Request).where(Request.ticket == (normalize_ticket(ticket) or ""))
                             .values(updated_at=now))
             request = self._load(session, ticket)
             detail = {"from": {"department": request.department, "assignee": request.assignee}}

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DataError
 
 from civic_services.opendata import dcat
 from civic_services.opendata.catalog import DatasetMeta, SearchParams
@@ -60,6 +61,9 @@ class CKANRoute(APIRoute):
                 return ckan_error(request, 409, error)
             except OpenDataError as exc:
                 return ckan_error(request, exc.status, exc.as_ckan())
+            except (DataError, OverflowError) as exc:  # a value the database cannot hold (NUL, out of range)
+                return ckan_error(request, 409, {"__type": "Validation Error", "message": "a value is out of "
+                                                 f"range or holds a NUL character ({type(exc).__name__})"})
             except HTTPException as exc:
                 kind = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error"}.get(
                     exc.status_code, "Bad Request")
@@ -250,7 +254,7 @@ def _sql(request: Request, service: OpenData, sql: str) -> JSONResponse:
 @router.get("/api/3/action/datastore_search_sql", summary="One read-only SELECT over datastore resources "
             "(off unless DASAN_DATASTORE_SQL_ENABLED)", responses={**ENVELOPE, 403: {"description": "Turned off"}})
 def datastore_search_sql(request: Request, service: Service,
-                         sql: Annotated[str, Query(max_length=20_000)]) -> JSONResponse:
+                         sql: Annotated[str, Query(max_length=8000, description="Longer queries: POST")]) -> JSONResponse:
     return _sql(request, service, sql)
 
 

@@ -36,6 +36,8 @@ class DatasetMeta:
     synthetic: bool = False
 
     def check(self) -> None:
+        if any("\x00" in str(value) for value in (*vars(self).values(), *self.tags)):
+            raise ValidationError("text may not contain NUL characters")
         if not NAME.fullmatch(self.id):
             raise ValidationError("a dataset id is 2-100 characters of a-z, 0-9, _ and -", field="name")
         if not self.title_en.strip() and not self.title_ko.strip():
@@ -134,7 +136,9 @@ class Catalog:
 
     def resource(self, resource_id: str) -> Resource:
         with self._sessions() as session:
-            row = session.get(Resource, resource_id) if len(resource_id) <= 100 else None
+            if not NAME.fullmatch(resource_id):
+                raise NotFound(f"no datastore resource {resource_id[:100]!r}")
+            row = session.get(Resource, resource_id)
             if row is None:
                 # A dataset's id stands for its first resource (the Seoul-style alias and the assistant use it).
                 row = session.scalars(select(Resource).where(Resource.dataset_id == resource_id)
@@ -174,9 +178,9 @@ class Catalog:
 
     def show(self, dataset_id: str, base_url: str = "") -> dict:
         with self._sessions() as session:
-            row = session.get(Dataset, dataset_id) if len(dataset_id) <= 100 else None
+            row = session.get(Dataset, dataset_id) if NAME.fullmatch(dataset_id) else None
             if row is None:
-                raise NotFound(f"no dataset {dataset_id!r}")
+                raise NotFound(f"no dataset {dataset_id[:100]!r}")
             return self._package(session, row, base_url)
 
     def all_packages(self, base_url: str = "") -> list[dict]:
@@ -185,6 +189,8 @@ class Catalog:
                                                                                      .order_by(Dataset.id))]
 
     def _fq_condition(self, fq: str):
+        if "\x00" in fq:
+            raise ValidationError("fq may not contain NUL characters", field="fq")
         try:
             parts = shlex.split(fq)
         except ValueError as exc:

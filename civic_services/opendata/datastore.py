@@ -60,6 +60,16 @@ class SearchResult:
     sort: str
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -144,6 +154,8 @@ class Datastore:
             if len(present) < len(parsed):
                 condition = or_(table.c[name].is_(None), *([condition] if condition is not None else []))
             conditions.append(condition)
+        if _has_nul(filters) or _has_nul(q):
+            raise ValidationError("filters and q may not contain NUL characters", field="q")
         if q:
             if isinstance(q, dict):
                 for name, value in q.items():

@@ -70,7 +70,7 @@ def rewrite(sql: str, tables: dict[str, str], dialect: str) -> str:
         raise _refuse(f"sql is longer than {MAX_SQL_CHARS} characters")
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as exc:
+    except sqlglot.errors.SqlglotError as exc:  # ParseError, TokenError, ...
         raise _refuse(f"sql does not parse: {str(exc).splitlines()[0][:300]}") from None
     if len(statements) != 1:
         raise _refuse(f"give exactly one SELECT statement ({len(statements)} were given)")

@@ -33,7 +33,7 @@ def parse(kind: str, raw):
             return "true" if raw else "false"
         raise ValueError(f"expects {kind}, got a boolean")
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if kind == "int" and float(raw).is_integer():
+        if kind == "int" and math.isfinite(raw) and float(raw).is_integer() and -2**63 <= int(raw) < 2**63:
             return int(raw)
         if kind == "numeric" and math.isfinite(raw):
             return float(raw)
@@ -48,9 +48,11 @@ def parse(kind: str, raw):
     if text.lower() in NULLS:
         return None
     if kind == "text":
+        if "\x00" in raw:
+            raise ValueError("holds a NUL character")
         return raw
     if kind == "int":
-        if _INT.fullmatch(text):
+        if _INT.fullmatch(text) and -2**63 <= int(text) < 2**63:
             return int(text)
     elif kind == "numeric":
         if _NUM.fullmatch(text):

@@ -89,7 +89,10 @@ def start_server(tmp: Path, database_url: str, kind: str, **overrides):
     from dasan.app import create_app
     from dasan.settings import Settings
 
-    settings = Settings(data_dir=tmp / "var", database_url=database_url, warm_up=False, **overrides)
+    # The civic services need no model: an empty models folder keeps the assistant from building its index at
+    # every start (it reports itself unavailable, which these tests do not look at).
+    settings = Settings(data_dir=tmp / "var", database_url=database_url, warm_up=False,
+                        models_dir=tmp / "no-models", **overrides)
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))

@@ -160,7 +160,8 @@ def test_sql_is_off_unless_enabled(tmp_path):
     from dasan.app import create_app
     from dasan.settings import Settings
 
-    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'off.db'}", warm_up=False))
+    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'off.db'}", warm_up=False,
+                              models_dir=tmp_path / "no-models"))
     with TestClient(app) as client:
         response = client.get("/api/3/action/datastore_search_sql", params={"sql": "SELECT 1"})
     assert response.status_code == 403
