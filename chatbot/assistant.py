@@ -33,6 +33,14 @@ _FOLLOW_UP_START = re.compile(
 )
 _FOLLOW_UP_END = re.compile(r"(은요|는요|이요|요\?|도요|도 되나요|도 돼요)\s*\??\s*$")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+SUMMARY_PHRASES = {
+    "ko": {"asked": '[120 상담 이관] 시민의 문의: "{message}".', "earlier": "이전 질문 {count}건: {questions}.",
+           "answered": "챗봇이 안내한 항목: {entries}.", "reason": "이관 사유: {reason}.",
+           "topic": "관련 추정 주제: {topic}, 신뢰도 {confidence:.2f}."},
+    "en": {"asked": '[120 hand-off] The citizen asked: "{message}".', "earlier": "Earlier questions ({count}): {questions}.",
+           "answered": "The assistant answered from {entries}.", "reason": "Reason for hand-off: {reason}.",
+           "topic": "Likely topic: {topic}, confidence {confidence:.2f}."},
+}
 
 
 @dataclass(frozen=True)
@@ -153,31 +161,20 @@ class Assistant:
         yield from self.llm.stream_chat(messages, max_tokens=220)
 
     def _handoff_summary(self, session: Session, message: str, reason: str, retrieval: _Retrieval, lang: str) -> str:
+        """One paragraph for the agent, in the conversation's language, with personal data masked."""
+        phrases = SUMMARY_PHRASES["ko" if lang == "ko" else "en"]
         asked = [t.text for t in session.turns if t.role == "user"]
         answered = [t.entry_id for t in session.turns if t.role == "assistant" and t.entry_id]
-        topic = ""
+        parts = [phrases["asked"].format(message=mask_pii(message))]
+        if asked:
+            parts.append(phrases["earlier"].format(count=len(asked), questions=" / ".join(f'"{q}"' for q in asked[-3:])))
+        if answered:
+            parts.append(phrases["answered"].format(entries=", ".join(answered[-3:])))
+        parts.append(phrases["reason"].format(reason=reason))
         if retrieval.ranked_ids:
             entry = self.kb.get(retrieval.ranked_ids[0])
-            topic = f"{entry.id} ({entry.question(lang)}, {entry.department})"
-        if lang == "ko":
-            parts = [f"[120 상담 이관] 시민의 문의: \"{mask_pii(message)}\"."]
-            if asked:
-                parts.append(f"이전 질문 {len(asked)}건: " + " / ".join(f"\"{q}\"" for q in asked[-3:]) + ".")
-            if answered:
-                parts.append(f"챗봇이 안내한 항목: {', '.join(answered[-3:])}.")
-            parts.append(f"이관 사유: {reason}.")
-            if topic:
-                parts.append(f"관련 추정 주제: {topic}, 신뢰도 {retrieval.confidence:.2f}.")
-            return " ".join(parts)
-        parts = [f"[120 hand-off] The citizen ({'Korean' if lang == 'ko' else 'English'}) asked: "
-                 f"\"{mask_pii(message)}\"."]
-        if asked:
-            parts.append(f"Earlier questions ({len(asked)}): " + " / ".join(f"\"{q}\"" for q in asked[-3:]) + ".")
-        if answered:
-            parts.append(f"The assistant answered from {', '.join(answered[-3:])}.")
-        parts.append(f"Reason for hand-off: {reason}.")
-        if topic:
-            parts.append(f"Likely topic: {topic}, confidence {retrieval.confidence:.2f}.")
+            parts.append(phrases["topic"].format(topic=f"{entry.id} ({entry.question(lang)}, {entry.department})",
+                                                 confidence=retrieval.confidence))
         return " ".join(parts)
 
     # ------------------------------------------------------------------ one turn

@@ -3,7 +3,6 @@ accuracy, hand-off behaviour and latency, through the same Assistant the API use
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 
 from chatbot.assistant import Assistant
 from chatbot.confidence import Calibration, fit_calibration
+from chatbot.records import iter_rows
 
 
 class EvalFileError(ValueError):
@@ -20,20 +20,15 @@ class EvalFileError(ValueError):
 
 
 def read_jsonl(path: str | Path, required: Iterable[str]) -> list[dict]:
+    """All rows of a labelled query file; the first bad row stops with its line number."""
     rows = []
-    required = tuple(required)
-    with open(path, encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            missing = [key for key in required if key not in row]
-            if missing:
-                raise EvalFileError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
-            rows.append(row)
+    for number, row in iter_rows(path):
+        if isinstance(row, str):
+            raise EvalFileError(f"{path}:{number}: {row}")
+        missing = [key for key in required if key not in row]
+        if missing:
+            raise EvalFileError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+        rows.append(row)
     return rows
 
 

@@ -6,18 +6,13 @@ its line number and the other rows still load.
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-CATEGORIES = (
-    "transport", "parking", "waste", "taxes", "civil_documents", "welfare", "housing", "health", "safety",
-    "culture_tourism", "environment", "digital", "jobs_business", "foreigners", "call_center",
-)
+from chatbot.records import iter_rows
 
 
 class Entry(BaseModel):
@@ -83,29 +78,6 @@ def _describe(error: ValidationError | ValueError) -> str:
     return str(error)
 
 
-def _rows(path: Path):
-    """(line number, row dict or an error message) for each record of a JSONL or CSV file."""
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        with open(path, encoding="utf-8") as stream:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, f"not valid JSON ({exc.msg})"
-                    continue
-                yield number, row if isinstance(row, dict) else "a row must be a JSON object"
-    elif suffix == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as stream:
-            reader = csv.DictReader(stream)
-            for row in reader:
-                yield reader.line_num, row
-    else:
-        raise ValueError(f"{path.name}: a knowledge base is a .jsonl or .csv file")
-
-
 def load_entries(path: str | Path) -> LoadReport:
     path = Path(path)
     if not path.is_file():
@@ -113,7 +85,7 @@ def load_entries(path: str | Path) -> LoadReport:
     entries: list[Entry] = []
     errors: list[RowError] = []
     seen: set[str] = set()
-    for number, row in _rows(path):
+    for number, row in iter_rows(path):
         if isinstance(row, str):
             errors.append(RowError(number, row))
             continue

@@ -22,8 +22,9 @@ class DenseConfig:
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 96
     ivf_lists: int | None = None  # default: about 4 * sqrt(n)
-    pq_bytes: int = 48  # bytes per vector in IVF-PQ codes (must divide the dimension)
-    ivf_nprobe: int = 24
+    pq_bytes: int | None = None  # bytes per vector in IVF-PQ codes (a divisor of the dimension); default dim / 2
+    ivf_nprobe: int = 32
+    train_max: int = 100_000  # IVF-PQ trains on at most this many of the first vectors added
 
 
 def choose_kind(n: int, config: DenseConfig = DenseConfig()) -> str:
@@ -61,10 +62,15 @@ class DenseIndex:
     def train(self, sample: np.ndarray) -> None:
         import faiss
 
+        if len(sample) > self.config.train_max:
+            picks = np.random.default_rng(0).choice(len(sample), self.config.train_max, replace=False)
+            sample = sample[np.sort(picks)]
         n = len(sample)
         lists = self.config.ivf_lists or max(16, int(4 * np.sqrt(max(n, 1))))
         quantizer = faiss.IndexFlatIP(self.dim)
-        pq_bytes = self.config.pq_bytes if self.dim % self.config.pq_bytes == 0 else self.dim // 8
+        pq_bytes = self.config.pq_bytes or self.dim // 2
+        if self.dim % pq_bytes:
+            raise ValueError(f"pq_bytes {pq_bytes} must divide the dimension {self.dim}")
         ivf = faiss.IndexIVFPQ(quantizer, self.dim, lists, pq_bytes, 8, faiss.METRIC_INNER_PRODUCT)
         ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
         ivf.nprobe = self.config.ivf_nprobe
