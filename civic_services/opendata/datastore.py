@@ -39,7 +39,10 @@ def choose_indexes(fields: list[dict], distinct: dict[str, int], rows: int) -> l
     if rows < 1000:
         return []
     temporal = [f["id"] for f in fields if f["type"] in ("date", "timestamp")]
-    categorical = sorted((f["id"] for f in fields if f["type"] in ("text", "int", "bool")
+    # Text columns with few values (district, category); numbers only with very few (line, year), else they are
+    # measures (counts, amounts) that people sort by less often than they filter by place and time.
+    categorical = sorted((f["id"] for f in fields if (f["type"] in ("text", "bool") or
+                                                      (f["type"] == "int" and distinct.get(f["id"], 0) <= 50))
                           and 1 < distinct.get(f["id"], 0) <= min(2000, rows // 20)),
                          key=lambda name: -distinct[name])[:4]
     identifiers = [f["id"] for f in fields if f["type"] in ("int", "text") and distinct.get(f["id"], 0) >= rows

@@ -1,0 +1,158 @@
+"""Load test: Open311 ``POST requests`` with one photo against a real ``dasan serve --workers N``.
+
+    python bench/complaints_load.py                       # SQLite (a fresh file), 2 workers
+    python bench/complaints_load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+With a PostgreSQL URL the script creates a scratch database next to the one named and drops it afterwards.
+The load generator (asyncio + httpx, one process) runs on the same machine as the server and shares its CPUs;
+figures are sustained requests/s and latency percentiles over the measured window (after a warm-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
+
+from civic_services.districts import districts
+
+DISTRICTS = districts()
+
+
+def photo(seed: int) -> bytes:
+    rng = random.Random(seed)
+    # A textured 640x480 picture (a flat colour would compress to almost nothing).
+    noise = bytes(rng.randrange(256) for _ in range(160 * 120 * 3))
+    image = Image.frombytes("RGB", (160, 120), noise).resize((640, 480), Image.BILINEAR)
+    exif = Image.Exif()
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (IFDRational(37, 1), IFDRational(33, 1), IFDRational(0, 1))
+    gps[3], gps[4] = "E", (IFDRational(126, 1), IFDRational(58, 1), IFDRational(0, 1))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scratch_postgres(url: str):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"dasan_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
+
+
+async def run_load(base: str, seconds: float, warmup: float, concurrency: int, photos: list[bytes]):
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    stop_at = time.perf_counter() + warmup + seconds
+    measure_from = time.perf_counter() + warmup
+    rng = random.Random(1)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        async def worker(index: int):
+            n = 0
+            while time.perf_counter() < stop_at:
+                n += 1
+                district = rng.choice(DISTRICTS)
+                lat, lon = district.lat + rng.uniform(-0.01, 0.01), district.lon + rng.uniform(-0.01, 0.01)
+                data = {"service_code": rng.choice(["pothole", "illegal_dumping", "graffiti", "streetlight"]),
+                        "description": f"bench report {index}-{n}", "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
+                        "email": "bench@example.kr"}
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/open311/v2/requests.json", data=data,
+                                                 files={"media": ("p.jpg", photos[n % len(photos)], "image/jpeg")})
+                    ok = response.status_code == 201
+                    key = str(response.status_code)
+                except httpx.HTTPError as exc:
+                    ok, key = False, type(exc).__name__
+                ended = time.perf_counter()
+                if started >= measure_from:
+                    if ok:
+                        latencies.append(ended - started)
+                    else:
+                        errors[key] = errors.get(key, 0) + 1
+
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return latencies, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default="", help="empty: a fresh SQLite file")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="dasan-bench-"))
+    drop = None
+    url = args.database_url
+    if url.startswith("postgresql"):
+        url, drop = scratch_postgres(url)
+    port = free_port()
+    env = {**os.environ, "DASAN_DATA_DIR": str(tmp / "var"), "DASAN_WARM_UP": "false",
+           "DASAN_MODELS_DIR": str(tmp / "no-models"), "DASAN_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "dasan.cli", "serve", "--port", str(port), "--workers",
+                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/open311/v2/services.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.5)
+        photos = [photo(i) for i in range(8)]
+        latencies, errors = asyncio.run(run_load(base, args.seconds, args.warmup, args.concurrency, photos))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if drop:
+            drop()
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
+    engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"POST /open311/v2/requests.json, one {len(photos[0]) // 1024} KB JPEG, {engine}, {args.workers} workers, "
+          f"concurrency {args.concurrency}, {args.seconds:.0f} s measured on {os.cpu_count()} CPUs "
+          f"(load generator on the same machine)")
+    print(f"  {len(latencies) / args.seconds:8.1f} requests/s sustained ({len(latencies)} ok, errors: {errors or 0})")
+    print(f"  latency p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
