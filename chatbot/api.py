@@ -69,8 +69,9 @@ def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
 @router.post("/chat/stream", summary="Ask the 120 assistant; the reply streams as server-sent events",
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
-                              "description": "`delta` events carry pieces of the answer; a final `reply` event "
-                                             "carries the whole reply as /chat returns it."}})
+                              "description": "`delta` events carry pieces of the answer, a `replace` event (rare) "
+                                             "replaces what was shown, and a final `reply` event carries the whole "
+                                             "reply as /chat returns it."}})
 def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
     if not body.message.strip():
         raise HTTPException(status_code=422, detail="the message is empty")
@@ -78,8 +79,7 @@ def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse
 
     def encode():
         for event in events:
-            payload = event if event["type"] == "delta" else {"type": "reply",
-                                                             **_response_dict(event["reply"])}
+            payload = {"type": "reply", **_response_dict(event["reply"])} if event["type"] == "reply" else event
             yield f"event: {event['type']}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(encode(), media_type="text/event-stream",

@@ -33,6 +33,7 @@ _FOLLOW_UP_START = re.compile(
 )
 _FOLLOW_UP_END = re.compile(r"(은요|는요|이요|요\?|도요|도 되나요|도 돼요)\s*\??\s*$")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_TRAILING_NUMBER = re.compile(r"\d[\d,.\-]*$")
 SUMMARY_PHRASES = {
     "ko": {"asked": '[120 상담 이관] 시민의 문의: "{message}".', "earlier": "이전 질문 {count}건: {questions}.",
            "answered": "챗봇이 안내한 항목: {entries}.", "reason": "이관 사유: {reason}.",
@@ -132,20 +133,48 @@ class Assistant:
         department = entry.department_ko if lang == "ko" and entry.department_ko else entry.department
         return Citation(entry.id, entry.question(lang), department, entry.contact, entry.updated, entry.category)
 
-    def _compose(self, entry_ids: tuple[str, ...], message: str, lang: str) -> tuple[str, str]:
-        """(answer text, who composed it)."""
+    def _compose(self, entry_ids: tuple[str, ...], message: str, lang: str) -> Iterator[dict]:
+        """Events of the answer: ``delta`` pieces, maybe a ``replace``, and last ``composed`` (text and author).
+
+        Without an LLM the curated text comes as one piece per sentence. With one, its text is released as it is
+        generated but held back at every number until the number is complete and found in the passages; a number
+        that is not there withdraws the LLM's text (``replace``) in favour of the curated answer."""
         curated = self.kb.get(entry_ids[0]).answer(lang)
         if not (self.config.compose_with_llm and self.llm is not None):
-            return curated, "curated"
+            for sentence in split_sentences(curated):
+                yield {"type": "delta", "text": sentence}
+            yield {"type": "composed", "text": curated, "by": "curated"}
+            return
         passages = [self.kb.get(i).answer(lang) for i in entry_ids[: self.config.llm_passages]]
+        shown, pending, failed = "", "", False
         try:
-            text = "".join(self._llm_stream(message, passages, lang)).strip()
+            for piece in self._llm_stream(message, passages, lang):
+                pending += piece
+                trailing = _TRAILING_NUMBER.search(pending)
+                cut = trailing.start() if trailing else len(pending)
+                if not grounded(shown + pending[:cut], passages):
+                    failed = True
+                    break
+                if cut:
+                    yield {"type": "delta", "text": pending[:cut]}
+                    shown, pending = shown + pending[:cut], pending[cut:]
+            if not failed and pending:
+                failed = not grounded(shown + pending, passages)
+                if not failed:
+                    yield {"type": "delta", "text": pending}
+                    shown += pending
         except Exception as exc:  # a failing LLM never costs the citizen an answer
             log.warning("LLM composition failed, using the curated answer: %s", exc)
-            return curated, "curated"
-        if text and grounded(text, passages):
-            return text, "llm"
-        return curated, "curated"
+            failed = True
+        if failed or not shown.strip():
+            if shown:
+                yield {"type": "replace", "text": curated}
+            else:
+                for sentence in split_sentences(curated):
+                    yield {"type": "delta", "text": sentence}
+            yield {"type": "composed", "text": curated, "by": "curated"}
+        else:
+            yield {"type": "composed", "text": shown.strip(), "by": "llm"}
 
     def _llm_stream(self, message: str, passages: list[str], lang: str) -> Iterator[str]:
         language = "Korean" if lang == "ko" else "English"
@@ -207,7 +236,11 @@ class Assistant:
         started = time.perf_counter()
         session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
         decided = time.perf_counter()
-        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason)
+        composed = None
+        if kind == "answer":
+            final = [e for e in self._compose(retrieval.ranked_ids, message, lang) if e["type"] == "composed"][-1]
+            composed = (final["text"], final["by"])
+        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed)
         return replace(reply, timings_ms={"retrieve": round((decided - started) * 1000, 2),
                                           "total": round((time.perf_counter() - started) * 1000, 2)})
 
@@ -218,7 +251,7 @@ class Assistant:
         composed_by = "curated"
         entry_id = None
         if kind == "answer":
-            answer, composed_by = composed or self._compose(retrieval.ranked_ids, message, lang)
+            answer, composed_by = composed
             entry_id = retrieval.ranked_ids[0]
             citations = (self._citation(self.kb.get(entry_id), lang),)
         elif kind == "handoff":
@@ -235,25 +268,20 @@ class Assistant:
                      round(retrieval.confidence, 4), retrieval.ranked_ids, reason, summary, composed_by)
 
     def stream(self, message: str, session_id: str | None = None, lang: str | None = None) -> Iterator[dict]:
-        """Events for a streaming client: ``delta`` pieces of the answer as they are ready, then ``reply``."""
+        """Events for a streaming client: ``delta`` pieces of the answer as they are ready (a ``replace`` when
+        composed text is withdrawn), then ``reply``."""
         session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
         composed = None
-        if kind == "answer" and self.config.compose_with_llm and self.llm is not None:
-            passages = [self.kb.get(i).answer(lang) for i in retrieval.ranked_ids[: self.config.llm_passages]]
-            pieces: list[str] = []
-            try:
-                for piece in self._llm_stream(message, passages, lang):
-                    pieces.append(piece)
-            except Exception as exc:
-                log.warning("LLM composition failed, using the curated answer: %s", exc)
-            text = "".join(pieces).strip()
-            if text and grounded(text, passages):
-                composed = (text, "llm")
-            else:
-                composed = (self.kb.get(retrieval.ranked_ids[0]).answer(lang), "curated")
+        if kind == "answer":
+            for event in self._compose(retrieval.ranked_ids, message, lang):
+                if event["type"] == "composed":
+                    composed = (event["text"], event["by"])
+                else:
+                    yield event
         reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed)
-        for sentence in split_sentences(reply.answer):
-            yield {"type": "delta", "text": sentence}
+        if kind != "answer":
+            for sentence in split_sentences(reply.answer):
+                yield {"type": "delta", "text": sentence}
         yield {"type": "reply", "reply": reply.to_dict()}
 
 

@@ -26,3 +26,23 @@ def test_composed_answer_is_grounded_in_the_cited_passages(llm_assistant):
     if reply.composed_by == "llm":
         assert reply.answer != llm_assistant.kb.get(reply.citations[0].entry_id).answer_en
     assert "1,500" in reply.answer or "1500" in reply.answer
+
+
+def test_streamed_composition_arrives_in_pieces_and_matches_the_reply(llm_assistant):
+    import time
+
+    started = time.perf_counter()
+    first_piece_s = None
+    shown = ""
+    for event in llm_assistant.stream("버스 요금이 얼마예요?"):
+        if event["type"] == "delta":
+            first_piece_s = first_piece_s or time.perf_counter() - started
+            shown += event["text"]
+        elif event["type"] == "replace":
+            shown = event["text"]
+        else:
+            reply = event["reply"]
+    assert first_piece_s is not None
+    assert shown.strip() == reply["answer"].strip()
+    passages = [llm_assistant.kb.get(i).answer("ko") for i in reply["ranked_ids"][:3]]
+    assert grounded(reply["answer"], passages)
