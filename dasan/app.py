@@ -107,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         if request.app.state.assistant is not None:
             checks["assistant"] = {"ok": True, "entries": len(request.app.state.assistant.kb)}
+        elif not settings.chat_enabled:
+            checks["assistant"] = {"ok": True, "disabled": True}
         else:
             checks["assistant"] = {"ok": False, "error": request.app.state.assistant_error or "starting"}
         problems = model_problems(settings, request.app.state.models)

@@ -37,6 +37,9 @@ def attach(state, settings: Settings) -> None:
     """Set ``state.assistant`` (or ``state.assistant_error`` with what to do) for the app."""
     state.assistant = None
     state.assistant_error = None
+    if not settings.chat_enabled:
+        state.assistant_error = "the assistant is turned off (DASAN_CHAT_ENABLED=false)"
+        return
     try:
         state.assistant = build_assistant(settings, state.models)
         log.info("assistant ready: %d knowledge-base entries", len(state.assistant.kb))

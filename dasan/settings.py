@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     datastore_sql_timeout_ms: int = Field(1000, ge=10, description="Time limit of one datastore_search_sql query.")
 
     # --- the 120 assistant
+    chat_enabled: bool = Field(True, description="Serve the 120 assistant (false: no index is built or loaded).")
     kb_path: Path | None = Field(None, description="Knowledge base (.jsonl or .csv); empty means the bundled 120 KB.")
     index_dir: Path | None = Field(None, description="Where the KB index is kept; empty means data_dir/index/kb.")
     index_auto_rebuild: bool = Field(False, description="Rebuild a stale or corrupt index at start instead of "

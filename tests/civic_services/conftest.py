@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import threading
 import time
 import uuid
@@ -18,6 +17,8 @@ import httpx
 import pytest
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
+
+from tests.server_process import free_port
 
 PG_ADMIN_URL = os.environ.get("DASAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -61,12 +62,6 @@ def make_database_url(kind: str, tmp: Path, request) -> str:
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Running:
     base: str
@@ -89,10 +84,9 @@ def start_server(tmp: Path, database_url: str, kind: str, **overrides):
     from dasan.app import create_app
     from dasan.settings import Settings
 
-    # The civic services need no model: an empty models folder keeps the assistant from building its index at
-    # every start (it reports itself unavailable, which these tests do not look at).
-    settings = Settings(data_dir=tmp / "var", database_url=database_url, warm_up=False,
-                        models_dir=tmp / "no-models", **overrides)
+    # The civic services need no model and no assistant.
+    settings = Settings(data_dir=tmp / "var", database_url=database_url, warm_up=False, chat_enabled=False,
+                        **overrides)
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
