@@ -1,0 +1,80 @@
+"""The router with the local LLM: one grammar-constrained completion whose JSON must match one tool's schema.
+
+The schema is the union of every tool's argument schema (plus "none" for requests that are not tool calls), so
+the output is always a valid call; the system prompt, identical for every request, stays in llama.cpp's cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from chatbot.routing.base import ToolCall
+
+log = logging.getLogger("dasan.routing")
+
+_RULES = (
+    "Arguments: districts are English names such as Mapo-gu (a list for comparisons); periods are one of "
+    "last_24h, yesterday, today, last_7d (the past seven days, 최근 일주일), last_week (the previous calendar week, "
+    "지난주), last_month, last_30d (지난 한 달), this_year, last_year; ticket ids SR-YYYY-NNNNNN; poll ids MV-NNNN; "
+    "a vote choice is the label the user gave or the option number as a string; a complaint location is "
+    "{\"address\": the address as the user said it, with its district} or {\"lat\", \"lon\"}; media_count is the "
+    "number of photos the user says they attached (0 if none); search queries are short keywords in the user's "
+    "language. If the request is a general question about city rules or services, answer with tool \"none\"."
+)
+
+
+_GRAMMAR_UNSAFE = {"minLength", "maxLength", "minItems", "maxItems", "pattern", "minimum", "maximum", "description"}
+
+
+def grammar_friendly(schema):
+    """The schema without length, range and pattern limits, which blow up llama.cpp's grammar; the registry
+    validates the arguments afterwards anyway."""
+    if isinstance(schema, dict):
+        return {k: grammar_friendly(v) for k, v in schema.items() if k not in _GRAMMAR_UNSAFE}
+    if isinstance(schema, list):
+        return [grammar_friendly(v) for v in schema]
+    return schema
+
+
+def union_schema(registry, names: list[str]) -> dict:
+    options = [{"type": "object",
+                "properties": {"tool": {"const": name},
+                               "arguments": grammar_friendly(registry.get(name).parameters)},
+                "required": ["tool", "arguments"]} for name in names]
+    options.append({"type": "object", "properties": {"tool": {"const": "none"},
+                                                     "arguments": {"type": "object", "properties": {}}},
+                    "required": ["tool", "arguments"]})
+    return {"oneOf": options}
+
+
+class LlmRouter:
+    name = "llm"
+
+    def __init__(self, llm, registry, tools: list[str] | None = None):
+        self.llm = llm
+        self.registry = registry
+        self.tools = tools or [n for n in registry.names() if n != "search_faq"]
+        self.schema = union_schema(registry, self.tools)
+        listing = "\n".join(f"- {n}: {registry.get(n).description('en')}" for n in self.tools)
+        self.system = ("You route requests to the city of Seoul's service tools. Reply with JSON naming one tool "
+                       f"and its arguments.\nTools:\n{listing}\n- none: not a request for one of these tools.\n"
+                       + _RULES)
+
+    def route(self, text: str, lang: str | None = None) -> ToolCall:
+        messages = [{"role": "system", "content": self.system}, {"role": "user", "content": text}]
+        try:
+            reply = self.llm.chat(messages, max_tokens=200, json_schema=self.schema)
+            data = json.loads(reply)
+        except Exception as exc:  # a malformed or failed completion is "no tool", not an error for the citizen
+            log.warning("LLM routing failed: %s", exc)
+            return ToolCall(None, {}, 0.0)
+        tool = data.get("tool")
+        if tool not in self.tools:
+            return ToolCall(None, {}, 0.5)
+        arguments = data.get("arguments") or {}
+        invalid = {problem.split(":")[0].split(".")[0] for problem in self.registry.errors(tool, arguments)}
+        arguments = {k: v for k, v in arguments.items() if k not in invalid}
+        required = self.registry.get(tool).parameters.get("required", [])
+        missing = tuple(k for k in required if k not in arguments)
+        return ToolCall(tool, arguments, 0.8, missing)

@@ -1,0 +1,106 @@
+"""One registry of the tools the assistant (and any other agent) can call on the city's services.
+
+Each tool has a name, a description in Korean and English, a JSON Schema of its arguments, the role it needs,
+whether it writes, and a handler that calls the service objects directly. The same registry is served as
+OpenAI-style tools (`GET /tools`), over the Model Context Protocol, and as a Rasa action server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+
+ROLES = ("citizen", "verified_voter", "staff")
+
+
+class ToolError(Exception):
+    """A tool call that cannot be carried out; the message is a plain sentence for the citizen."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    services: Mapping[str, Any]
+    role: str = "citizen"
+    lang: str = "en"
+    voter_key: str | None = None  # the verified voter's registry key, for cast_vote
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    text: str  # what happened, in a sentence or two
+    data: Any = None  # the structured result
+    table: list[dict] | None = None  # rows for a table, when a table is clearer
+    series: list[dict] | None = None  # points of a time series or comparison, for a chart
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description_en: str
+    description_ko: str
+    parameters: dict
+    handler: Callable[[dict, ToolContext], ToolResult] | None = None
+    role: str = "citizen"
+    writes: bool = False
+    service: str = ""  # which service the handler needs (for a clear error when it is absent)
+
+    def description(self, lang: str = "en") -> str:
+        return self.description_ko if lang == "ko" else self.description_en
+
+
+@dataclass
+class ToolRegistry:
+    tools: dict[str, Tool] = field(default_factory=dict)
+
+    def register(self, tool: Tool) -> None:
+        if tool.role not in ROLES:
+            raise ValueError(f"{tool.name}: unknown role {tool.role!r}")
+        jsonschema.Draft202012Validator.check_schema(tool.parameters)
+        self.tools[tool.name] = tool
+
+    def get(self, name: str) -> Tool:
+        try:
+            return self.tools[name]
+        except KeyError:
+            raise ToolError(f"there is no tool named {name!r}") from None
+
+    def names(self) -> list[str]:
+        return list(self.tools)
+
+    @staticmethod
+    def allowed(tool: Tool, role: str) -> bool:
+        """Citizens' tools are open to every role; voting needs a verified voter, staff tools a staff member."""
+        return tool.role == "citizen" or tool.role == role
+
+    def errors(self, name: str, arguments: Any) -> list[str]:
+        """Every way ``arguments`` break the tool's schema, as readable sentences (empty when valid)."""
+        validator = jsonschema.Draft202012Validator(self.get(name).parameters)
+        problems = []
+        for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path)):
+            where = ".".join(str(p) for p in error.path) or "arguments"
+            problems.append(f"{where}: {error.message}")
+        return problems
+
+    def call(self, name: str, arguments: dict, context: ToolContext) -> ToolResult:
+        tool = self.get(name)
+        if not self.allowed(tool, context.role):
+            raise ToolError(f"{name} needs the role {tool.role}; you are signed in as {context.role}")
+        problems = self.errors(name, arguments)
+        if problems:
+            raise ToolError(f"invalid arguments for {name}: " + "; ".join(problems))
+        if tool.handler is None or (tool.service and context.services.get(tool.service) is None):
+            raise ToolError(f"{name} is not available on this server (its {tool.service or 'handler'} service is "
+                            "not running)")
+        return tool.handler(arguments, context)
+
+    def openai_tools(self, lang: str = "en", role: str | None = None) -> list[dict]:
+        """The tools in OpenAI's function-calling format."""
+        return [
+            {"type": "function",
+             "function": {"name": tool.name, "description": tool.description(lang), "parameters": tool.parameters}}
+            for tool in self.tools.values()
+            if role is None or self.allowed(tool, role)
+        ]
