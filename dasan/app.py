@@ -16,6 +16,7 @@ from dasan.chat import attach as attach_assistant
 from dasan.civic import attach as attach_civic_services
 from dasan.db import describe, make_engine, ping
 from dasan.settings import Settings, get_settings
+from dasan.tools_wiring import attach_tools, tools_lifespan
 from models.loaded import ModelSet
 from models.refs import resolve
 from models.store import ModelError, ModelStore
@@ -65,8 +66,9 @@ async def lifespan(app: FastAPI):
     if settings.warm_up:
         await _warm_up(app)
     await asyncio.to_thread(attach_assistant, app.state, settings)
-    log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
-    yield
+    async with tools_lifespan(app):  # the MCP endpoint's sessions live in a task group for the app's life
+        log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
+        yield
     app.state.engine.dispose()
 
 
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (models_router, chatbot_router, complaints_router, opendata_router):
         app.include_router(router)
+    attach_tools(app)  # GET /tools, the Rasa action server (/webhook, /actions, /health) and MCP at /mcp
 
     @app.get("/healthz", tags=["health"], summary="The process is up")
     def healthz() -> dict:

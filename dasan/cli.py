@@ -23,12 +23,14 @@ models_app = typer.Typer(help="Install, list and verify the model weights (offli
 app.add_typer(models_app, name="models")
 from dasan.commands_chat import chat, eval_app, index_app  # noqa: E402
 from dasan.commands_civic import opendata_app, staff_app  # noqa: E402
+from dasan.commands_tools import register as register_tool_commands  # noqa: E402
 
 app.add_typer(opendata_app, name="opendata")
 app.add_typer(staff_app, name="staff")
 app.command()(chat)
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
+register_tool_commands(app)  # dasan mcp, dasan rasa export
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

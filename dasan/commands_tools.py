@@ -1,0 +1,127 @@
+"""``dasan mcp`` (the tools over MCP on stdio) and ``dasan rasa export`` (the domain snippet a Rasa project needs to
+call the tools as custom actions of this server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True, soft_wrap=True)
+
+rasa_app = typer.Typer(help="Rasa integration: this server is a Rasa action server (POST /webhook).",
+                       no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _settings():
+    from dasan.settings import get_settings
+
+    try:
+        return get_settings()
+    except Exception as exc:
+        _fail(f"invalid settings: {exc}", 2)
+
+
+def _state(settings, with_assistant: bool) -> SimpleNamespace:
+    """The services a server would have, built the way the app's lifespan builds them (stdout stays clean)."""
+    from civic_services.storage import upgrade
+    from dasan.civic import build_civic_services
+    from dasan.db import make_engine
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        _fail(f"cannot prepare the database: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    civic = build_civic_services(settings, engine)
+    state = SimpleNamespace(engine=engine, complaints=civic.complaints, opendata=civic.opendata, assistant=None)
+    if with_assistant:
+        from dasan.app import build_model_set
+        from dasan.chat import attach
+
+        state.models = build_model_set(settings)
+        attach(state, settings)  # leaves assistant None (and says why in the log) when it cannot start
+    return state
+
+
+def mcp(
+    lang: Annotated[str, typer.Option(help="Language of tool descriptions and answers: en or ko.")] = "en",
+    role: Annotated[str, typer.Option(help="Role the calls run as: citizen, verified_voter or staff.")] = "citizen",
+    voter_key: Annotated[Optional[str], typer.Option(help="The verified voter's registry key (cast_vote).")] = None,
+    assistant: Annotated[bool, typer.Option("--assistant/--no-assistant",
+                                            help="Load the 120 assistant for search_faq (takes seconds; follows "
+                                                 "DASAN_CHAT_ENABLED).")] = True,
+) -> None:
+    """Serve the assistant's tools over the Model Context Protocol on stdin/stdout (for MCP clients such as
+    desktop assistants: command `dasan mcp`). The web server serves the same tools at /mcp (streamable HTTP)."""
+    import anyio
+
+    from civic_services.tools.catalog import build_registry
+    from civic_services.tools.mcp_server import build_mcp_server, run_stdio
+    from dasan import __version__
+    from dasan.logging_setup import configure_logging
+    from dasan.tools_wiring import tool_services
+
+    if lang not in ("en", "ko"):
+        _fail("--lang must be en or ko", 2)
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)  # stderr: stdout carries the protocol
+    state = _state(settings, assistant and settings.chat_enabled)
+    try:
+        server = build_mcp_server(build_registry(), tool_services(state), lang=lang, role=role, voter_key=voter_key,
+                                  version=__version__)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    try:
+        anyio.run(run_stdio, server)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        state.engine.dispose()
+
+
+@rasa_app.command("export")
+def rasa_export(
+    out: Annotated[Optional[Path], typer.Option(help="Write the domain snippet here [default: stdout].")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The action endpoint Rasa calls [default: "
+                                               "http://DASAN_HOST:DASAN_PORT/webhook].")] = None,
+    endpoints: Annotated[Optional[Path], typer.Option(help="Also write an endpoints.yml with the action_endpoint "
+                                                     "here.")] = None,
+) -> None:
+    """Write the Rasa domain snippet (actions, slots with types and mappings, entities) for the tools, with the
+    endpoints.yml action_endpoint line as a comment."""
+    import yaml
+
+    from civic_services.tools.catalog import build_registry
+    from civic_services.tools.rasa_actions import endpoints_snippet, export_yaml
+
+    if url is None:
+        settings = _settings()
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        url = f"http://{host}:{settings.port}/webhook"
+    text = export_yaml(build_registry(), url)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        err.print(f"domain snippet written to {out}")
+    if endpoints is not None:
+        endpoints.parent.mkdir(parents=True, exist_ok=True)
+        endpoints.write_text(yaml.safe_dump(endpoints_snippet(url), sort_keys=False), encoding="utf-8")
+        err.print(f"endpoints written to {endpoints}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dasan mcp`` and ``dasan rasa ...`` to the ``dasan`` command."""
+    app.command("mcp")(mcp)
+    app.add_typer(rasa_app, name="rasa")
