@@ -43,7 +43,8 @@ def _state(settings, with_assistant: bool) -> SimpleNamespace:
     except Exception as exc:
         _fail(f"cannot prepare the database: {type(exc).__name__}: {str(exc).splitlines()[0]}")
     civic = build_civic_services(settings, engine)
-    state = SimpleNamespace(engine=engine, complaints=civic.complaints, opendata=civic.opendata, assistant=None)
+    state = SimpleNamespace(engine=engine, complaints=civic.complaints, opendata=civic.opendata, assistant=None,
+                            iot=getattr(civic, "iot", None), voting=getattr(civic, "voting", None))
     if with_assistant:
         from dasan.app import build_model_set
         from dasan.chat import attach

@@ -26,13 +26,16 @@ def tool_services(state: Any) -> dict[str, Any]:
 
 
 class McpEndpoint:
-    """ASGI endpoint of ``/mcp``: hands each request to the session manager of the running lifespan."""
+    """ASGI endpoint of ``/mcp``: hands each request to the session manager of the running lifespan; ``?lang=ko``
+    picks the server whose tool descriptions and answers are in Korean."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        manager = getattr(self.app.state, "mcp_sessions", None)
+        managers = getattr(self.app.state, "mcp_sessions", None) or {}
+        lang = "ko" if b"lang=ko" in scope.get("query_string", b"").split(b"&") else "en"
+        manager = managers.get(lang)
         if manager is None:
             response = JSONResponse({"error": "the MCP endpoint is not running (the app's lifespan has not "
                                               "started)"}, status_code=503)
@@ -58,10 +61,11 @@ async def tools_lifespan(app):
     from civic_services.tools.mcp_server import build_mcp_server, session_manager
     from dasan import __version__
 
-    server = build_mcp_server(app.state.tools, lambda: tool_services(app.state), version=__version__)
-    manager = session_manager(server, host=app.state.settings.host)
-    async with manager.run():
-        app.state.mcp_sessions = manager
+    managers = {lang: session_manager(build_mcp_server(app.state.tools, lambda: tool_services(app.state), lang=lang,
+                                                       version=__version__), host=app.state.settings.host)
+                for lang in ("en", "ko")}
+    async with managers["en"].run(), managers["ko"].run():
+        app.state.mcp_sessions = managers
         try:
             yield
         finally:

@@ -125,9 +125,12 @@ def loopback_security(host: str) -> TransportSecuritySettings | None:
 
 def session_manager(server: Server, host: str = "127.0.0.1") -> StreamableHTTPSessionManager:
     """The streamable-HTTP session manager for ``server``. Run it once (``async with manager.run():``) for the
-    whole life of the web app; its ``handle_request`` is then the ASGI endpoint. JSON responses (not SSE) and
-    stateful sessions: plain request/response tools need no stream."""
-    return StreamableHTTPSessionManager(app=server, json_response=True, stateless=False,
+    whole life of the web app; its ``handle_request`` is then the ASGI endpoint.
+
+    Stateless, with JSON responses (not SSE): the tools are plain request/response calls that need no server-sent
+    stream or session state, and a stateless endpoint also works behind ``dasan serve --workers N`` (a stateful
+    session lives in one worker process, and the next request may reach another)."""
+    return StreamableHTTPSessionManager(app=server, json_response=True, stateless=True,
                                         security_settings=loopback_security(host))
 
 

@@ -21,7 +21,8 @@ TOOLS = set(REGISTRY.names())
 
 
 async def _exercise(client: Client) -> dict:
-    """List the tools and make the calls every transport must answer the same way."""
+    """List the tools and make the calls every transport must answer the same way (``no_service`` is checked only
+    where the test removed the voting service: the app runs it once it lands)."""
     listed = (await client.list_tools()).tools
     out = {"tools": {t.name: t for t in listed}}
     out["search"] = await client.call_tool("search_datasets", {"query": "parking"})
@@ -35,7 +36,7 @@ async def _exercise(client: Client) -> dict:
     return out
 
 
-def _check(out: dict) -> None:
+def _check(out: dict, without_voting: bool = False) -> None:
     tools = out["tools"]
     assert set(tools) == TOOLS and len(tools) == 11
     for name, tool in tools.items():
@@ -56,9 +57,12 @@ def _check(out: dict) -> None:
     assert table[0]["sum"] >= table[1]["sum"] >= table[2]["sum"] > 0
     assert total.structured_content["series"] == table
 
-    for key, phrase in [("unknown_ticket", "SR-2026-999999"), ("bad_args", "invalid arguments for complaint_status"),
-                        ("no_service", "not available on this server"), ("role", "needs the role verified_voter"),
-                        ("no_tool", "no tool named 'launch_rockets'")]:
+    checks = [("unknown_ticket", "SR-2026-999999"), ("bad_args", "invalid arguments for complaint_status"),
+              ("role", "needs the role verified_voter"), ("no_tool", "no tool named 'launch_rockets'")]
+    if without_voting:
+        checks.append(("no_service", "not available on this server"))
+    assert out["no_service"].content[0].text
+    for key, phrase in checks:
         result = out[key]
         assert result.is_error, key
         assert phrase in result.content[0].text, (key, result.content[0].text)
@@ -69,14 +73,14 @@ def _check(out: dict) -> None:
 def test_in_process_client_session(services, mode):
     """`legacy` runs the server loop over memory streams with the initialize handshake; `auto` the SDK's modern
     per-request path. Both reach the real open-data and complaints services on SQLite."""
-    server = build_mcp_server(REGISTRY, services)
+    server = build_mcp_server(REGISTRY, {**services, "voting": None})
 
     async def main():
         async with Client(server, mode=mode) as client:
             assert client.server_info.name == "dasan-civic-tools"
             return await _exercise(client)
 
-    _check(anyio.run(main))
+    _check(anyio.run(main), without_voting=True)
 
 
 def test_korean_server_and_role_filter(services):
@@ -114,6 +118,17 @@ def test_streamable_http_endpoint_of_the_app(server, mode):
     out = anyio.run(main)
     _check(out)
     assert not out["again"].is_error
+
+
+@pytest.mark.slow
+def test_streamable_http_in_korean(server):
+    async def main():
+        async with Client(f"{server.base}/mcp?lang=ko") as client:
+            return (await client.list_tools()).tools, await client.call_tool("search_datasets", {"query": "주차"})
+
+    tools, found = anyio.run(main)
+    assert all(t.description == REGISTRY.get(t.name).description_ko for t in tools) and len(tools) == 11
+    assert found.content[0].text.startswith("1개 데이터셋을 찾았습니다")
 
 
 @pytest.mark.slow

@@ -88,10 +88,18 @@ def test_missing_required_slot_rejects_execution(http):
 def test_invalid_value_and_missing_service_are_sentences(http):
     bad = http.post("/webhook", json=rasa_call("action_complaint_status", slots={"ticket_id": "12345"})).json()
     assert bad["responses"][0]["text"].startswith("invalid arguments for complaint_status")
-    polls = http.post("/webhook", json=rasa_call("action_list_polls", entities=[("status", "open")])).json()
-    assert "not available on this server" in polls["responses"][0]["text"]
+    polls = http.post("/webhook", json=rasa_call("action_list_polls", entities=[("status", "open")]))
+    assert polls.status_code == 200 and polls.json()["responses"][0]["text"]
     vote = http.post("/webhook", json=rasa_call("action_cast_vote", slots={"poll_id": "MV-1187", "choice": "2"}))
     assert vote.status_code == 200 and "verified_voter" in vote.json()["responses"][0]["text"]
+
+
+def test_a_service_the_server_does_not_run(services):
+    from civic_services.tools.rasa_actions import run_action
+
+    answer = run_action(REGISTRY, {**services, "voting": None}, rasa_call("action_list_polls", slots={"status": "all"}))
+    assert answer.status == 200
+    assert "not available on this server" in answer.body["responses"][0]["text"]
 
 
 def test_unknown_action_is_404_in_rasa_sdk_shape(http):
