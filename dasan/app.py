@@ -88,11 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from chatbot.api import router as chatbot_router
     from civic_services.complaints.api import router as complaints_router
+    from civic_services.iot.api import queries as iot_queries_router
+    from civic_services.iot.api import router as sensorthings_router
     from civic_services.opendata.api import router as opendata_router
     from civic_services.opendata.api import seoul_router
+    from civic_services.voting.api import router as voting_router
     from models.api import router as models_router
 
-    for router in (models_router, chatbot_router, complaints_router, opendata_router):
+    for router in (models_router, chatbot_router, complaints_router, opendata_router, sensorthings_router,
+                   iot_queries_router, voting_router):
         app.include_router(router)
     attach_tools(app)  # GET /tools, the Rasa action server (/webhook, /actions, /health) and MCP at /mcp
 

@@ -15,6 +15,8 @@ class CivicServices:
     staff_tokens: object
     complaints: object
     opendata: object
+    iot: object = None
+    voting: object = None
 
 
 def build_civic_services(settings: Settings, engine: Engine) -> CivicServices:
@@ -31,7 +33,14 @@ def build_civic_services(settings: Settings, engine: Engine) -> CivicServices:
                                                 sql_enabled=settings.datastore_sql_enabled,
                                                 sql_rows_max=settings.datastore_sql_rows_max,
                                                 sql_timeout_ms=settings.datastore_sql_timeout_ms))
-    return CivicServices(staff_tokens=StaffTokens(engine), complaints=complaints, opendata=opendata)
+    from civic_services.iot import IoTOptions, IoTService
+    from civic_services.voting import VotingService
+
+    iot = IoTService(engine, IoTOptions(raw_retention_days=settings.iot_raw_retention_days,
+                                        hourly_retention_days=settings.iot_hourly_retention_days))
+    voting = VotingService(engine, settings.data_dir.resolve() / "keys", batch_max=settings.vote_batch_max)
+    return CivicServices(staff_tokens=StaffTokens(engine), complaints=complaints, opendata=opendata, iot=iot,
+                         voting=voting)
 
 
 def attach(app_state, settings: Settings, engine: Engine) -> None:
@@ -43,3 +52,5 @@ def attach(app_state, settings: Settings, engine: Engine) -> None:
     app_state.staff_tokens = services.staff_tokens
     app_state.complaints = services.complaints
     app_state.opendata = services.opendata
+    app_state.iot = services.iot
+    app_state.voting = services.voting

@@ -23,10 +23,15 @@ models_app = typer.Typer(help="Install, list and verify the model weights (offli
 app.add_typer(models_app, name="models")
 from dasan.commands_chat import chat, eval_app, index_app  # noqa: E402
 from dasan.commands_civic import opendata_app, staff_app  # noqa: E402
+from dasan.commands_minutes import minutes_app  # noqa: E402  (also hangs `eval asr/diarization` on eval_app)
+from dasan.commands_iot_voting import iot_app, vote_app  # noqa: E402
 from dasan.commands_tools import register as register_tool_commands  # noqa: E402
 
 app.add_typer(opendata_app, name="opendata")
 app.add_typer(staff_app, name="staff")
+app.add_typer(minutes_app, name="minutes")
+app.add_typer(iot_app, name="iot")
+app.add_typer(vote_app, name="vote")
 app.command()(chat)
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     datastore_sql_rows_max: int = Field(1000, ge=1, description="Row cap of one datastore_search_sql answer.")
     datastore_sql_timeout_ms: int = Field(1000, ge=10, description="Time limit of one datastore_search_sql query.")
 
+    # --- IoT (SensorThings + MQTT) and voting
+    mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="MQTT broker the IoT consumer and simulator use.")
+    mqtt_topic_prefix: str = Field("v1.1", description="SensorThings MQTT topic prefix (v1.1/Datastreams(id)/...).")
+    iot_batch_size: int = Field(5000, ge=1, le=100_000, description="Observations per consumer commit, at most.")
+    iot_batch_ms: int = Field(200, ge=1, le=60_000, description="Longest an observation waits for its commit.")
+    iot_raw_retention_days: int = Field(90, ge=0, description="Keep raw observations this long (0: forever); "
+                                        "older ones survive as hourly aggregates.")
+    iot_hourly_retention_days: int = Field(0, ge=0, description="Keep hourly aggregates this long (0: forever).")
+    vote_batch_max: int = Field(512, ge=1, le=10_000, description="Most ballots appended to the ledger in one "
+                                "commit (concurrent casts are grouped).")
+
     # --- the 120 assistant
     chat_enabled: bool = Field(True, description="Serve the 120 assistant (false: no index is built or loaded).")
     kb_path: Path | None = Field(None, description="Knowledge base (.jsonl or .csv); empty means the bundled 120 KB.")
@@ -89,6 +100,9 @@ class Settings(BaseSettings):
     tts_voice_en: str = "piper-joe-en"
     tts_voice_ko: str = "espeak-ng"
     llm_model: str = "qwen2.5-coder-1.5b-q4km"
+    speaker_model: str = Field("resemblyzer-ge2e", description="Speaker encoder for minutes (registry name or .pt).")
+    minutes_upload_max_bytes: int = Field(2_000_000_000, ge=1, description="Largest recording a minutes upload "
+                                          "may be.")
     llm_enabled: bool = Field(True, description="Use the local LLM when its weights are installed.")
     threads: int = Field(2, ge=1, le=256, description="CPU threads per model.")
     warm_up: bool = Field(True, description="Load the required roles' models when the server starts.")

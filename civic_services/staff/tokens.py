@@ -24,6 +24,8 @@ SCOPES: dict[str, str] = {
     "complaints:read": "read full complaint records, reporters' contact details and notification outbox",
     "complaints:write": "change a complaint's status, assign it, add notes",
     "opendata:write": "create datasets and upload or replace their data",
+    "iot:write": "create SensorThings entities and post observations over HTTP",
+    "voting:admin": "create and close polls, register voters and issue their voting credentials",
 }
 
 

@@ -1,0 +1,181 @@
+"""HTTP for the IoT service: the SensorThings API at ``/v1.1`` (reads are public; writes need a staff token
+with the ``iot:write`` scope) and the district queries at ``/iot`` (latest, history, compare, air-quality).
+
+Every error is a JSON ``{"code", "type": "error", "message"}`` with a 4xx status, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError, IntegrityError
+
+from civic_services.iot import catalogue
+from civic_services.iot.analytics import PERIODS
+from civic_services.iot.entities import ENTITY_SETS
+from civic_services.iot.errors import IoTError
+from civic_services.iot.odata import parse_time
+from civic_services.iot.sensorthings import parse_path
+from civic_services.iot.service import IoTService
+from civic_services.staff.api import require_scope
+
+BODY_MAX = 32_000_000
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"code": status, "type": "error", "message": message}, status_code=status, headers=headers)
+
+
+class IoTRoute(APIRoute):
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def iot_handler(request: Request) -> Response:
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > BODY_MAX:
+                return error(413, f"the request body is {int(length):,} bytes; at most {BODY_MAX:,}")
+            try:
+                return await handler(request)
+            except IoTError as exc:
+                return error(exc.status, exc.message)
+            except RequestValidationError as exc:
+                details = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'query')}: {e.get('msg')}"
+                                    for e in exc.errors())
+                return error(400, details or "invalid request")
+            except HTTPException as exc:
+                return error(exc.status_code, str(exc.detail), exc.headers)
+            except (DataError, OverflowError) as exc:
+                return error(400, f"a value is out of range for the database ({type(exc).__name__})")
+            except IntegrityError:
+                return error(409, "the request conflicts with stored data (a referenced entity is missing or "
+                                  "the entity exists)")
+
+        return iot_handler
+
+
+router = APIRouter(tags=["IoT (SensorThings API 1.1)"], route_class=IoTRoute)
+
+
+def iot(request: Request) -> IoTService:
+    return request.app.state.iot
+
+
+Service = Annotated[IoTService, Depends(iot)]
+Writer = Depends(require_scope("iot:write"))
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/v1.1"
+
+
+async def _json(request: Request):
+    raw = await request.body()
+    if len(raw) > BODY_MAX:
+        raise IoTError(f"the request body is over {BODY_MAX:,} bytes", 413)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise IoTError("the request body is not valid JSON") from None
+
+
+@router.get("/v1.1", summary="SensorThings service root: the entity sets and conformance")
+def root(request: Request) -> dict:
+    base = _base(request)
+    return {"value": [{"name": name, "url": f"{base}/{name}"} for name in ENTITY_SETS],
+            "serverSettings": {"conformance": [
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/create-entity",
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+                "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation"]}}
+
+
+@router.get("/v1.1/{path:path}", summary="Read an entity set, an entity, or a navigation ($filter, $orderby, "
+            "$top, $skip, $count, $select, $expand)")
+def read(request: Request, service: Service, path: str) -> JSONResponse:
+    params = dict(request.query_params)
+    return JSONResponse(service.things.read(path, params, _base(request)))
+
+
+@router.post("/v1.1/{path:path}", status_code=201, dependencies=[Writer],
+             summary="Create an entity, an Observation, or many (CreateObservations); staff scope iot:write")
+async def create(request: Request, service: Service, path: str) -> Response:
+    body = await _json(request)
+    base = _base(request)
+    if path.strip("/") == "CreateObservations":
+        outcome = await run_in_threadpool(service.create_observations, body)
+        return JSONResponse(outcome.results, status_code=201,
+                            headers={"X-Observations-Stored": str(outcome.stored),
+                                     "X-Observations-Duplicate": str(outcome.duplicates),
+                                     "X-Observations-Rejected": str(outcome.rejected)})
+    segments = parse_path(path)
+    if segments == [("Observations", None)] or (
+            len(segments) == 2 and segments[0][0] == "Datastreams" and segments[0][1] is not None
+            and segments[1] == ("Observations", None)):
+        datastream = segments[0][1] if len(segments) == 2 else None
+        ident = await run_in_threadpool(service.create_observation, body, datastream)
+        entity_set = "Observations"
+    elif len(segments) == 1 and segments[0][1] is None:
+        entity_set, ident = await run_in_threadpool(service.things.create, segments[0][0], body)
+    else:
+        raise IoTError("POST to an entity set (e.g. /v1.1/Things), to Datastreams(id)/Observations, or to "
+                       "/v1.1/CreateObservations", 405)
+    location = f"{base}/{entity_set}({ident})"
+    document = await run_in_threadpool(service.things.read, f"{entity_set}({ident})", {}, base)
+    return JSONResponse(document, status_code=201, headers={"Location": location})
+
+
+# --- district queries (the assistant's sensor tools and staff dashboards)
+
+queries = APIRouter(prefix="/iot", tags=["IoT (district queries)"], route_class=IoTRoute)
+MetricQ = Annotated[str, Query(max_length=40, description="pm10, pm2_5, temperature, humidity, noise, "
+                                                           "illumination, wind_speed, wind_direction, vibration, "
+                                                           "uv, floating_population")]
+DistrictQ = Annotated[str, Query(max_length=40, description="A district: Mapo-gu, Mapo or 마포구")]
+
+
+@queries.get("/metrics", summary="What the sensors measure: codes, names, units, plausible ranges")
+def metrics() -> dict:
+    return {"metrics": [{"code": m.code, "name": m.name_en, "name_ko": m.name_ko, "unit": m.unit_symbol,
+                         "range": [m.low, m.high]} for m in catalogue.METRICS],
+            "periods": list(PERIODS), "pm_grades": {k: [[b, g] for b, g in v] + [[None, "very_bad"]]
+                                                     for k, v in catalogue.PM_GRADES.items()}}
+
+
+@queries.get("/latest", summary="A district's current value (mean of its sensors' newest readings, past hour)")
+def latest(service: Service, metric: MetricQ, district: DistrictQ) -> dict:
+    return service.analytics.latest(metric, district)
+
+
+@queries.get("/history", summary="Hourly or daily avg/min/max of a metric in a district over a period")
+def history(service: Service, metric: MetricQ, district: DistrictQ,
+            period: Annotated[str | None, Query(max_length=20, description=", ".join(PERIODS))] = None,
+            start: Annotated[str | None, Query(max_length=40, description="ISO 8601 with a zone")] = None,
+            end: Annotated[str | None, Query(max_length=40)] = None,
+            interval: Annotated[str, Query(max_length=4, description="hour or day")] = "hour") -> dict:
+    if not period and not start:
+        raise IoTError(f"give period ({', '.join(PERIODS)}) or start")
+    return service.analytics.history(metric, district, period=period,
+                                     start=parse_time(start, "start") if start else None,
+                                     end=parse_time(end, "end") if end else None, interval=interval)
+
+
+@queries.get("/compare", summary="Districts side by side, highest first (latest values, or a period's averages)")
+def compare(service: Service, metric: MetricQ,
+            districts: Annotated[str | None, Query(max_length=1000, description="Comma-separated; all if empty")] = None,
+            period: Annotated[str | None, Query(max_length=20)] = None) -> dict:
+    names = [d.strip() for d in (districts or "").split(",") if d.strip()]
+    return service.analytics.compare(metric, names or None, period)
+
+
+@queries.get("/air-quality", summary="Fine-dust grades (Korea's PM10/PM2.5 bands) and alerts, by district")
+def air_quality(service: Service,
+                district: Annotated[str, Query(max_length=40, description="A district or 'all'")] = "all") -> dict:
+    return service.analytics.air_quality_alerts(district)

@@ -1,0 +1,68 @@
+"""What Seoul's multi-function (S-DoT) sensors measure: the ten items plus floating population, as
+SensorThings ObservedProperties with units, plausible ranges, and Korea's fine-dust grades."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OM_MEASUREMENT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
+UCUM = "http://unitsofmeasure.org/ucum.html#"
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str  # the assistant's name: pm10, pm2_5, ...
+    name_en: str
+    name_ko: str
+    unit_name: str
+    unit_symbol: str
+    low: float  # a result outside [low, high] is a sensor fault, refused
+    high: float
+    definition: str
+
+    @property
+    def unit(self) -> dict:
+        return {"name": self.unit_name, "symbol": self.unit_symbol, "definition": UCUM + self.unit_symbol}
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("pm10", "PM10 (fine dust)", "미세먼지", "microgram per cubic metre", "ug/m3", 0, 2000,
+           "Mass concentration of particles under 10 um"),
+    Metric("pm2_5", "PM2.5 (ultrafine dust)", "초미세먼지", "microgram per cubic metre", "ug/m3", 0, 1000,
+           "Mass concentration of particles under 2.5 um"),
+    Metric("wind_direction", "Wind direction", "풍향", "degree", "deg", 0, 360, "Direction the wind blows from"),
+    Metric("wind_speed", "Wind speed", "풍속", "metre per second", "m/s", 0, 75, "Mean wind speed"),
+    Metric("temperature", "Air temperature", "기온", "degree Celsius", "Cel", -50, 60, "Air temperature"),
+    Metric("humidity", "Relative humidity", "습도", "percent", "%", 0, 100, "Relative humidity of the air"),
+    Metric("illumination", "Illumination", "조도", "lux", "lx", 0, 200_000, "Illuminance"),
+    Metric("noise", "Noise", "소음", "decibel (A-weighted)", "dB(A)", 0, 160, "Equivalent sound level"),
+    Metric("vibration", "Vibration", "진동", "millimetre per second", "mm/s", 0, 1000, "Ground vibration velocity"),
+    Metric("uv", "UV index", "자외선 지수", "UV index", "UVI", 0, 20, "Ultraviolet index"),
+    Metric("floating_population", "Floating population", "유동인구", "persons", "{persons}", 0, 1_000_000,
+           "People counted near the sensor during the interval"),
+)
+BY_CODE = {m.code: m for m in METRICS}
+_ALIASES = {"pm25": "pm2_5", "pm2.5": "pm2_5", "pm_10": "pm10", "pm2-5": "pm2_5", "uv_index": "uv",
+            "population": "floating_population", "temp": "temperature", "illuminance": "illumination"}
+
+
+def metric(code: str) -> Metric | None:
+    key = code.strip().lower().replace(" ", "_")
+    return BY_CODE.get(_ALIASES.get(key, key))
+
+
+# Korea's fine-dust forecast grades (ug/m3): value <= bound -> grade.
+PM_GRADES = {
+    "pm10": ((30, "good"), (80, "moderate"), (150, "bad")),
+    "pm2_5": ((15, "good"), (35, "moderate"), (75, "bad")),
+}
+GRADE_KO = {"good": "좋음", "moderate": "보통", "bad": "나쁨", "very_bad": "매우나쁨"}
+GRADE_RANK = {"good": 0, "moderate": 1, "bad": 2, "very_bad": 3}
+
+
+def pm_grade(code: str, value: float) -> str:
+    """Korea's grade of a PM10 or PM2.5 concentration: good, moderate, bad or very_bad."""
+    for bound, grade in PM_GRADES[code]:
+        if value <= bound:
+            return grade
+    return "very_bad"
