@@ -170,3 +170,52 @@ def eval_chatbot(
         for key, value in result.items():
             err.print(f"{key:>16}: {value}")
     print(json.dumps(result, ensure_ascii=False))
+
+
+@eval_app.command("tools")
+def eval_tools(
+    queries: Annotated[Path, typer.Option(help="JSONL of {query, lang, user, expected_tool, expected_args}.",
+                                          exists=True, dir_okay=False)],
+    router: Annotated[str, typer.Option(help="nlu (no LLM) or llm (the local LLM).")] = "nlu",
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the result object (as the last line).")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="Also list the requests routed wrongly.")] = False,
+) -> None:
+    """Plan each request with a router (no tool is executed) and score the tool and its arguments."""
+    from chatbot.evaluation import EvalFileError, read_jsonl
+    from chatbot.routing.evaluation import evaluate_router
+
+    if router not in ("nlu", "llm"):
+        _fail("--router must be nlu or llm", 2)
+    try:
+        rows = read_jsonl(queries, ["query", "expected_tool"])
+    except (EvalFileError, OSError) as exc:
+        _fail(str(exc), 2)
+    chosen = _router(router)
+    result = evaluate_router(chosen, rows)
+    failures = result.pop("failures")
+    if show_failures or not as_json:
+        for failure in failures:
+            err.print(f"[yellow]✗[/] {failure['query']}\n    expected {failure['expected']}\n    got      "
+                      f"{failure['got']}", markup=False)
+    if not as_json:
+        for key, value in result.items():
+            err.print(f"{key:>14}: {value}")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def _router(kind: str):
+    from chatbot.routing.nlu import NluRouter
+
+    if kind == "nlu":
+        return NluRouter()
+    from chatbot.routing.llm_router import LlmRouter
+    from civic_services.tools.catalog import build_registry
+    from dasan.app import build_model_set
+    from models.store import ModelError
+
+    try:
+        with console.status("loading the local LLM"):
+            llm = build_model_set(_settings()).llm()
+    except ModelError as exc:
+        _fail(str(exc))
+    return LlmRouter(llm, build_registry())

@@ -10,6 +10,7 @@ import json
 import logging
 
 from chatbot.routing.base import ToolCall
+from chatbot.routing.lexicon import DATASETS
 
 log = logging.getLogger("dasan.routing")
 
@@ -21,6 +22,31 @@ _RULES = (
     "{\"address\": the address as the user said it, with its district} or {\"lat\", \"lon\"}; media_count is the "
     "number of photos the user says they attached (0 if none); search queries are short keywords in the user's "
     "language. If the request is a general question about city rules or services, answer with tool \"none\"."
+)
+_EXAMPLES = (
+    ("종로구 세종대로 175 앞 보도블록이 깨져 있어요 사진 한 장 보냅니다",
+     {"tool": "submit_complaint", "arguments": {"category": "broken_sidewalk", "description": "보도블록 파손",
+                                                "location": {"address": "서울 종로구 세종대로 175 앞"},
+                                                "media_count": 1}}),
+    ("someone dumped a pile of trash bags at 37.5512, 126.9882, near Namsan",
+     {"tool": "submit_complaint", "arguments": {"category": "illegal_dumping", "description": "Pile of dumped trash bags",
+                                                "location": {"lat": 37.5512, "lon": 126.9882}, "media_count": 0}}),
+    ("what's the noise level in Nowon right now",
+     {"tool": "sensor_latest", "arguments": {"metric": "noise", "district": "Nowon-gu"}}),
+    ("지난주 송파구랑 강동구 미세먼지 비교해 줘",
+     {"tool": "sensor_history", "arguments": {"metric": "pm10", "district": ["Songpa-gu", "Gangdong-gu"],
+                                              "period": "last_week"}}),
+    ("엠보팅 2041번 결과 알려줘", {"tool": "poll_results", "arguments": {"poll_id": "MV-2041"}}),
+    ("중구 전기차 충전소 몇 개야", {"tool": "query_dataset", "arguments": {
+        "dataset": "ev_chargers", "filters": {"district": "Jung-gu"}, "aggregate": {"op": "count"}}}),
+    ("how do I apply for a resident parking permit", {"tool": "none", "arguments": {}}),
+    ("진행 중인 엠보팅 투표 보여 줘", {"tool": "list_polls", "arguments": {"status": "open"}}),
+    ("any open data about parking lots?", {"tool": "search_datasets", "arguments": {"query": "parking lots"}}),
+    ("노원구 도서관 개수", {"tool": "query_dataset", "arguments": {
+        "dataset": "public_libraries", "filters": {"district": "Nowon-gu"}, "aggregate": {"op": "count"}}}),
+    ("따릉이 대여 건수 구별 합계", {"tool": "query_dataset", "arguments": {
+        "dataset": "ttareungyi_rentals", "filters": {}, "aggregate": {"op": "sum", "field": "rentals",
+                                                                      "group_by": "district"}}}),
 )
 
 
@@ -57,9 +83,16 @@ class LlmRouter:
         self.tools = tools or [n for n in registry.names() if n != "search_faq"]
         self.schema = union_schema(registry, self.tools)
         listing = "\n".join(f"- {n}: {registry.get(n).description('en')}" for n in self.tools)
-        self.system = ("You route requests to the city of Seoul's service tools. Reply with JSON naming one tool "
+        examples = "\n".join(f"Request: {q}\nJSON: {json.dumps(a, ensure_ascii=False)}" for q, a in _EXAMPLES)
+        datasets = ", ".join(DATASETS)
+        self.system = (f"Datasets of the open-data plaza (query_dataset): {datasets}. Sensors (sensor_*) measure "
+                       "live values only.\n"
+                       "You route requests to the city of Seoul's service tools. Reply with JSON naming one tool "
                        f"and its arguments.\nTools:\n{listing}\n- none: not a request for one of these tools.\n"
-                       + _RULES)
+                       f"{_RULES}\nExamples:\n{examples}")
+        from chatbot.routing.nlu import NluRouter
+
+        self._normaliser = NluRouter()
 
     def route(self, text: str, lang: str | None = None) -> ToolCall:
         messages = [{"role": "system", "content": self.system}, {"role": "user", "content": text}]
@@ -73,6 +106,11 @@ class LlmRouter:
         if tool not in self.tools:
             return ToolCall(None, {}, 0.5)
         arguments = data.get("arguments") or {}
+        # Slot values the gazetteers and normalisers read off the text (districts, ids, periods, addresses) are
+        # more reliable than a small model's; they win where both name the same tool.
+        lexical = self._normaliser.route(text, lang)
+        if lexical.tool == tool:
+            arguments = {**arguments, **lexical.arguments}
         invalid = {problem.split(":")[0].split(".")[0] for problem in self.registry.errors(tool, arguments)}
         arguments = {k: v for k, v in arguments.items() if k not in invalid}
         required = self.registry.get(tool).parameters.get("required", [])
