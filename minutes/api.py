@@ -1,0 +1,316 @@
+"""HTTP and WebSocket adapter of the minutes service.
+
+* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&sample_rate=16000&channels=1&format=s16``:
+  binary messages are raw PCM (little-endian s16 or f32); a text message ``{"type": "stop"}`` (or closing)
+  ends the meeting. The server sends JSON: ``ready`` (meeting id), ``partial``, ``final`` (a segment with words
+  and speaker), ``speaker`` (a refined label), ``minutes`` (the stored meeting), ``error``.
+* ``POST /minutes/jobs`` (multipart ``file`` + form fields) -> 202 and a job; ``GET /minutes/jobs/{id}`` progress.
+* ``GET /minutes/meetings``, ``GET|DELETE /minutes/meetings/{id}``, ``GET /minutes/meetings/{id}/export.{fmt}``,
+  ``PUT /minutes/meetings/{id}/speakers/{label}`` (a name), ``PUT /minutes/meetings/{id}/segments/{n}`` (text),
+  ``GET /minutes/search?q=``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from minutes.exports import MEDIA_TYPES, export
+from minutes.pipeline import LiveMeeting, MeetingRequest
+from minutes.service import Busy, MinutesService
+from minutes.store import MeetingNotFound
+
+log = logging.getLogger("minutes.api")
+router = APIRouter(prefix="/minutes", tags=["minutes"])
+
+LANGUAGES = ("ko", "en")
+BACKENDS = ("faster-whisper", "openai-whisper")
+QUEUE_CHUNKS = 256  # audio messages waiting for the transcriber; a faster sender is slowed down (back-pressure)
+MAX_MESSAGE_BYTES = 1 << 20
+
+
+def attach(state, settings, engine) -> None:
+    """Build the minutes service on the app's state (called from the lifespan)."""
+    from minutes.store import MeetingStore
+
+    uploads = settings.resolved_uploads_dir / "minutes"
+    uploads.mkdir(parents=True, exist_ok=True)
+    state.minutes = MinutesService(state.models, MeetingStore(engine), uploads, settings)
+
+
+def _service(request_or_ws) -> MinutesService:
+    service = getattr(request_or_ws.app.state, "minutes", None)
+    if service is None:
+        raise HTTPException(503, "the minutes service is starting")
+    return service
+
+
+def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
+                     speakers: bool) -> MeetingRequest:
+    if language in ("", "auto"):
+        language = None
+    if backend == "":
+        backend = None
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be ko, en or auto, not {language!r}")
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+    title = " ".join((title or "").split())[:300] or "Meeting"
+    if glossary is not None and len(glossary) > 2000:
+        raise ValueError("the glossary has at most 2000 characters")
+    return MeetingRequest(title=title, language=language, backend=backend, glossary=glossary or None,
+                          speakers=speakers)
+
+
+# ---------------------------------------------------------------------------------------------- live stream
+@router.websocket("/stream")
+async def stream(websocket: WebSocket, language: str | None = None, backend: str | None = None,
+                 title: str | None = None, glossary: str | None = None, speakers: bool = True,
+                 sample_rate: int = 16_000, channels: int = 1, format: str = "s16") -> None:
+    from minutes.audio import PcmConverter
+
+    await websocket.accept()
+    try:
+        request = _meeting_request(title, language, backend, glossary, speakers)
+        converter = PcmConverter(sample_rate, channels, format)
+        service = _service(websocket)
+    except (ValueError, HTTPException) as exc:
+        detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        await websocket.send_json({"type": "error", "error": detail})
+        await websocket.close(code=1008 if isinstance(exc, ValueError) else 1013)
+        return
+    try:
+        live: LiveMeeting = await asyncio.to_thread(service.open_live, request)
+    except Busy as exc:
+        await websocket.send_json({"type": "error", "error": str(exc)})
+        await websocket.close(code=1013)
+        return
+    except Exception as exc:  # a model that cannot load: say so and close
+        log.error("live meeting could not start: %s", exc)
+        await websocket.send_json({"type": "error", "error": str(exc)})
+        await websocket.close(code=1011)
+        return
+    await websocket.send_json({"type": "ready", "meeting_id": live.meeting.id, "title": live.meeting.title,
+                               "sample_rate": 16_000})
+    queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_CHUNKS)
+    max_samples = int(service.max_duration_s * 16_000)
+
+    async def send(events) -> None:
+        for event in events:
+            await websocket.send_json(event.to_dict())
+
+    async def work() -> None:
+        fed = 0
+        while True:
+            samples = await queue.get()
+            if samples is None:
+                break
+            if fed >= max_samples:
+                continue  # past the limit: audio is dropped, the meeting ends when the client stops
+            fed += samples.size
+            await send(await asyncio.to_thread(live.feed, samples))
+
+    worker = asyncio.create_task(work())
+    saved = False
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data = message.get("bytes")
+            if data is not None:
+                if len(data) > MAX_MESSAGE_BYTES:
+                    await websocket.send_json({"type": "error", "error": "audio messages are at most 1 MiB"})
+                    continue
+                samples = converter.convert(data)
+                if samples.size:
+                    await queue.put(samples)
+                continue
+            try:
+                control = json.loads(message.get("text") or "")
+            except ValueError:
+                await websocket.send_json({"type": "error", "error": "text messages are JSON, e.g. {\"type\": \"stop\"}"})
+                continue
+            if isinstance(control, dict) and control.get("type") == "stop":
+                break
+            if isinstance(control, dict) and control.get("type") == "rename":
+                try:
+                    live.meeting.rename_speaker(str(control.get("speaker")), str(control.get("name", "")))
+                    await websocket.send_json({"type": "renamed", "speaker": control.get("speaker"),
+                                               "name": live.meeting.speaker_names[str(control.get("speaker"))]})
+                except (KeyError, ValueError) as exc:
+                    await websocket.send_json({"type": "error", "error": str(exc).strip("'\"")})
+                continue
+            await websocket.send_json({"type": "error", "error": "unknown control message"})
+        await queue.put(None)
+        await worker
+        events = await asyncio.to_thread(live.finish)
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await send(events)
+        meeting = await asyncio.to_thread(service.close_live, live)
+        saved = True
+        if websocket.client_state == WebSocketState.CONNECTED:
+            await websocket.send_json({"type": "minutes", "meeting": meeting.to_dict()})
+            await websocket.close()
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if not worker.done():
+            worker.cancel()
+        if not saved:
+            # the client went away mid-meeting: keep what was transcribed
+            try:
+                await asyncio.to_thread(live.finish)
+            except Exception as exc:  # noqa: BLE001  (best effort on a broken stream)
+                log.warning("finishing an interrupted meeting failed: %s", exc)
+            await asyncio.to_thread(service.close_live, live)
+
+
+# ---------------------------------------------------------------------------------------------- upload jobs
+@router.post("/jobs", status_code=202, summary="Upload a recording (any audio/video format) to transcribe")
+async def create_job(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The recording.")],
+    title: Annotated[str | None, Form()] = None,
+    language: Annotated[str | None, Form(description="ko, en or auto")] = None,
+    backend: Annotated[str | None, Form(description="faster-whisper or openai-whisper")] = None,
+    glossary: Annotated[str | None, Form(description="Names and terms, comma-separated")] = None,
+    speakers: Annotated[bool, Form()] = True,
+) -> JSONResponse:
+    from minutes.audio import probe_duration
+    from models.audio import AudioDecodeError
+
+    service = _service(request)
+    try:
+        meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
+                                           speakers)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    limit = getattr(service.settings, "minutes_upload_max_bytes", 2_000_000_000)
+    suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
+    target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise HTTPException(413, f"the recording is larger than {limit:,} bytes")
+            out.write(chunk)
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise HTTPException(400, "the uploaded file is empty")
+    try:
+        duration = await asyncio.to_thread(probe_duration, target)
+    except AudioDecodeError as exc:
+        target.unlink(missing_ok=True)
+        raise HTTPException(415, f"not a recording this server can decode: {exc}") from None
+    if duration is not None and duration > service.max_duration_s:
+        target.unlink(missing_ok=True)
+        raise HTTPException(413, f"the recording lasts {duration / 3600:.1f} h; the limit is "
+                                 f"{service.max_duration_s / 3600:.1f} h")
+    job = service.submit(target, meeting_request, duration)
+    body = job.to_dict()
+    body["status_url"] = f"/minutes/jobs/{job.id}"
+    return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+
+
+@router.get("/jobs/{job_id}", summary="A transcription job's progress and, when done, its meeting")
+def get_job(job_id: str, request: Request) -> dict:
+    try:
+        return _service(request).job(job_id).to_dict()
+    except KeyError:
+        raise HTTPException(404, f"no job {job_id!r}") from None
+
+
+# ---------------------------------------------------------------------------------------------- meetings
+class SpeakerName(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class SegmentText(BaseModel):
+    text: str = Field(max_length=5000)
+
+
+@router.get("/meetings", summary="Stored meetings, newest first")
+def list_meetings(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    return _service(request).store.list(limit)
+
+
+def _get(request: Request, meeting_id: str):
+    try:
+        return _service(request).store.get(meeting_id)
+    except MeetingNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/meetings/{meeting_id}", summary="A meeting: segments, speakers, minutes")
+def get_meeting(meeting_id: str, request: Request) -> dict:
+    return _get(request, meeting_id).to_dict()
+
+
+@router.delete("/meetings/{meeting_id}", status_code=204)
+def delete_meeting(meeting_id: str, request: Request) -> Response:
+    try:
+        _service(request).store.delete(meeting_id)
+    except MeetingNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt")
+def export_meeting(meeting_id: str, fmt: str, request: Request) -> Response:
+    if fmt not in MEDIA_TYPES:
+        raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")
+    meeting = _get(request, meeting_id)
+    filename = f"minutes-{meeting.id}.{fmt}"
+    return Response(export(meeting, fmt), media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.put("/meetings/{meeting_id}/speakers/{speaker}", summary="Name a speaker ('Speaker 2' -> 'Director Kim')")
+def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, request: Request) -> dict:
+    try:
+        return _service(request).rename_speaker(meeting_id, speaker, body.name).to_dict()
+    except MeetingNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except KeyError as exc:
+        raise HTTPException(404, str(exc).strip("'\"")) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.put("/meetings/{meeting_id}/segments/{segment_id}", summary="Correct a segment's text")
+def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, request: Request) -> dict:
+    try:
+        return _service(request).correct_segment(meeting_id, segment_id, body.text).to_dict()
+    except MeetingNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except KeyError as exc:
+        raise HTTPException(404, str(exc).strip("'\"")) from None
+
+
+@router.get("/search", summary="Past meetings by what was said in them")
+def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500)],
+           k: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
+    from models.store import ModelError
+
+    try:
+        return _service(request).search(q, k)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except ModelError as exc:
+        raise HTTPException(503, str(exc)) from None
+
+
+__all__ = ["router", "attach"]

@@ -1,0 +1,223 @@
+"""``dasan eval asr`` and ``dasan eval diarization``: score labelled recordings (manifests in the schema of the
+shared speech sets) offline or through the streaming transcriber at simulated real time.
+
+Simulated real time: audio chunks "arrive" at the pace of the recording; each chunk is processed when it has
+arrived and the previous one is done, so a word's latency is the time from its end in the audio to the moment
+the decode that made it final finished (queueing included, as a live stream would feel it).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from minutes.metrics import Score, diarization_error, score
+
+
+class ManifestError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Item:
+    path: Path
+    language: str
+    reference: str | None  # None when the file has no transcript (diarization sets)
+    set_name: str
+    utt_id: str
+    turns: tuple[tuple[float, float, str], ...] = field(default=())
+
+
+def _read_rttm(path: Path) -> tuple[tuple[float, float, str], ...]:
+    turns = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] == "SPEAKER":
+            start, duration = float(parts[3]), float(parts[4])
+            turns.append((start, start + duration, parts[7]))
+    return tuple(turns)
+
+
+def read_manifests(paths: Iterable[str | Path]) -> list[Item]:
+    """Items of every manifest given (a folder means every ``manifest.jsonl`` below it)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(path.rglob("manifest.jsonl"))
+            if not found:
+                raise ManifestError(f"no manifest.jsonl under {path}")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ManifestError(f"no such manifest or folder: {path}")
+    items: list[Item] = []
+    for manifest in files:
+        set_name = manifest.parent.name
+        for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                audio = manifest.parent / row["file"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ManifestError(f"{manifest}:{number}: not a manifest row ({exc})") from None
+            language = row.get("language") or "en"
+            reference = row.get("transcript_nospace") if language == "ko" else None
+            reference = reference or row.get("transcript")
+            turns: tuple = ()
+            if row.get("rttm"):
+                turns = _read_rttm(manifest.parent / row["rttm"])
+            elif row.get("segments"):
+                turns = tuple((s["start"], s["end"], s["speaker"]) for s in row["segments"])
+            items.append(Item(audio, language, reference, set_name, str(row.get("utt_id") or audio.stem), turns))
+    return items
+
+
+def _pooled(scores: dict[str, list[tuple[str, Score]]]) -> dict:
+    sets = {}
+    pooled = {"en": [0, 0], "ko": [0, 0]}
+    for name, rows in scores.items():
+        language = rows[0][0]
+        errors, length = sum(s.errors for _, s in rows), sum(s.length for _, s in rows)
+        sets[name] = {"lang": language, "metric": "cer" if language == "ko" else "wer",
+                      "error": round(errors / max(length, 1), 4), "n": len(rows)}
+        bucket = "ko" if language == "ko" else "en"
+        pooled[bucket][0] += errors
+        pooled[bucket][1] += length
+    return {
+        "sets": sets,
+        "wer_en": round(pooled["en"][0] / pooled["en"][1], 4) if pooled["en"][1] else None,
+        "cer_ko": round(pooled["ko"][0] / pooled["ko"][1], 4) if pooled["ko"][1] else None,
+    }
+
+
+def evaluate_offline(items: list[Item], transcriber, beam_size: int = 5,
+                     progress: Callable[[Item], None] | None = None) -> dict:
+    """Whole-file transcription with the backend's own long-form decoding."""
+    from models.asr import TranscribeOptions
+    from models.audio import load_audio
+
+    scores: dict[str, list[tuple[str, Score]]] = {}
+    audio_s = compute_s = 0.0
+    hypotheses = []
+    transcriber.warm_up()
+    for item in items:
+        if item.reference is None:
+            continue
+        audio = load_audio(item.path)
+        started = time.perf_counter()
+        result = transcriber.transcribe(audio, TranscribeOptions(language=item.language, beam_size=beam_size))
+        compute_s += time.perf_counter() - started
+        audio_s += len(audio) / 16_000
+        scores.setdefault(item.set_name, []).append((item.language, score(item.reference, result.text,
+                                                                          item.language)))
+        hypotheses.append({"utt_id": item.utt_id, "text": result.text})
+        if progress:
+            progress(item)
+    out = _pooled(scores)
+    out.update({"mode": "offline", "backend": transcriber.backend, "model": transcriber.identity,
+                "beam_size": beam_size, "n": sum(len(v) for v in scores.values()),
+                "audio_s": round(audio_s, 2), "compute_s": round(compute_s, 2),
+                "speed_x": round(audio_s / compute_s, 2) if compute_s else None, "hypotheses": hypotheses})
+    return out
+
+
+def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool = False
+                ) -> tuple[str, list[float], float]:
+    """Feed a file through a streaming transcriber; returns (text, word latencies, compute seconds)."""
+    from minutes.audio import iter_file
+
+    clock = 0.0  # simulated wall clock, seconds since the stream began
+    arrived = 0.0
+    latencies: list[float] = []
+    texts: list[str] = []
+    wall_start = time.perf_counter()
+
+    def handle(events, at: float) -> None:
+        for event in events:
+            latencies.extend(at - word.end for word in event.new_words)
+            if event.type == "final":
+                texts.append(event.data["segment"]["text"])
+
+    for chunk in iter_file(path, chunk_s):
+        arrived += len(chunk) / 16_000
+        if realtime:
+            time.sleep(max(0.0, arrived - (time.perf_counter() - wall_start)))
+        started = time.perf_counter()
+        events = transcriber.feed(chunk)
+        clock = max(clock, arrived) + (time.perf_counter() - started)
+        if realtime:
+            clock = time.perf_counter() - wall_start
+        handle(events, clock)
+    started = time.perf_counter()
+    events = transcriber.finish()
+    clock = max(clock, arrived) + (time.perf_counter() - started)
+    handle(events, clock)
+    return " ".join(texts), latencies, transcriber.compute_seconds
+
+
+def evaluate_streaming(items: list[Item], make: Callable[[str], object], realtime: bool = False,
+                       progress: Callable[[Item], None] | None = None) -> dict:
+    """Each file through a fresh streaming transcriber (``make(language)``) at (simulated) real time."""
+    scores: dict[str, list[tuple[str, Score]]] = {}
+    latencies: list[float] = []
+    audio_s = compute_s = 0.0
+    hypotheses = []
+    decodes = 0
+    for item in items:
+        if item.reference is None:
+            continue
+        transcriber = make(item.language)
+        text, item_latencies, item_compute = stream_file(transcriber, item.path, realtime=realtime)
+        latencies += item_latencies
+        audio_s += transcriber.audio_seconds
+        compute_s += item_compute
+        decodes += transcriber.processor.decodes
+        scores.setdefault(item.set_name, []).append((item.language, score(item.reference, text, item.language)))
+        hypotheses.append({"utt_id": item.utt_id, "text": text})
+        if progress:
+            progress(item)
+    out = _pooled(scores)
+    lat = np.array(latencies) if latencies else np.zeros(0)
+    out.update({"mode": "streaming", "realtime": realtime, "n": sum(len(v) for v in scores.values()),
+                "audio_s": round(audio_s, 2), "compute_s": round(compute_s, 2),
+                "speed_x": round(audio_s / compute_s, 2) if compute_s else None,
+                "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if lat.size else None,
+                "latency_p90_s": round(float(np.percentile(lat, 90)), 3) if lat.size else None,
+                "words": int(lat.size), "decodes": decodes, "hypotheses": hypotheses})
+    return out
+
+
+def evaluate_diarization(items: list[Item], encoder, vad, options=None, collar: float = 0.25,
+                         progress: Callable[[Item], None] | None = None) -> dict:
+    from minutes.speakers import DiarizationOptions, diarize
+    from models.audio import load_audio
+
+    options = options or DiarizationOptions()
+    errors = total = 0.0
+    files = []
+    audio_s = compute_s = 0.0
+    for item in items:
+        if not item.turns:
+            continue
+        audio = load_audio(item.path)
+        started = time.perf_counter()
+        turns = diarize(audio, encoder, vad, options)
+        compute_s += time.perf_counter() - started
+        audio_s += len(audio) / 16_000
+        e, t = diarization_error(item.turns, turns, collar)
+        errors += e
+        total += t
+        files.append({"utt_id": item.utt_id, "der": round(e / t, 4) if t else None,
+                      "speakers_ref": len({x[2] for x in item.turns}), "speakers_hyp": len({x[2] for x in turns})})
+        if progress:
+            progress(item)
+    return {"der": round(errors / total, 4) if total else None, "n": len(files), "collar": collar,
+            "speed_x": round(audio_s / compute_s, 2) if compute_s else None, "files": files}

@@ -1,0 +1,121 @@
+"""A whole meeting through the streaming transcriber: from a file (decoded chunk by chunk, faster than real time,
+with progress) or from live frames (:class:`LiveMeeting`), with speakers, then the minutes document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from minutes.document import Meeting, extract_minutes
+from minutes.transcriber import Event, Segment, StreamingOptions, make_transcriber
+
+log = logging.getLogger("minutes.pipeline")
+
+MAX_DURATION_S = 6 * 3600.0  # longer files are refused before any work (bounded time and storage)
+
+
+class FileTooLongError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    title: str = "Meeting"
+    language: str | None = None  # "ko", "en" or None
+    backend: str | None = None  # "faster-whisper", "openai-whisper" or None (the configured one)
+    glossary: str | None = None
+    speakers: bool = True
+
+    def options(self) -> StreamingOptions:
+        glossary = None
+        if self.glossary:
+            terms = [t.strip() for t in self.glossary.replace("\n", ",").split(",") if t.strip()]
+            glossary = ", ".join(terms)[:400] or None
+        return StreamingOptions(language=self.language, glossary=glossary)
+
+
+class LiveMeeting:
+    """A meeting being transcribed: events in order, segments and speakers kept, the minutes at the end."""
+
+    def __init__(self, models, request: MeetingRequest, speaker_encoder=None):
+        from minutes.speakers import SpeakerTracker
+
+        self.request = request
+        self.tracker = SpeakerTracker(speaker_encoder) if (request.speakers and speaker_encoder is not None) else None
+        self.transcriber = make_transcriber(models, request.backend, request.options(), self.tracker)
+        self.meeting = Meeting(title=request.title, language=request.language,
+                               backend=self.transcriber.processor.decoder.backend)
+        self._segments: dict[int, Segment] = {}
+
+    def _absorb(self, events: list[Event]) -> list[Event]:
+        from minutes.transcriber import _segment_from_dict
+
+        for event in events:
+            if event.type == "final":
+                segment = _segment_from_dict(event.data["segment"])
+                self._segments[segment.id] = segment
+                self.meeting.segments.append(segment)
+        self.meeting.language = self.meeting.language or self.transcriber.language
+        self.meeting.duration = self.transcriber.now
+        return events
+
+    def feed(self, samples) -> list[Event]:
+        return self._absorb(self.transcriber.feed(samples))
+
+    def finish(self) -> list[Event]:
+        events = self._absorb(self.transcriber.finish())
+        if self.tracker is not None:
+            changed = self.tracker.refine()
+            for segment_id, label in changed.items():
+                events.append(Event("speaker", {"segment_id": segment_id, "speaker": label, "refined": True}))
+            if changed:
+                self.meeting.segments = [replace(s, speaker=changed.get(s.id, s.speaker))
+                                         for s in self.meeting.segments]
+        self.meeting.minutes = extract_minutes(self.meeting)
+        self.meeting.duration = self.transcriber.now
+        return events
+
+
+def speaker_encoder_for(models, settings) -> object | None:
+    """The configured speaker encoder, or None (with a logged reason) when it cannot be loaded."""
+    from minutes.speakers import load_encoder
+    from models.store import ModelError
+
+    ref = getattr(settings, "speaker_model", "resemblyzer-ge2e") if settings is not None else "resemblyzer-ge2e"
+    try:
+        return load_encoder(ref, models.store, models.threads)
+    except ModelError as exc:
+        log.warning("speakers are not told apart: %s", exc)
+        return None
+
+
+def transcribe_file(path: str | Path, models, request: MeetingRequest = MeetingRequest(), settings=None,
+                    progress: Callable[[float], None] | None = None, on_event: Callable[[Event], None] | None = None,
+                    max_duration_s: float = MAX_DURATION_S) -> Meeting:
+    """Transcribe a recording (any audio/video format) into a meeting with minutes; memory stays bounded."""
+    from minutes.audio import iter_file, probe_duration
+
+    duration = probe_duration(path)
+    if duration is not None and duration > max_duration_s:
+        raise FileTooLongError(f"{Path(path).name} lasts {duration / 3600:.1f} h; the limit is "
+                               f"{max_duration_s / 3600:.1f} h")
+    encoder = speaker_encoder_for(models, settings) if request.speakers else None
+    live = LiveMeeting(models, request, encoder)
+    done = 0.0
+    for chunk in iter_file(path, chunk_s=1.0):
+        done += len(chunk) / 16_000
+        if done > max_duration_s:
+            raise FileTooLongError(f"{Path(path).name} is longer than {max_duration_s / 3600:.1f} h")
+        for event in live.feed(chunk):
+            if on_event:
+                on_event(event)
+        if progress:
+            progress(done)
+    for event in live.finish():
+        if on_event:
+            on_event(event)
+    if progress:
+        progress(done)
+    return live.meeting

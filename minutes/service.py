@@ -1,0 +1,140 @@
+"""The minutes service the web adapter and the CLI share: live meetings, upload jobs with progress, stored
+meetings, search. No web framework here (see :mod:`minutes.api`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minutes.document import Meeting, extract_minutes
+from minutes.pipeline import MAX_DURATION_S, LiveMeeting, MeetingRequest, speaker_encoder_for, transcribe_file
+from minutes.store import MeetingStore
+
+log = logging.getLogger("minutes.service")
+
+
+class Busy(RuntimeError):
+    """Too many live meetings at once for this machine."""
+
+
+@dataclass
+class Job:
+    id: str
+    title: str
+    status: str = "queued"  # queued, running, done, failed
+    duration_s: float | None = None
+    processed_s: float = 0.0
+    meeting_id: str | None = None
+    error: str | None = None
+    segments: int = 0
+
+    def to_dict(self) -> dict:
+        progress = None
+        if self.status == "done":
+            progress = 1.0
+        elif self.duration_s:
+            progress = round(min(self.processed_s / self.duration_s, 0.99), 3)
+        return {"job_id": self.id, "title": self.title, "status": self.status, "progress": progress,
+                "processed_s": round(self.processed_s, 1), "duration_s": self.duration_s,
+                "segments": self.segments, "meeting_id": self.meeting_id, "error": self.error}
+
+
+@dataclass
+class MinutesService:
+    models: object  # models.loaded.ModelSet
+    store: MeetingStore
+    uploads_dir: Path
+    settings: object = None
+    max_live: int = 2
+    max_duration_s: float = MAX_DURATION_S
+    _jobs: dict[str, Job] = field(default_factory=dict)
+    _live: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "minutes-job"))
+
+    # ------------------------------------------------------------------ live
+    def open_live(self, request: MeetingRequest) -> LiveMeeting:
+        with self._lock:
+            if self._live >= self.max_live:
+                raise Busy(f"{self._live} live meetings are being transcribed; at most {self.max_live} at once")
+            self._live += 1
+        try:
+            encoder = speaker_encoder_for(self.models, self.settings) if request.speakers else None
+            return LiveMeeting(self.models, request, encoder)
+        except BaseException:
+            self.close_live(None)
+            raise
+
+    def close_live(self, live: LiveMeeting | None, save: bool = True) -> Meeting | None:
+        with self._lock:
+            self._live = max(0, self._live - 1)
+        if live is not None and save:
+            self.store.save(live.meeting)
+            return live.meeting
+        return None
+
+    # ------------------------------------------------------------------ upload jobs
+    def submit(self, path: Path, request: MeetingRequest, duration_s: float | None) -> Job:
+        job = Job(uuid.uuid4().hex[:12], request.title, duration_s=duration_s)
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > 500:  # forget the oldest finished jobs
+                oldest = next((j for j in self._jobs.values() if j.status in ("done", "failed")), None)
+                if oldest is None:
+                    break
+                del self._jobs[oldest.id]
+        self._executor.submit(self._run, job, path, request)
+        return job
+
+    def _run(self, job: Job, path: Path, request: MeetingRequest) -> None:
+        job.status = "running"
+
+        def progress(done: float) -> None:
+            job.processed_s = done
+
+        def on_event(event) -> None:
+            if event.type == "final":
+                job.segments += 1
+
+        try:
+            meeting = transcribe_file(path, self.models, request, self.settings, progress=progress,
+                                      on_event=on_event, max_duration_s=self.max_duration_s)
+            self.store.save(meeting)
+            job.meeting_id = meeting.id
+            job.status = "done"
+        except Exception as exc:  # a job reports its failure; the server goes on
+            log.warning("minutes job %s failed: %s", job.id, exc)
+            job.error = str(exc) if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {exc}"
+            job.status = "failed"
+        finally:
+            path.unlink(missing_ok=True)
+
+    def job(self, job_id: str) -> Job:
+        with self._lock:
+            if job_id not in self._jobs:
+                raise KeyError(f"no job {job_id!r}")
+            return self._jobs[job_id]
+
+    # ------------------------------------------------------------------ stored meetings
+    def rename_speaker(self, meeting_id: str, speaker: str, name: str) -> Meeting:
+        meeting = self.store.get(meeting_id)
+        meeting.rename_speaker(speaker, name)
+        self.store.save(meeting)
+        return meeting
+
+    def correct_segment(self, meeting_id: str, segment_id: int, text: str) -> Meeting:
+        meeting = self.store.get(meeting_id)
+        meeting.correct(segment_id, text)
+        meeting.minutes = extract_minutes(meeting)
+        self.store.save(meeting)
+        return meeting
+
+    def search(self, query: str, k: int = 10) -> list[dict]:
+        return self.store.search(query, self.models.embedder(), k)
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

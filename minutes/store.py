@@ -1,0 +1,196 @@
+"""Stored meetings (SQLite by default, PostgreSQL by URL, the process's database) and search over what was said.
+
+Tables ``minutes_meetings`` and ``minutes_segments``. Search uses the shared hybrid index
+(:class:`retrieval_index.HybridIndex`, dense e5 + Korean/English BM25) over segments grouped by meeting, built
+from the database on first use and kept up to date as meetings are saved.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import delete as sql_delete
+
+from civic_services.storage.base import UTCDateTime
+from minutes.document import ActionItem, Item, Meeting, Minutes
+from minutes.streaming import StreamWord
+from minutes.transcriber import Segment
+
+metadata = MetaData()
+
+meetings = Table(
+    "minutes_meetings", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("created", UTCDateTime(), nullable=False),
+    Column("language", String(8)),
+    Column("duration_s", Float, nullable=False, default=0.0),
+    Column("backend", String(40)),
+    Column("speaker_names", JSON, nullable=False),
+    Column("minutes", JSON, nullable=False),
+)
+
+segments = Table(
+    "minutes_segments", metadata,
+    Column("meeting_id", String(32), ForeignKey("minutes_meetings.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("segment_id", Integer, nullable=False),
+    Column("start_s", Float, nullable=False),
+    Column("end_s", Float, nullable=False),
+    Column("speaker", String(80)),
+    Column("language", String(8)),
+    Column("text", Text, nullable=False),
+    Column("words", JSON, nullable=False),
+)
+
+
+class MeetingNotFound(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _minutes_to_json(minutes: Minutes) -> dict:
+    return {
+        "composed_by": minutes.composed_by,
+        "summary": [[i.text, i.at, i.speaker] for i in minutes.summary],
+        "agenda": [[i.text, i.at, i.speaker] for i in minutes.agenda],
+        "decisions": [[i.text, i.at, i.speaker] for i in minutes.decisions],
+        "actions": [[a.task, a.at, a.owner, a.due] for a in minutes.actions],
+    }
+
+
+def _minutes_from_json(data: dict) -> Minutes:
+    return Minutes(
+        tuple(Item(*row) for row in data.get("summary", ())),
+        tuple(Item(*row) for row in data.get("agenda", ())),
+        tuple(Item(*row) for row in data.get("decisions", ())),
+        tuple(ActionItem(*row) for row in data.get("actions", ())),
+        data.get("composed_by", "extractive"),
+    )
+
+
+class MeetingStore:
+    def __init__(self, engine):
+        self.engine = engine
+        metadata.create_all(engine, checkfirst=True)
+        self._index = None
+        self._index_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ write
+    def save(self, meeting: Meeting) -> None:
+        """Insert or replace the meeting with all its segments (one transaction)."""
+        with self.engine.begin() as connection:
+            connection.execute(sql_delete(segments).where(segments.c.meeting_id == meeting.id))
+            connection.execute(sql_delete(meetings).where(meetings.c.id == meeting.id))
+            connection.execute(meetings.insert().values(
+                id=meeting.id, title=meeting.title[:300], created=meeting.created, language=meeting.language,
+                duration_s=meeting.duration, backend=meeting.backend, speaker_names=meeting.speaker_names,
+                minutes=_minutes_to_json(meeting.minutes)))
+            rows = [{"meeting_id": meeting.id, "seq": n, "segment_id": s.id, "start_s": s.start, "end_s": s.end,
+                     "speaker": s.speaker, "language": s.language, "text": s.text,
+                     "words": [[round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in s.words]}
+                    for n, s in enumerate(meeting.segments)]
+            if rows:
+                connection.execute(segments.insert(), rows)
+        with self._index_lock:
+            if self._index is not None:
+                self._index.delete_group(meeting.id)
+                self._add_to_index(self._index, meeting.id, meeting.title, meeting.segments)
+
+    def delete(self, meeting_id: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(sql_delete(segments).where(segments.c.meeting_id == meeting_id))
+            gone = connection.execute(sql_delete(meetings).where(meetings.c.id == meeting_id)).rowcount
+        if not gone:
+            raise MeetingNotFound(f"no meeting {meeting_id!r}")
+        with self._index_lock:
+            if self._index is not None:
+                self._index.delete_group(meeting_id)
+
+    # ------------------------------------------------------------------ read
+    def list(self, limit: int = 200) -> list[dict]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(meetings).order_by(meetings.c.created.desc()).limit(limit)).all()
+        return [{"id": r.id, "title": r.title, "created": r.created.isoformat(), "language": r.language,
+                 "duration_s": r.duration_s} for r in rows]
+
+    def get(self, meeting_id: str) -> Meeting:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(meetings).where(meetings.c.id == meeting_id)).first()
+            if row is None:
+                raise MeetingNotFound(f"no meeting {meeting_id!r}")
+            segs = connection.execute(select(segments).where(segments.c.meeting_id == meeting_id)
+                                      .order_by(segments.c.seq)).all()
+        return Meeting(
+            title=row.title, id=row.id, created=row.created, language=row.language, duration=row.duration_s,
+            backend=row.backend, speaker_names=dict(row.speaker_names or {}),
+            minutes=_minutes_from_json(row.minutes or {}),
+            segments=[Segment(s.segment_id, s.start_s, s.end_s, s.text,
+                              tuple(StreamWord(*w) for w in (s.words or ())), s.speaker, s.language) for s in segs],
+        )
+
+    # ------------------------------------------------------------------ search
+    @staticmethod
+    def _add_to_index(index, meeting_id: str, title: str, segs) -> None:
+        from retrieval_index import Document
+
+        documents = []
+        # neighbouring segments together: a passage of ~3 segments reads as a unit and embeds better
+        for n in range(0, len(segs), 2):
+            window = segs[n:n + 3]
+            text = " ".join(s.text for s in window).strip()
+            if text:
+                documents.append(Document(f"{meeting_id}:{n}", text, {
+                    "meeting": meeting_id, "title": title, "start": f"{window[0].start:.2f}"}))
+        if documents:
+            index.add(documents)
+
+    def _ensure_index(self, embedder):
+        from retrieval_index import HybridIndex
+
+        with self._index_lock:
+            if self._index is None:
+                index = HybridIndex(embedder, group_key="meeting")
+                with self.engine.connect() as connection:
+                    rows = connection.execute(select(meetings.c.id, meetings.c.title)).all()
+                for meeting_id, title in rows:
+                    meeting = self.get(meeting_id)
+                    self._add_to_index(index, meeting_id, title, meeting.segments)
+                self._index = index
+            return self._index
+
+    def search(self, query: str, embedder, k: int = 10) -> list[dict]:
+        """Meetings whose words best match ``query``, each with its best passage and where it starts."""
+        query = " ".join(query.split())
+        if not query:
+            raise ValueError("an empty search")
+        index = self._ensure_index(embedder)
+        hits = index.search(query[:500], k=k)
+        return [{"meeting_id": hit.group, "title": hit.document.meta.get("title", ""),
+                 "start": float(hit.document.meta.get("start", 0.0)), "text": hit.document.text,
+                 "score": round(hit.score, 4)} for hit in hits]
+
+
+_STORES: dict[str, MeetingStore] = {}
+
+
+def open_store(settings, engine=None) -> MeetingStore:
+    """The meeting store of the configured database (one per URL per process)."""
+    url = settings.resolved_database_url
+    if url not in _STORES:
+        if engine is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            from dasan.db import make_engine
+
+            engine = make_engine(url)
+        _STORES[url] = MeetingStore(engine)
+    return _STORES[url]
+
+
+def dumps(meeting: Meeting) -> str:
+    return json.dumps(meeting.to_dict(), ensure_ascii=False)
+
+
+__all__ = ["MeetingStore", "MeetingNotFound", "open_store"]

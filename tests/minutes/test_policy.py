@@ -1,0 +1,71 @@
+"""The commit policy, the hallucination filters and the scoring functions, in pure Python (no model)."""
+
+from minutes.filters import HallucinationFilter, collapse_repeats
+from minutes.metrics import der, normalise_korean, score, sino_korean
+from minutes.streaming import HypothesisBuffer, StreamWord
+
+
+def words(*items):
+    return [StreamWord(start, start + 0.3, text) for text, start in items]
+
+
+def test_local_agreement_commits_only_what_two_hypotheses_share():
+    buffer = HypothesisBuffer(agreement=2)
+    buffer.insert(words((" the", 0.0), (" city", 0.4), (" hall", 0.8)))
+    assert buffer.flush(now=1.0) == []  # one hypothesis: nothing is final yet
+    buffer.insert(words((" the", 0.0), (" city", 0.4), (" council", 0.8), (" met", 1.2)))
+    committed = buffer.flush(now=2.0)
+    assert [w.text for w in committed] == [" the", " city"]
+    assert all(w.committed_at == 2.0 for w in committed)
+    assert [w.text for w in buffer.tentative] == [" council", " met"]
+    # the next hypothesis repeats the committed words: they are not committed twice
+    buffer.insert(words((" the", 0.0), (" city", 0.4), (" council", 0.8), (" met", 1.2), (" today", 1.6)))
+    assert [w.text for w in buffer.flush(now=3.0)] == [" council", " met"]
+    assert [w.text for w in buffer.commit_all(now=3.5)] == [" today"]
+
+
+def test_agreement_ignores_case_and_punctuation():
+    buffer = HypothesisBuffer(agreement=2)
+    buffer.insert(words((" Budget", 0.0), (" approved", 0.4)))
+    buffer.flush(1.0)
+    buffer.insert(words((" budget", 0.0), (" approved.", 0.4)))
+    assert [w.text for w in buffer.flush(2.0)] == [" budget", " approved."]
+
+
+def test_local_agreement_3_waits_for_three():
+    buffer = HypothesisBuffer(agreement=3)
+    for now in (1.0, 2.0):
+        buffer.insert(words((" hello", 0.0)))
+        assert buffer.flush(now) == []
+    buffer.insert(words((" hello", 0.0)))
+    assert [w.text for w in buffer.flush(3.0)] == [" hello"]
+
+
+def test_repeated_phrases_collapse_and_lone_stock_phrases_go():
+    loop = words(*[(t, i * 0.5) for i, t in enumerate([" thank", " you", " thank", " you", " thank", " you",
+                                                       " okay"])])
+    assert [w.text for w in collapse_repeats(loop)] == [" thank", " you", " okay"]
+    twice = words((" very", 0.0), (" very", 0.3), (" good", 0.6))
+    assert len(collapse_repeats(twice)) == 3  # said twice is speech, not a loop
+    unsure = [StreamWord(0, 1, " Thank you for watching!", 0.3)]
+    assert HallucinationFilter().segment_words(unsure) == []
+    sure = [StreamWord(0, 1, " Thank you.", 0.95)]
+    assert HallucinationFilter().segment_words(sure) == sure
+
+
+def test_korean_numbers_and_english_normalisation():
+    assert sino_korean(2018) == "이천십팔"
+    assert sino_korean(10) == "십" and sino_korean(3) == "삼" and sino_korean(10_000) == "만"
+    assert normalise_korean("지난해 3월, 10대 자녀!") == "지난해삼월십대자녀"
+    assert score("지난해 삼 월", "지난해 3월", "ko").errors == 0
+    assert score("IN EIGHTEEN THIRTEEN", "In 1813.", "en").errors == 0
+    assert score("the cat sat", "the cat sat down", "en").rate == 1 / 3
+
+
+def test_diarization_error_rate():
+    reference = [(0.0, 10.0, "A"), (10.0, 20.0, "B")]
+    assert der(reference, [(0.0, 10.0, "s1"), (10.0, 20.0, "s2")]) == 0.0
+    assert abs(der(reference, [(0.0, 20.0, "s1")]) - 0.5) < 0.02  # half the speech given to the wrong speaker
+    assert der(reference, []) == 1.0  # everything missed
+    # the collar forgives boundaries a little off
+    assert der(reference, [(0.0, 10.2, "s1"), (10.2, 20.0, "s2")]) == 0.0
