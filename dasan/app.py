@@ -15,6 +15,8 @@ from dasan import __version__
 from dasan.chat import attach as attach_assistant
 from dasan.civic import attach as attach_civic_services
 from dasan.db import describe, make_engine, ping
+from minutes.api import attach as attach_minutes
+from minutes.api import router as minutes_router
 from dasan.settings import Settings, get_settings
 from dasan.tools_wiring import attach_tools, tools_lifespan
 from models.loaded import ModelSet
@@ -66,6 +68,7 @@ async def lifespan(app: FastAPI):
     if settings.warm_up:
         await _warm_up(app)
     await asyncio.to_thread(attach_assistant, app.state, settings)
+    await asyncio.to_thread(attach_minutes, app.state, settings, app.state.engine)
     async with tools_lifespan(app):  # the MCP endpoint's sessions live in a task group for the app's life
         log.info("Dasan %s ready on http://%s:%d (API docs at /docs)", __version__, settings.host, settings.port)
         yield
@@ -136,6 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/chat", include_in_schema=False, response_class=HTMLResponse)
     def chat_page() -> HTMLResponse:
         return HTMLResponse(resources.files("dasan").joinpath("web/chat.html").read_text(encoding="utf-8"))
+
+    app.include_router(minutes_router)
+
+    @app.get("/minutes", include_in_schema=False, response_class=HTMLResponse)
+    def minutes_page() -> HTMLResponse:
+        return HTMLResponse(resources.files("dasan").joinpath("web/minutes.html").read_text(encoding="utf-8"))
 
     app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
     return app
