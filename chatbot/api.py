@@ -41,6 +41,12 @@ class ChatResponse(BaseModel):
     reason: str = ""
     handoff_summary: str | None = None
     composed_by: str = "curated"
+    tool: str | None = Field(None, description="The civic tool this turn called or is preparing.")
+    tool_arguments: dict | None = None
+    awaiting: Literal["slot", "confirm"] | None = Field(None, description="The tool call waits for a missing "
+                                                        "detail or a yes/no confirmation.")
+    table: list[dict] | None = None
+    chart_svg: str | None = Field(None, description="An SVG chart of the tool's result, when a chart is clearer.")
 
 
 def get_assistant(request: Request) -> Assistant:

@@ -68,6 +68,11 @@ class Reply:
     handoff_summary: str | None = None
     composed_by: str = "curated"  # "curated" or "llm"
     timings_ms: dict = field(default_factory=dict)
+    tool: str | None = None  # the civic tool this turn called or is preparing
+    tool_arguments: dict | None = None
+    awaiting: str | None = None  # "slot" or "confirm" while a tool call waits for the citizen
+    table: list | None = None
+    chart_svg: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,8 +97,10 @@ class _Retrieval:
 
 class Assistant:
     def __init__(self, kb: KnowledgeBase, index: HybridIndex, sessions: SessionStore | None = None,
-                 config: AssistantConfig = AssistantConfig(), calibration: Calibration = Calibration(), llm=None):
+                 config: AssistantConfig = AssistantConfig(), calibration: Calibration = Calibration(), llm=None,
+                 tools=None):
         self.kb = kb
+        self.tools = tools  # a chatbot.tool_dialogue.ToolDialogue, or None for knowledge-base answers only
         self.index = index
         self.sessions = sessions or SessionStore()
         self.config = config
@@ -214,9 +221,9 @@ class Assistant:
             raise ValueError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
         return message.strip()
 
-    def _decide(self, message: str, session_id: str | None, lang: str | None
-                ) -> tuple[Session, str, _Retrieval, str, str]:
-        """(session, lang, retrieval, kind, reason) where kind is answer, handoff or decline."""
+    def _decide(self, message: str, session_id: str | None, lang: str | None, role: str = "citizen",
+                voter_key: str | None = None) -> tuple[Session, str, _Retrieval, str, str, object]:
+        """(session, lang, retrieval, kind, reason, tool turn) where kind is answer, tool, handoff or decline."""
         message = self._validate(message)
         if lang is not None and lang not in ("ko", "en"):
             raise ValueError("lang must be 'ko' or 'en'")
@@ -224,33 +231,40 @@ class Assistant:
         lang = lang or detect_language(message)
         retrieval = self._retrieve_in_context(message, session)
         verdict = classify_scope(message)
+        if self.tools is not None and verdict.kind != "decline":
+            turn = self.tools.handle(session, message, lang, retrieval.confidence, role, voter_key)
+            if turn is not None:
+                return session, lang, retrieval, "tool", "", turn
         if verdict.kind != "answer":
-            return session, lang, retrieval, verdict.kind, verdict.reason
+            return session, lang, retrieval, verdict.kind, verdict.reason, None
         if not retrieval.ranked_ids or retrieval.confidence < self.config.answer_threshold:
             if retrieval.coverage < self.config.nonsense_coverage:
-                return session, lang, retrieval, "decline", "not understood"
-            return session, lang, retrieval, "handoff", "no confident answer in the knowledge base"
-        return session, lang, retrieval, "answer", ""
+                return session, lang, retrieval, "decline", "not understood", None
+            return session, lang, retrieval, "handoff", "no confident answer in the knowledge base", None
+        return session, lang, retrieval, "answer", "", None
 
-    def reply(self, message: str, session_id: str | None = None, lang: str | None = None) -> Reply:
+    def reply(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",
+              voter_key: str | None = None) -> Reply:
         started = time.perf_counter()
-        session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
+        session, lang, retrieval, kind, reason, turn = self._decide(message, session_id, lang, role, voter_key)
         decided = time.perf_counter()
         composed = None
         if kind == "answer":
             final = [e for e in self._compose(retrieval.ranked_ids, message, lang) if e["type"] == "composed"][-1]
             composed = (final["text"], final["by"])
-        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed)
+        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed, turn)
         return replace(reply, timings_ms={"retrieve": round((decided - started) * 1000, 2),
                                           "total": round((time.perf_counter() - started) * 1000, 2)})
 
     def _finish(self, session: Session, message: str, lang: str, retrieval: _Retrieval, kind: str, reason: str,
-                composed: tuple[str, str] | None = None) -> Reply:
+                composed: tuple[str, str] | None = None, turn=None) -> Reply:
         citations: tuple[Citation, ...] = ()
         summary = None
         composed_by = "curated"
         entry_id = None
-        if kind == "answer":
+        if kind == "tool":
+            answer = turn.answer
+        elif kind == "answer":
             answer, composed_by = composed
             entry_id = retrieval.ranked_ids[0]
             citations = (self._citation(self.kb.get(entry_id), lang),)
@@ -264,13 +278,18 @@ class Assistant:
         self.sessions.append(session, Turn("assistant", answer, lang, entry_id=entry_id))
         log.info("session %s %s [%s] conf=%.2f entry=%s message=%r", session.id[:8], kind, reason or "-",
                  retrieval.confidence, entry_id or "-", masked)
-        return Reply(session.id, answer, lang, citations, kind == "handoff", kind == "decline",
-                     round(retrieval.confidence, 4), retrieval.ranked_ids, reason, summary, composed_by)
+        reply = Reply(session.id, answer, lang, citations, kind == "handoff", kind == "decline",
+                      round(retrieval.confidence, 4), retrieval.ranked_ids, reason, summary, composed_by)
+        if turn is not None:
+            reply = replace(reply, tool=turn.tool, tool_arguments=turn.arguments, awaiting=turn.awaiting,
+                            table=turn.table, chart_svg=turn.chart_svg, ranked_ids=())
+        return reply
 
-    def stream(self, message: str, session_id: str | None = None, lang: str | None = None) -> Iterator[dict]:
+    def stream(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",
+               voter_key: str | None = None) -> Iterator[dict]:
         """Events for a streaming client: ``delta`` pieces of the answer as they are ready (a ``replace`` when
         composed text is withdrawn), then ``reply``."""
-        session, lang, retrieval, kind, reason = self._decide(message, session_id, lang)
+        session, lang, retrieval, kind, reason, turn = self._decide(message, session_id, lang, role, voter_key)
         composed = None
         if kind == "answer":
             for event in self._compose(retrieval.ranked_ids, message, lang):
@@ -278,7 +297,7 @@ class Assistant:
                     composed = (event["text"], event["by"])
                 else:
                     yield event
-        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed)
+        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed, turn)
         if kind != "answer":
             for sentence in split_sentences(reply.answer):
                 yield {"type": "delta", "text": sentence}

@@ -24,6 +24,7 @@ class Session:
     lang: str | None = None
     turns: list[Turn] = field(default_factory=list)
     last_seen: float = field(default_factory=time.monotonic)
+    pending_call: object | None = None  # a tool call waiting for a missing argument or a confirmation
 
     def last_answer(self) -> Turn | None:
         for turn in reversed(self.turns):

@@ -34,8 +34,7 @@ def _settings():
 
 
 def _assistant(kb: Optional[Path] = None, rebuild: bool = False):
-    from dasan.app import build_model_set
-    from dasan.chat import build_assistant
+    from dasan.chat import build_standalone_assistant
     from models.store import ModelError
     from retrieval_index import IndexCorruptError, IndexMismatchError
 
@@ -44,9 +43,11 @@ def _assistant(kb: Optional[Path] = None, rebuild: bool = False):
         settings = settings.model_copy(update={"kb_path": kb})
     try:
         with console.status("loading the assistant (the first run builds the index, about a minute)"):
-            return build_assistant(settings, build_model_set(settings), rebuild=rebuild)
+            return build_standalone_assistant(settings, rebuild=rebuild)
     except (IndexMismatchError, IndexCorruptError, ModelError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
+    except Exception as exc:  # an unreachable database is a message, not a traceback
+        _fail(f"cannot start the assistant: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
 def chat(

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     index_auto_rebuild: bool = Field(False, description="Rebuild a stale or corrupt index at start instead of "
                                      "refusing it.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
+    chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
+                                                           "requests: lexicons (nlu), the local LLM, or not at all.")
     chat_compose_with_llm: bool = Field(False, description="Compose answers with the local LLM from the retrieved "
                                         "passages (checked against them) instead of the curated text.")
 

@@ -20,6 +20,9 @@ _LIST_WORDS = ("목록", "진행 중", "진행중", "뭐 있어", "뭐가 있", 
 _STATUS_WORDS = ("처리", "확인", "어떻게 됐", "진행 상황", "아직", "status", "what's happening", "what is happening",
                  "update on", "progress", "fixed yet", "고쳐졌")
 _ALERT_WORDS = ("경보", "주의보", "alert", "warning", "advisory")
+# questions about the portal itself (keys, sign-up, how to use it) are for the knowledge base, not a search
+_PORTAL_WORDS = ("api", "인증키", "키 발급", " 키", "회원가입", "이용 방법", "이용방법", "사용법", "api key", "sign up",
+                 "register", "how to use")
 _DATA_WORDS = ("데이터", "data", "dataset", "열린데이터", "open data", "파일", "csv", "공공데이터")
 _SEARCH_FILLER = re.compile(
     r"열린\s*데이터\s*광장에서|열린데이터광장|공공데이터|데이터\s*(?:검색|찾아|있나요|있어요|있어|셋)?|파일로\s*받을\s*수\s*있는|"
@@ -118,7 +121,7 @@ class NluRouter:
             any(_any(lowered, words) for words in lx.GROUP_BY_WORDS.values())
         if dataset and (counting or (lx.find_districts(text) and not _any(lowered, _DATA_WORDS))):
             return self._query_dataset(text, lowered, dataset)
-        if _any(lowered, _DATA_WORDS):
+        if _any(lowered, _DATA_WORDS) and not _any(lowered, _PORTAL_WORDS):
             query = re.sub(r"\s+", " ", _SEARCH_FILLER.sub(" ", text)).strip(" ,")
             return ToolCall("search_datasets", {"query": query} if query else {}, 0.8,
                             missing=() if query else ("query",))
