@@ -56,3 +56,15 @@ def test_bad_requests_are_4xx_with_a_message(live_server, payload):
 def test_malformed_json_is_a_4xx(live_server):
     response = httpx.post(f"{live_server}/chat", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
+
+
+def test_chat_files_a_complaint_after_confirmation(live_server):
+    first = httpx.post(f"{live_server}/chat", json={
+        "message": "강북구 도봉로 89 앞 보행자 신호등 버튼이 고장 났어요"}, timeout=30).json()
+    assert first["tool"] == "submit_complaint" and first["awaiting"] == "confirm"
+    done = httpx.post(f"{live_server}/chat", json={"message": "네", "session_id": first["session_id"]},
+                      timeout=30).json()
+    assert done["tool"] == "submit_complaint" and done["awaiting"] is None
+    ticket = done["answer"].split("접수번호는 ")[1][:14]
+    public = httpx.get(f"{live_server}/open311/v2/requests/{ticket}.json")
+    assert public.status_code == 200 and public.json()[0]["service_code"] == "traffic_signal"
