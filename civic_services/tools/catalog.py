@@ -8,6 +8,7 @@ from datetime import date
 
 from civic_services.complaints.catalogue import SERVICES as COMPLAINT_SERVICES
 from civic_services.districts import districts
+from civic_services.tools import city_data
 from civic_services.tools.periods import PERIODS, date_range
 from civic_services.tools.registry import Tool, ToolContext, ToolError, ToolRegistry, ToolResult
 
@@ -215,11 +216,12 @@ def build_registry() -> ToolRegistry:
         ("complaint_status", "Tell the status of a complaint by its ticket id (SR-YYYY-NNNNNN).",
          "접수번호(SR-YYYY-NNNNNN)로 민원 처리 상태를 알려 줍니다.", _complaint_status, "citizen", False, "complaints"),
         ("list_polls", "List mVoting polls: open, closed or all.", "엠보팅 투표 목록(진행 중, 종료, 전체)을 보여 줍니다.",
-         None, "citizen", False, "voting"),
+         city_data.list_polls, "citizen", False, "voting"),
         ("cast_vote", "Cast the verified voter's vote in a poll (MV-NNNN) for a choice (label or option number).",
-         "본인 확인된 투표자가 투표(MV-NNNN)의 선택지(이름 또는 번호)에 투표합니다.", None, "verified_voter", True,
+         "본인 확인된 투표자가 투표(MV-NNNN)의 선택지(이름 또는 번호)에 투표합니다.", city_data.cast_vote, "verified_voter", True,
          "voting"),
-        ("poll_results", "Show a poll's results (when the poll allows).", "투표 결과를 보여 줍니다(공개된 경우).", None,
+        ("poll_results", "Show a poll's results (when the poll allows).", "투표 결과를 보여 줍니다(공개된 경우).",
+         city_data.poll_results,
          "citizen", False, "voting"),
         ("search_datasets", "Search the open-data plaza's catalogue.", "열린데이터광장 목록에서 데이터셋을 검색합니다.",
          _search_datasets, "citizen", False, "opendata"),
@@ -227,11 +229,11 @@ def build_registry() -> ToolRegistry:
          "grouped by a column.", "데이터셋을 자치구·노선·기간으로 거르고 항목별로 세거나 합계·평균을 냅니다.",
          _query_dataset, "citizen", False, "opendata"),
         ("sensor_latest", "Latest sensor reading of a metric in one or more districts.",
-         "한 개 이상 자치구의 센서 최신값을 알려 줍니다.", None, "citizen", False, "iot"),
+         "한 개 이상 자치구의 센서 최신값을 알려 줍니다.", city_data.sensor_latest, "citizen", False, "iot"),
         ("sensor_history", "Hourly/daily history of a sensor metric in one or more districts over a period.",
-         "기간 동안 자치구별 센서 측정값의 시간별·일별 추이를 보여 줍니다.", None, "citizen", False, "iot"),
+         "기간 동안 자치구별 센서 측정값의 시간별·일별 추이를 보여 줍니다.", city_data.sensor_history, "citizen", False, "iot"),
         ("air_quality_alerts", "Fine-dust alerts by Korea's PM grades in a district or all of Seoul.",
-         "자치구 또는 서울 전체의 미세먼지 등급 경보를 알려 줍니다.", None, "citizen", False, "iot"),
+         "자치구 또는 서울 전체의 미세먼지 등급 경보를 알려 줍니다.", city_data.air_quality_alerts, "citizen", False, "iot"),
     ]
     for name, en, ko, handler, role, writes, service in described:
         registry.register(Tool(name, en, ko, SCHEMAS[name], handler, role, writes, service))
