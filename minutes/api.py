@@ -108,16 +108,27 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
         for event in events:
             await websocket.send_json(event.to_dict())
 
+    async def rename(control: dict) -> None:
+        try:
+            live.meeting.rename_speaker(str(control.get("speaker")), str(control.get("name", "")))
+            await websocket.send_json({"type": "renamed", "speaker": control.get("speaker"),
+                                       "name": live.meeting.speaker_names[str(control.get("speaker"))]})
+        except (KeyError, ValueError) as exc:
+            await websocket.send_json({"type": "error", "error": str(exc).strip("'\"")})
+
     async def work() -> None:
         fed = 0
         while True:
-            samples = await queue.get()
-            if samples is None:
+            item = await queue.get()
+            if item is None:
                 break
+            if isinstance(item, dict):  # a control message, in order with the audio sent before it
+                await rename(item)
+                continue
             if fed >= max_samples:
                 continue  # past the limit: audio is dropped, the meeting ends when the client stops
-            fed += samples.size
-            await send(await asyncio.to_thread(live.feed, samples))
+            fed += item.size
+            await send(await asyncio.to_thread(live.feed, item))
 
     worker = asyncio.create_task(work())
     saved = False
@@ -143,12 +154,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
             if isinstance(control, dict) and control.get("type") == "stop":
                 break
             if isinstance(control, dict) and control.get("type") == "rename":
-                try:
-                    live.meeting.rename_speaker(str(control.get("speaker")), str(control.get("name", "")))
-                    await websocket.send_json({"type": "renamed", "speaker": control.get("speaker"),
-                                               "name": live.meeting.speaker_names[str(control.get("speaker"))]})
-                except (KeyError, ValueError) as exc:
-                    await websocket.send_json({"type": "error", "error": str(exc).strip("'\"")})
+                await queue.put(control)
                 continue
             await websocket.send_json({"type": "error", "error": "unknown control message"})
         await queue.put(None)

@@ -116,7 +116,7 @@ _DECISION = re.compile(r"\b(we (have )?(decided|agreed)|(it is|it's) (decided|ag
                        r"we will go with|motion (passes|carried)|let's go with)\b|결정(했|하였|되었|됐)|의결|합의(했|하였|됐)|"
                        r"승인(했|되었|됐)|하기로 (했|하였|결정)|확정(했|되었|됐)", re.I)
 _ACTION = re.compile(r"\b(will|shall|going to|needs? to|has to|have to|please|action item|take care of|"
-                     r"follow up|responsible for)\b|(해|하겠|보내|준비하|검토하|작성하|제출하|확인하)(주세요|겠습니다|기로|도록)|"
+                     r"follow up|responsible for)\b|(해|하겠|보내|준비하|검토하|작성하|제출하|확인하) ?(주세요|겠습니다|기로|도록)|"
                      r"까지 (제출|보고|완료|준비|검토)", re.I)
 _DUE = re.compile(r"\b(by|before|until|due)\s+((next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                   r"week|month)|tomorrow|(the\s+)?end of (the\s+)?(day|week|month)|"
@@ -127,7 +127,7 @@ _OWNER_EN = re.compile(r"\b((?:Mr|Ms|Mrs|Dr|Director|Manager|Chief|Team Leader)\
                        r"(will|shall|is going to|needs to|has to)\b")
 _OWNER_KO = re.compile(r"([가-힣]{1,4} ?(국장|과장|팀장|주무관|부장|실장|위원|대리|차장|님))(이|가|께서|은|는)?")
 _WORD = re.compile(r"\w+", re.U)
-_FIRST_PERSON = re.compile(r"^\s*(i|we)\s+(will|'ll|shall)\b|제가|저희가", re.I)
+_FIRST_PERSON = re.compile(r"^\s*i\s*(will|'ll|shall)\b|제가", re.I)  # "we will" names no one
 
 
 def sentences(segments: list[Segment]) -> list[Item]:

@@ -81,16 +81,20 @@ def read_manifests(paths: Iterable[str | Path]) -> list[Item]:
 
 
 def _pooled(scores: dict[str, list[tuple[str, Score]]]) -> dict:
+    """Per set (per set and language when a set mixes languages) and pooled over all files of a language."""
     sets = {}
     pooled = {"en": [0, 0], "ko": [0, 0]}
     for name, rows in scores.items():
-        language = rows[0][0]
-        errors, length = sum(s.errors for _, s in rows), sum(s.length for _, s in rows)
-        sets[name] = {"lang": language, "metric": "cer" if language == "ko" else "wer",
-                      "error": round(errors / max(length, 1), 4), "n": len(rows)}
-        bucket = "ko" if language == "ko" else "en"
-        pooled[bucket][0] += errors
-        pooled[bucket][1] += length
+        languages = sorted({language for language, _ in rows})
+        for language in languages:
+            mine = [s for lang, s in rows if lang == language]
+            errors, length = sum(s.errors for s in mine), sum(s.length for s in mine)
+            key = name if len(languages) == 1 else f"{name}/{language}"
+            sets[key] = {"lang": language, "metric": "cer" if language == "ko" else "wer",
+                         "error": round(errors / max(length, 1), 4), "n": len(mine)}
+            bucket = "ko" if language == "ko" else "en"
+            pooled[bucket][0] += errors
+            pooled[bucket][1] += length
     return {
         "sets": sets,
         "wer_en": round(pooled["en"][0] / pooled["en"][1], 4) if pooled["en"][1] else None,

@@ -1,0 +1,69 @@
+"""The live minutes page in headless Chromium: the browser's microphone is fed from a real recording (Chromium's
+fake capture device plays a WAV file), the audio goes through the WebSocket, the transcript grows with its
+speaker, the speaker is renamed, a sentence corrected, and the exports are offered."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (`make system-packages` installs it)")
+    import soundfile
+    from playwright.sync_api import sync_playwright
+
+    from minutes.audio import iter_file
+    from tests.speech_data import JFK
+
+    audio = np.concatenate(list(iter_file(JFK)) + [np.zeros(16_000 * 3, dtype=np.float32)])
+    wav = tmp_path_factory.mktemp("mic") / "jfk.wav"
+    soundfile.write(wav, audio, 16_000, subtype="PCM_16")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}",
+                  "--autoplay-policy=no-user-gesture-required"])
+        context = browser.new_context(permissions=["microphone"])
+        yield context.new_page()
+        browser.close()
+
+
+def test_live_meeting_from_the_microphone(page, live_server, tmp_path):
+    page.goto(f"{live_server}/minutes")
+    assert page.locator("#status").get_attribute("role") == "status"
+    page.get_by_label("회의 제목").fill("Live test")
+    page.get_by_label("언어").select_option("en")
+    page.get_by_role("button", name="회의 시작 (마이크)").click()
+    page.wait_for_function("() => [...document.querySelectorAll('#transcript li[data-segment] .text')]"
+                           ".some(e => /country/i.test(e.textContent))", timeout=90_000)
+    first = page.locator("#transcript li[data-segment]").first
+    assert first.locator(".who").inner_text() == "Speaker 1"
+    page.once("dialog", lambda dialog: dialog.accept("Director Kim"))
+    first.locator(".who").click()
+    assert first.locator(".who").inner_text() == "Director Kim"
+    page.get_by_role("button", name="회의 종료").click()
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('저장됨')", timeout=90_000)
+    assert "Director Kim" in page.locator("#attendees").inner_text()
+    links = page.locator("#exports a")
+    assert links.count() == 5 and links.nth(1).inner_text() == "DOCX"
+    text = page.locator("#transcript li[data-segment] .text").first
+    text.click()
+    text.fill("And so, my fellow citizens.")
+    page.locator("#title").click()  # blur saves the correction
+    page.wait_for_timeout(1500)
+    meeting_id = page.evaluate("() => document.querySelector('#exports a').href.split('/')[5]")
+    import httpx
+
+    saved = httpx.get(f"{live_server}/minutes/meetings/{meeting_id}").json()
+    assert saved["segments"][0]["text"] == "And so, my fellow citizens."
+    assert saved["speaker_names"]["Speaker 1"] == "Director Kim"
+    page.screenshot(path=str(tmp_path / "minutes.png"))
