@@ -12,19 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from civic_services.districts import OTHER_CITIES_EN, OTHER_CITIES_KO
 from retrieval_index.text import _KiwiHolder, has_hangul
 
-# Cities and provinces other than Seoul (Korean morphemes and English words).
-OTHER_CITIES_KO = frozenset(
-    "부산 대구 인천 광주 대전 울산 세종 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 시흥 파주 김포 "
-    "광명 하남 구리 군포 오산 이천 양주 제주 창원 청주 전주 천안 포항 김해 원주 춘천 강릉 여수 순천 목포 경주 "
-    "구미 진주 거제 아산 익산 군산 경기도 강원도 충청도 전라도 경상도".split()
-)
-OTHER_CITIES_EN = frozenset(
-    "busan daegu incheon gwangju daejeon ulsan sejong suwon seongnam goyang yongin bucheon ansan anyang "
-    "namyangju hwaseong pyeongtaek uijeongbu siheung paju gimpo gwangmyeong jeju changwon cheongju jeonju "
-    "cheonan pohang gimhae wonju chuncheon gangneung tokyo osaka beijing shanghai london paris york".split()
-)
+OTHER_CITIES_KO = frozenset(OTHER_CITIES_KO)
+_OTHER_CITY_EN = re.compile(r"\b(" + "|".join(re.escape(c) for c in OTHER_CITIES_EN) + r")\b")
 # A city word only counts when the message is about that city's own services, not e.g. the airport.
 _CITY_CONTEXT_KO = ("시", "시청", "지하철", "버스", "구청", "시민", "광역시", "도청", "민원실", "시의")
 _CITY_ALLOWED_CONTEXT = ("공항", "airport")
@@ -91,10 +83,8 @@ def _other_city(text: str) -> str | None:
                     return token.form
                 if token.tag == "NNP":
                     return token.form
-    for word in re.findall(r"[a-z]+", lowered):
-        if word in OTHER_CITIES_EN:
-            return word
-    return None
+    match = _OTHER_CITY_EN.search(lowered)
+    return match.group(0) if match else None
 
 
 def classify_scope(text: str) -> ScopeVerdict:

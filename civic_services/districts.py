@@ -21,13 +21,23 @@ LON_MIN, LON_MAX = 126.734, 127.270
 # Farthest a point in Seoul lies from its nearest district centroid (Seoul's largest districts are ~47 km2).
 MAX_CENTROID_KM = 5.5
 
-OTHER_CITIES = (
-    "부산", "인천", "대구", "대전", "광주", "울산", "세종", "경기", "수원", "성남", "고양", "용인", "부천",
-    "안양", "과천", "광명", "의정부", "하남", "구리", "남양주", "제주", "강원", "충북", "충남", "전북", "전남",
-    "경북", "경남", "busan", "incheon", "daegu", "daejeon", "gwangju", "ulsan", "sejong", "gyeonggi", "suwon",
-    "seongnam", "goyang", "yongin", "bucheon", "anyang", "gwacheon", "gwangmyeong", "uijeongbu", "hanam",
-    "guri", "namyangju", "jeju", "tokyo", "new york", "london",
+# Places outside Seoul that citizens name: Korean morphemes and English words (one list for the whole project:
+# address checks here, the assistant's scope rules in chatbot/scope.py).
+OTHER_CITIES_KO = (
+    "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "경기도", "수원", "성남", "고양", "용인", "부천",
+    "안산", "안양", "과천", "광명", "의정부", "하남", "구리", "남양주", "화성", "평택", "시흥", "파주", "김포", "군포",
+    "오산", "이천", "양주", "제주", "강원", "강원도", "충북", "충남", "충청도", "전북", "전남", "전라도", "경북", "경남",
+    "경상도", "창원", "청주", "전주", "천안", "포항", "김해", "원주", "춘천", "강릉", "여수", "순천", "목포", "경주",
+    "구미", "진주", "거제", "아산", "익산", "군산",
 )
+OTHER_CITIES_EN = (
+    "busan", "incheon", "daegu", "daejeon", "gwangju", "ulsan", "sejong", "gyeonggi", "suwon", "seongnam", "goyang",
+    "yongin", "bucheon", "ansan", "anyang", "gwacheon", "gwangmyeong", "uijeongbu", "hanam", "guri", "namyangju",
+    "hwaseong", "pyeongtaek", "siheung", "paju", "gimpo", "jeju", "changwon", "cheongju", "jeonju", "cheonan",
+    "pohang", "gimhae", "wonju", "chuncheon", "gangneung", "tokyo", "osaka", "beijing", "shanghai", "new york",
+    "london", "paris",
+)
+OTHER_CITIES = OTHER_CITIES_KO + OTHER_CITIES_EN
 
 
 @dataclass(frozen=True)
