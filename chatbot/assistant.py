@@ -85,6 +85,7 @@ class AssistantConfig:
     candidates: int = 10
     compose_with_llm: bool = False
     llm_passages: int = 3
+    rerank_with_llm: bool = False  # let the local LLM reorder the best few entries (slower; see README)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,14 @@ class Assistant:
         coverage = self.index.coverage(search_text)
         margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
         confidence = self.calibration.probability(hits[0].dense, hits[0].sparse, margin, coverage)
-        return _Retrieval(query, tuple(h.group for h in hits), confidence, coverage)
+        ranked = tuple(h.group for h in hits)
+        if self.config.rerank_with_llm and self.llm is not None:
+            from retrieval_index.rerank import LlmReranker
+
+            lang = detect_language(query)
+            ranked = tuple(LlmReranker(self.llm).rerank(
+                query, [(entry_id, self.kb.get(entry_id).question(lang)) for entry_id in ranked]))
+        return _Retrieval(query, ranked, confidence, coverage)
 
     def _retrieve_in_context(self, message: str, session: Session) -> _Retrieval:
         """Search the message alone and, when it reads as a follow-up, together with the previous question.

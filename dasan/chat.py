@@ -17,7 +17,8 @@ log = logging.getLogger("dasan.chat")
 
 def assistant_config(settings: Settings) -> AssistantConfig:
     return AssistantConfig(answer_threshold=settings.chat_answer_threshold,
-                           compose_with_llm=settings.chat_compose_with_llm)
+                           compose_with_llm=settings.chat_compose_with_llm,
+                           rerank_with_llm=settings.chat_rerank_with_llm)
 
 
 def build_tool_dialogue(settings: Settings, models: ModelSet, registry, services):
@@ -41,7 +42,7 @@ def build_tool_dialogue(settings: Settings, models: ModelSet, registry, services
 def build_assistant(settings: Settings, models: ModelSet, rebuild: bool = False, registry=None,
                     services=None) -> Assistant:
     llm = None
-    if settings.chat_compose_with_llm and settings.llm_enabled:
+    if (settings.chat_compose_with_llm or settings.chat_rerank_with_llm) and settings.llm_enabled:
         try:
             llm = models.llm()
         except ModelError as exc:

@@ -21,7 +21,11 @@ _RULES = (
     "a vote choice is the label the user gave or the option number as a string; a complaint location is "
     "{\"address\": the address as the user said it, with its district} or {\"lat\", \"lon\"}; media_count is the "
     "number of photos the user says they attached (0 if none); search queries are short keywords in the user's "
-    "language. If the request is a general question about city rules or services, answer with tool \"none\"."
+    "language. If the request is a general question about city rules or services, answer with tool \"none\". "
+    "Use search_datasets when the user looks for data or asks whether a dataset exists (검색, 데이터 있나요, is there "
+    "data on); use query_dataset when they ask for a number from a dataset (몇 개, 건수, how many, top N, 합계). "
+    "Live measurements (fine dust, temperature, humidity, noise, light, wind, UV, vibration, floating population "
+    "유동인구) are sensor_latest (now) or sensor_history (over a period), never query_dataset."
 )
 _EXAMPLES = (
     ("종로구 세종대로 175 앞 보도블록이 깨져 있어요 사진 한 장 보냅니다",

@@ -46,3 +46,12 @@ def test_streamed_composition_arrives_in_pieces_and_matches_the_reply(llm_assist
     assert shown.strip() == reply["answer"].strip()
     passages = [llm_assistant.kb.get(i).answer("ko") for i in reply["ranked_ids"][:3]]
     assert grounded(reply["answer"], passages)
+
+
+def test_llm_reranker_returns_every_candidate_once(llm_assistant):
+    from retrieval_index.rerank import LlmReranker
+
+    candidates = [(e.id, e.question("en")) for e in llm_assistant.kb.entries[:4]]
+    order = LlmReranker(llm_assistant.llm).rerank(candidates[2][1], candidates)
+    assert sorted(order) == sorted(c for c, _ in candidates)
+    assert order[0] == candidates[2][0]  # the candidate whose text is the query itself wins
