@@ -103,6 +103,9 @@ def iot_simulate(
     seed: Annotated[int, typer.Option(help="Random seed (placement and noise).")] = 120,
     fault_rate: Annotated[float, typer.Option(min=0, max=1, help="Share of readings that are faults.")] = 0.001,
     prefix: Annotated[str, typer.Option(help="Station name prefix (stations are created once by name).")] = "sdot",
+    payload_format: Annotated[str, typer.Option("--format", help="observation: one message per reading "
+                                                "(SensorThings MQTT); dataarray: one CreateObservations message "
+                                                "per station report (a batching gateway).")] = "observation",
 ) -> None:
     """Publish realistic S-DoT-style readings for N simulated stations over MQTT."""
     from civic_services.iot.simulator import Simulator
@@ -114,7 +117,7 @@ def iot_simulate(
     err.print(f"{sensors} stations, {sensors * 11:,} datastreams; publishing ~{rate:,.0f} observations/s to "
               f"{settings.mqtt_url} (Ctrl-C to stop)")
     simulator = Simulator(stations, settings.mqtt_url, settings.mqtt_topic_prefix, interval_s=interval, seed=seed,
-                          fault_rate=fault_rate)
+                          fault_rate=fault_rate, payload_format=payload_format)
     _term_as_interrupt()
     try:
         stats = simulator.run(duration_s=duration, rounds=rounds)
@@ -122,7 +125,8 @@ def iot_simulate(
         _fail(str(exc))
     except KeyboardInterrupt:
         stats = simulator.stats
-    print(json.dumps({"published": stats.published, "faults": stats.faults, "skipped": stats.skipped,
+    print(json.dumps({"published": stats.published, "messages": stats.messages, "faults": stats.faults,
+                      "skipped": stats.skipped,
                       "rounds": stats.rounds, "rate": round(stats.rate, 1)}))
 
 

@@ -77,8 +77,9 @@ class MqttConsumer:
         self.maintenance_every_s = maintenance_every_s
         self.stats = ConsumerStats()
         self._topic = re.compile(rf"^{re.escape(self.prefix)}/Datastreams\((\d{{1,18}})\)/Observations$")
-        self._pending: list[dict] = []
-        self._mids: list[tuple[int, int]] = []  # (connection generation, message id) awaiting the commit
+        # Per message, in arrival order: ((connection generation, message id) or None for QoS 0, its rows).
+        self._pending: list[tuple[tuple[int, int] | None, list[dict]]] = []
+        self._pending_rows = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -93,7 +94,9 @@ class MqttConsumer:
         self.client.reconnect_delay_set(0.5, 10)
         self._connect_properties = Properties(PacketTypes.CONNECT)
         self._connect_properties.SessionExpiryInterval = session_expiry_s
-        self._connect_properties.ReceiveMaximum = min(65535, max(100, 2 * batch_size))
+        # As many unacknowledged messages as MQTT allows: the broker's queue behind them is small (mosquitto's
+        # max_queued_messages, 1000 by default) and drops what overflows it.
+        self._connect_properties.ReceiveMaximum = 65535
         self._threads: list[threading.Thread] = []
 
     # --- MQTT callbacks (network thread)
@@ -128,10 +131,9 @@ class MqttConsumer:
         with self._lock:
             self.stats.received += 1
             self.stats.observations += len(rows)
-            self._pending.extend(rows)
-            if message.qos > 0:
-                self._mids.append((self._generation, message.mid))
-            full = len(self._pending) >= self.batch_size
+            self._pending.append(((self._generation, message.mid) if message.qos > 0 else None, rows))
+            self._pending_rows += len(rows)
+            full = self._pending_rows >= self.batch_size
         for problem in problems:
             self._reject(message.topic, problem)
         if full:
@@ -189,14 +191,22 @@ class MqttConsumer:
     # --- the committing thread
 
     def _flush_loop(self) -> None:
-        while not self._stop.is_set() or self._pending or self._mids:
+        while not self._stop.is_set() or self._pending:
             self._wake.wait(self.batch_s)
             self._wake.clear()
-            with self._lock:
-                rows, self._pending = self._pending, []
-                mids, self._mids = self._mids, []
+            with self._lock:  # whole messages, until batch_size observations (at least one message)
+                taken, count = 0, 0
+                while taken < len(self._pending) and (count < self.batch_size or taken == 0):
+                    count += len(self._pending[taken][1])
+                    taken += 1
+                batch, self._pending = self._pending[:taken], self._pending[taken:]
+                self._pending_rows -= count
+                if self._pending:
+                    self._wake.set()
                 generation = self._generation
-            if not rows and not mids:
+            rows = [row for _, message_rows in batch for row in message_rows]
+            mids = [mid for mid, _ in batch if mid is not None]
+            if not batch:
                 if self._stop.is_set():
                     return
                 continue

@@ -65,9 +65,11 @@ def readings(district: str, district_index: int, moment: datetime, rng: random.R
 
 @dataclass
 class SimulatorStats:
-    published: int = 0
+    published: int = 0  # observations
+    messages: int = 0
     faults: int = 0
-    skipped: int = 0
+    skipped: int = 0  # missed reports
+    garbled: int = 0  # unreadable payloads
     rounds: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -79,7 +81,13 @@ class SimulatorStats:
 class Simulator:
     def __init__(self, stations: list[dict], url: str = "mqtt://127.0.0.1:1883", prefix: str = "v1.1",
                  interval_s: float = 60.0, seed: int = 120, fault_rate: float = 0.001, qos: int = 1,
-                 client_id: str | None = None):
+                 client_id: str | None = None, payload_format: str = "observation"):
+        """``payload_format``: ``observation`` (one message per reading on v1.1/Datastreams(id)/Observations,
+        as SensorThings' MQTT binding has it) or ``dataarray`` (one CreateObservations message per station
+        report, as a gateway batching its sensors would send)."""
+        if payload_format not in ("observation", "dataarray"):
+            raise ValueError("payload_format is observation or dataarray")
+        self.payload_format = payload_format
         if not stations:
             raise ValueError("no stations to simulate")
         self.stations = stations
@@ -100,8 +108,8 @@ class Simulator:
         self.client.on_disconnect = lambda *a: self.connected.clear()
         self.client.reconnect_delay_set(0.5, 5)
 
-    def messages(self, station: dict, moment: datetime) -> list[tuple[str, bytes]]:
-        """(topic, payload) of one station's report at ``moment``, faults included."""
+    def messages(self, station: dict, moment: datetime) -> list[tuple[str, bytes, int]]:
+        """(topic, payload, observations in it) of one station's report at ``moment``, faults included."""
         from civic_services import districts
 
         district = station["district"]
@@ -109,6 +117,7 @@ class Simulator:
         values = readings(district, index, moment, self.rng)
         stamp = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         out = []
+        groups = []
         for metric, ident in station["datastreams"].items():
             value = values.get(metric)
             if value is None:
@@ -121,10 +130,17 @@ class Simulator:
                     self.stats.skipped += 1
                     continue
                 if kind == "garbled":
-                    out.append((topic, b'{"phenomenonTime": "' + stamp.encode() + b'", "result": '))
+                    self.stats.garbled += 1
+                    out.append((topic, b'{"phenomenonTime": "' + stamp.encode() + b'", "result": ', 1))
                     continue
                 value = -999.0
-            out.append((topic, json.dumps({"phenomenonTime": stamp, "result": value}).encode()))
+            if self.payload_format == "dataarray":
+                groups.append({"Datastream": {"@iot.id": ident}, "components": ["phenomenonTime", "result"],
+                               "dataArray": [[stamp, value]]})
+            else:
+                out.append((topic, json.dumps({"phenomenonTime": stamp, "result": value}).encode(), 1))
+        if groups:
+            out.append((f"{self.prefix}/CreateObservations", json.dumps(groups).encode(), len(groups)))
         return out
 
     def start(self) -> None:
@@ -166,10 +182,12 @@ class Simulator:
                             break
                     moment = (start_time + timedelta(seconds=self.interval_s * done_rounds)
                               if start_time else datetime.now(timezone.utc))
-                    for topic, payload in self.messages(station, moment):
+                    for topic, payload, observations in self.messages(station, moment):
                         info = self.client.publish(topic, payload, qos=self.qos)
                         if info.rc == mqtt.MQTT_ERR_SUCCESS or info.rc == mqtt.MQTT_ERR_NO_CONN:
-                            self.stats.published += 1  # paho keeps QoS 1 messages and sends them on reconnect
+                            # paho keeps QoS 1 messages and sends them on reconnect
+                            self.stats.published += observations
+                            self.stats.messages += 1
                 done_rounds += 1
                 self.stats.rounds = done_rounds
                 rest = round_start + self.interval_s - time.monotonic()

@@ -79,17 +79,20 @@ def publisher(url: str) -> mqtt.Client:
     return client
 
 
-def test_simulator_to_database_end_to_end(broker, iot):
+@pytest.mark.parametrize("payload_format", ["observation", "dataarray"])
+def test_simulator_to_database_end_to_end(broker, iot, payload_format):
     service, _ = iot
     topic = prefix()
     stations = service.provision_stations(12, seed=7)
     consumer = MqttConsumer(service, broker, topic, batch_ms=50)
     consumer.start()
     assert consumer.connected.wait(10)
-    simulator = Simulator(stations, broker, topic, interval_s=0.3, seed=3, fault_rate=0.05)
+    simulator = Simulator(stations, broker, topic, interval_s=0.3, seed=3, fault_rate=0.05,
+                          payload_format=payload_format)
     stats = simulator.run(rounds=4)
     assert stats.published == 12 * 11 * 4 - stats.skipped
-    wait_for(lambda: consumer.stats.received == stats.published, what="every message to arrive")
+    assert stats.messages == (stats.published if payload_format == "observation" else 12 * 4 + stats.garbled)
+    wait_for(lambda: consumer.stats.received == stats.messages, what="every message to arrive")
     consumer.stop()
     assert consumer.stats.stored == consumer.stats.observations == stored(service)
     assert consumer.stats.rejected == stats.faults - stats.skipped > 0

@@ -1,0 +1,201 @@
+"""IoT ingestion benchmark on PostgreSQL, each figure against a baseline measured in the same run:
+
+1. HTTP batch ingestion: CreateObservations requests of --http-batch observations to a real server, versus
+   single-observation POSTs.
+2. End to end: `dasan iot simulate` -> MQTT broker -> `dasan iot consume` -> PostgreSQL, committed
+   observations per second sampled from the database over the steady part of the run, versus the same
+   consumer committing each message on its own (--batch-size 1).
+
+    python bench/iot_ingest.py [--database-url URL] [--stations 500] [--interval 0.5] [--seconds 30]
+
+Without --database-url a scratch database is created on the local PostgreSQL (and dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import text  # noqa: E402
+
+from voting import scratch_database  # noqa: E402  (bench/voting.py)
+from civic_services.iot import IoTService  # noqa: E402
+from civic_services.storage import upgrade  # noqa: E402
+from dasan.db import make_engine  # noqa: E402
+
+
+def count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM iot_observations")).scalar_one()
+
+
+def http_part(url: str, engine, streams: list[int], seconds: float, batch: int) -> None:
+    import tempfile
+
+    import uvicorn
+
+    from dasan.app import create_app
+    from dasan.settings import Settings
+    from tests.server_process import free_port
+
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url, warm_up=False, chat_enabled=False,
+                        log_level="WARNING")
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    token = app.state.staff_tokens.create("bench", ["iot:write"]).token
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"http://127.0.0.1:{port}"
+    start_time = datetime.now(timezone.utc) - timedelta(days=2)
+    clock = {"tick": 0}
+    lock = threading.Lock()
+
+    def next_stamp() -> str:
+        with lock:
+            clock["tick"] += 1
+            return (start_time + timedelta(milliseconds=clock["tick"])).isoformat()
+
+    def single(deadline: float) -> int:
+        done = 0
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while time.monotonic() < deadline:
+                ds = streams[done % len(streams)]
+                answer = client.post(f"/v1.1/Datastreams({ds})/Observations", headers=headers,
+                                     json={"phenomenonTime": next_stamp(), "result": 5.5})
+                assert answer.status_code == 201, answer.text[:300]
+                done += 1
+        return done
+
+    def batches(deadline: float) -> int:
+        done = 0
+        with httpx.Client(base_url=base, timeout=120) as client:
+            while time.monotonic() < deadline:
+                stamp = next_stamp()
+                body = [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"],
+                         "dataArray": [[stamp, 5.5]]} for ds in streams[:batch]]
+                answer = client.post("/v1.1/CreateObservations", headers=headers, json=body)
+                assert answer.status_code == 201 and answer.headers["X-Observations-Rejected"] == "0", answer.text[:300]
+                done += int(answer.headers["X-Observations-Stored"])
+        return done
+
+    for name, worker, duration in (("single POST Observations (baseline)", single, min(8.0, seconds)),
+                                   (f"CreateObservations, {batch:,} per request", batches, seconds)):
+        deadline = time.monotonic() + duration
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(worker(deadline))) for _ in range(2)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        rate = sum(results) / elapsed
+        print(f"HTTP {name}: {sum(results):,} observations committed in {elapsed:.1f} s = {rate:,.0f}/s "
+              "(2 client threads)")
+        if name.startswith("single"):
+            baseline = rate
+        else:
+            print(f"HTTP batch / single: {rate / baseline:.1f}x")
+    server.should_exit = True
+
+
+def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, label: str,
+              payload_format: str = "observation") -> float:
+    env = {**os.environ, "DATABASE_URL": url, "DASAN_LOG_LEVEL": "WARNING", "DASAN_MQTT_URL": args.mqtt_url,
+           "DASAN_MQTT_TOPIC_PREFIX": args.prefix, "DASAN_DATA_DIR": "/tmp/dasan-bench-var"}
+    consume = [sys.executable, "-m", "dasan.cli", "iot", "consume", "--client-id", f"bench-{os.getpid()}-{label}"]
+    if batch_size:
+        consume += ["--batch-size", str(batch_size)]
+    before = count(engine)
+    consumer = subprocess.Popen(consume, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    time.sleep(4)
+    simulator = subprocess.Popen([sys.executable, "-m", "dasan.cli", "iot", "simulate", "--sensors",
+                                  str(args.stations), "--interval", str(args.interval), "--duration", str(seconds),
+                                  "--fault-rate", "0", "--prefix", "bench", "--format", payload_format], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    samples = []
+    began = time.monotonic()
+    while simulator.poll() is None:
+        samples.append((time.monotonic() - began, count(engine)))
+        time.sleep(1)
+    published = simulator.stdout.read().strip().splitlines()[-1]
+    end_published = time.monotonic()
+    # let the consumer drain what is in flight
+    last, stable = count(engine), 0
+    while stable < 3 and time.monotonic() - end_published < 120:
+        time.sleep(1)
+        now = count(engine)
+        stable = stable + 1 if now == last else 0
+        last = now
+    drain = time.monotonic() - end_published - 3
+    consumer.terminate()
+    consumer.wait(60)
+    steady = [s for s in samples if s[0] >= 8]  # skip provisioning and warm-up
+    rate = (steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0]) if len(steady) > 2 else float("nan")
+    import json
+
+    sent = json.loads(published)["published"]
+    print(f"MQTT end to end, {label}: simulator {published}; committed {last - before:,} of {sent:,} "
+          f"({sent - (last - before):,} not committed: unsent at the publisher's stop or dropped by the broker's "
+          f"queue limit when the consumer fell behind); sustained "
+          f"{rate:,.0f} observations/s over the steady {steady[-1][0] - steady[0][0]:.0f} s; drained "
+          f"{max(0.0, drain):.1f} s after the publisher stopped")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url")
+    parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883")
+    parser.add_argument("--prefix", default=f"bench-{os.getpid()}/v1.1")
+    parser.add_argument("--stations", type=int, default=500)
+    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--http-batch", type=int, default=5000)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-mqtt", action="store_true")
+    args = parser.parse_args()
+    url, drop = (args.database_url, None) if args.database_url else scratch_database()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        print(f"machine load (1/5/15 min): {os.getloadavg()}; {os.cpu_count()} CPUs")
+        service = IoTService(engine)
+        started = time.perf_counter()
+        stations = service.provision_stations(args.stations, prefix="bench")
+        streams = [s for st in stations for s in st["datastreams"].values()]
+        print(f"provisioned {len(stations):,} stations / {len(streams):,} datastreams in "
+              f"{time.perf_counter() - started:.1f} s; offered MQTT load {len(streams) / args.interval:,.0f} obs/s")
+        if not args.skip_http:
+            http_part(url, engine, streams, min(args.seconds, 20), args.http_batch)
+        if not args.skip_mqtt:
+            base = mqtt_part(url, engine, args, 1, min(args.seconds, 20), "baseline: one commit per message")
+            rate = mqtt_part(url, engine, args, None, args.seconds, "batched commits (default)")
+            print(f"MQTT batched / per-message commits: {rate / base:.1f}x")
+            gateway = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway CreateObservations "
+                                "messages (11 readings each)", "dataarray")
+            print(f"MQTT gateway messages / one message per reading: {gateway / rate:.1f}x")
+        print(f"machine load after: {os.getloadavg()}")
+    finally:
+        engine.dispose()
+        if drop:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
