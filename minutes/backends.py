@@ -114,7 +114,8 @@ class CT2WindowDecoder:
         audio = audio[: int((MAX_WINDOW_S - self.pad_s) * SAMPLE_RATE)]
         if len(audio) == 0:
             return WindowResult((), options.language or "en")
-        context_s = min(MAX_WINDOW_S, max(self.min_context_s, len(audio) / SAMPLE_RATE + self.pad_s))
+        # whole seconds: a few distinct encoder shapes keep CTranslate2's buffer caches from growing per size
+        context_s = min(MAX_WINDOW_S, max(self.min_context_s, float(np.ceil(len(audio) / SAMPLE_RATE + self.pad_s))))
         padded = np.zeros(int(context_s * SAMPLE_RATE), dtype=np.float32)
         padded[: len(audio)] = audio
         features = model.feature_extractor(padded)[:, : int(context_s * FRAMES_PER_SECOND)]
