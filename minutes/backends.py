@@ -90,9 +90,7 @@ class CT2WindowDecoder:
 
     @property
     def model(self):
-        # FasterWhisperTranscriber keeps the loaded faster_whisper.WhisperModel on ``_model`` after warm_up
-        self._transcriber.warm_up()
-        return self._transcriber._model  # noqa: SLF001  (models.asr has no public accessor yet)
+        return self._transcriber.whisper_model
 
     def warm_up(self) -> None:
         self.decode(np.zeros(SAMPLE_RATE, dtype=np.float32), DecodeOptions(language="en"))

@@ -88,6 +88,12 @@ class FasterWhisperTranscriber(Transcriber):
         self._model = None
         self._lock = threading.Lock()
 
+    @property
+    def whisper_model(self):
+        """The loaded ``faster_whisper.WhisperModel`` (loaded on first access), for callers that drive it directly."""
+        self.warm_up()
+        return self._model
+
     def warm_up(self) -> None:
         with self._lock:
             if self._model is None:
