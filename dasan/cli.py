@@ -7,8 +7,9 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from dasan.cli_support import console, err, fail as _fail, load_settings as _settings
 
 from dasan import __version__
 
@@ -36,23 +37,6 @@ app.command()(chat)
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 register_tool_commands(app)  # dasan mcp, dasan rasa export
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-def _settings():
-    from dasan.settings import get_settings
-
-    try:
-        return get_settings()
-    except Exception as exc:  # pydantic's validation error names the bad variable
-        _fail(f"invalid settings: {exc}", 2)
 
 
 def _store():

@@ -9,28 +9,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from dasan.cli_support import console, err, fail as _fail, load_settings as _settings
+
 
 index_app = typer.Typer(help="Build and inspect the knowledge-base search index.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure the assistant and the speech models on labelled files.", no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-def _settings():
-    from dasan.settings import get_settings
-
-    try:
-        return get_settings()
-    except Exception as exc:
-        _fail(f"invalid settings: {exc}", 2)
 
 
 def _assistant(kb: Optional[Path] = None, rebuild: bool = False):

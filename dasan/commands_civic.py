@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from dasan.cli_support import console, err, fail as _fail
+
 
 opendata_app = typer.Typer(help="The open-data plaza: sample datasets, loading CSV/JSON files, listing.",
                            no_args_is_help=True)
@@ -20,11 +19,6 @@ staff_app = typer.Typer(help="Staff credentials for the civic services (bearer t
                         no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke staff tokens.", no_args_is_help=True)
 staff_app.add_typer(token_app, name="token")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
 
 
 def _services():

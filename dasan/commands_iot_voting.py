@@ -12,21 +12,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+from dasan.cli_support import console, err, fail as _fail
+
 
 iot_app = typer.Typer(help="IoT urban data: MQTT ingestion, a sensor simulator, district queries, maintenance.",
                       no_args_is_help=True)
 vote_app = typer.Typer(help="mVoting: polls, voter registry, results, receipt verification and ledger audits.",
                        no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
 
 
 def _setup():

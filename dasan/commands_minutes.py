@@ -9,32 +9,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from dasan.cli_support import console, err, fail as _fail, load_settings as _settings
 from dasan.commands_chat import eval_app
-
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 minutes_app = typer.Typer(help="AI minutes: transcribe meetings (Korean or English), speakers, minutes documents.",
                           no_args_is_help=True)
 
 FORMATS = ("md", "docx", "srt", "vtt", "json", "txt")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(code)
-
-
-def _settings():
-    from dasan.settings import get_settings
-
-    try:
-        return get_settings()
-    except Exception as exc:
-        _fail(f"invalid settings: {exc}", 2)
 
 
 def _models(settings):

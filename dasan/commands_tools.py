@@ -8,26 +8,12 @@ from types import SimpleNamespace
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-err = Console(stderr=True, soft_wrap=True)
+from dasan.cli_support import err, fail as _fail, load_settings as _settings
+
 
 rasa_app = typer.Typer(help="Rasa integration: this server is a Rasa action server (POST /webhook).",
                        no_args_is_help=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
-
-
-def _settings():
-    from dasan.settings import get_settings
-
-    try:
-        return get_settings()
-    except Exception as exc:
-        _fail(f"invalid settings: {exc}", 2)
 
 
 def _state(settings, with_assistant: bool) -> SimpleNamespace:
