@@ -1,14 +1,10 @@
 """Errors a voting operation reports; the API turns them into JSON errors with 4xx codes."""
 
+from civic_services.errors import ServiceError
 
-class VotingError(Exception):
-    status = 400
 
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        if status is not None:
-            self.status = status
+class VotingError(ServiceError):
+    pass
 
 
 class NotFound(VotingError):
