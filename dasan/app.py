@@ -142,6 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(minutes_router)
 
+    from voicebot.api import router as voicebot_router
+
+    app.include_router(voicebot_router)  # the Twilio Media Streams WebSocket at /voicebot/twilio
+
     @app.get("/minutes", include_in_schema=False, response_class=HTMLResponse)
     def minutes_page() -> HTMLResponse:
         return HTMLResponse(resources.files("dasan").joinpath("web/minutes.html").read_text(encoding="utf-8"))

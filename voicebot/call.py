@@ -1,0 +1,422 @@
+"""One phone call: a state machine (greeting, listening, thinking, speaking, transferring, ended) run as one
+asyncio task tree, cancelled as a whole on hang-up or error.
+
+The transport (see :mod:`voicebot.api`) feeds the caller's audio (16 kHz float32) and DTMF digits in, and gives
+the call an :class:`Outbound` for the bot's audio (20 ms mu-law frames), ``clear`` and the transfer event.
+Listening runs the Silero VAD on every 32 ms of caller audio: a pause of ``end_silence_s`` ends the turn, and the
+utterance is transcribed with the minutes package's window decoder (the same Whisper the streaming transcriber
+uses). Caller speech (or a key) while the bot thinks or speaks is a barge-in: ``clear`` goes out at once and the
+turn's task (assistant, TTS, playback) is cancelled; the new utterance is then handled. Blocking model work runs
+in worker threads, each awaited by the call before it ends, so no job outlives its call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import enum
+import logging
+import time
+import uuid
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from voicebot.codec import FRAME_MS, pcm_to_ulaw_frames
+
+log = logging.getLogger("dasan.voicebot")
+
+SAMPLE_RATE = 16_000
+PHRASES = {
+    "en": {"greeting": "Hello, this is the Seoul 120 Dasan call center assistant. How can I help you?",
+           "reprompt": "Are you still there? Please tell me your question.",
+           "goodbye": "I did not hear anything, so I will end the call now. Goodbye.",
+           "transfer": "Please hold, I am connecting you to an agent.",
+           "not_heard": "Sorry, I did not catch that. Could you say it again?"},
+    "ko": {"greeting": "안녕하세요, 서울시 120 다산콜센터 상담봇입니다. 무엇을 도와드릴까요?",
+           "reprompt": "듣고 계신가요? 궁금하신 점을 말씀해 주세요.",
+           "goodbye": "말씀이 없으셔서 통화를 종료하겠습니다. 안녕히 계세요.",
+           "transfer": "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
+           "not_heard": "죄송합니다, 잘 듣지 못했습니다. 다시 말씀해 주시겠어요?"},
+}
+
+
+class CallState(str, enum.Enum):
+    GREETING = "greeting"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    TRANSFERRING = "transferring"
+    ENDED = "ended"
+
+
+class Outbound(Protocol):
+    """What a call needs of its transport."""
+
+    async def send_frame(self, ulaw_frame: bytes) -> None: ...
+
+    async def clear(self) -> None: ...
+
+    async def mark(self, name: str) -> None: ...
+
+    async def transfer(self, summary: str, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class CallConfig:
+    lang: str = "en"
+    vad_threshold: float = 0.5
+    vad_neg_threshold: float = 0.35
+    end_silence_s: float = 0.5  # a pause this long ends the caller's turn
+    min_speech_s: float = 0.25  # shorter bursts are clicks
+    pre_roll_s: float = 0.2
+    barge_in_threshold: float = 0.6  # stricter while the bot talks (echo of its own voice)
+    barge_in_s: float = 0.096  # this much speech while the bot talks interrupts it (3 VAD frames)
+    reprompt_after_s: float = 8.0
+    max_silences: int = 2  # reprompts before the goodbye
+    max_utterance_s: float = 20.0
+    send_ahead_s: float = 0.06  # audio sent ahead of real time (jitter margin; `clear` drops it)
+
+
+@dataclass
+class TurnTimings:
+    end_of_turn_s: float = 0.0  # last caller speech frame -> turn declared over
+    asr_s: float = 0.0
+    assistant_s: float = 0.0
+    first_tts_s: float = 0.0  # synthesis of the first sentence
+    response_s: float = 0.0  # last caller speech frame -> first bot audio frame sent
+
+
+@dataclass
+class CallRecord:
+    call_id: str
+    lang: str
+    started_at: float
+    ended_at: float | None = None
+    outcome: str = "in progress"  # completed, hangup, transferred, no_input, error
+    transcript: list[dict] = field(default_factory=list)  # {"role": "caller"|"bot", "text", "at", ...}
+    tools: list[dict] = field(default_factory=list)
+    turns: list[dict] = field(default_factory=list)  # per caller turn: text, entry, timings
+    barge_ins: list[dict] = field(default_factory=list)
+    transfer_summary: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Ended(Exception):
+    """Raised inside the call's task group to end the call (every task is then cancelled)."""
+
+
+@dataclass(frozen=True)
+class _Utterance:
+    audio: np.ndarray
+    speech_end: float  # monotonic time of the last speech frame
+    declared: float  # monotonic time the turn was declared over
+
+
+@dataclass(frozen=True)
+class _Digit:
+    digit: str
+
+
+class Call:
+    """One call. ``await call.run()`` until it ends; feed audio with :meth:`feed_audio`, keys with :meth:`dtmf`."""
+
+    def __init__(self, outbound: Outbound, assistant, models, config: CallConfig = CallConfig(),
+                 call_id: str | None = None):
+        self.out = outbound
+        self.assistant = assistant
+        self.models = models
+        self.config = config
+        self.lang = config.lang if config.lang in PHRASES else "en"
+        self.id = call_id or uuid.uuid4().hex[:12]
+        self.record = CallRecord(self.id, self.lang, time.time())
+        self.state = CallState.GREETING
+        self.states: list[str] = [self.state.value]
+        self._inbox: asyncio.Queue = asyncio.Queue()
+        self._vad = models.new_vad()
+        self._frame = self._vad.frame_size
+        self._carry = np.zeros(0, dtype=np.float32)
+        self._pre_roll: deque[np.ndarray] = deque(maxlen=max(1, int(config.pre_roll_s * SAMPLE_RATE / self._frame)))
+        self._speech: list[np.ndarray] = []
+        self._in_speech = False
+        self._speech_frames = 0
+        self._silence_frames = 0
+        self._last_speech_at = 0.0
+        self._loud_frames = 0  # consecutive frames over the barge-in threshold
+        self._turn: asyncio.Task | None = None
+        self._jobs: set[concurrent.futures.Future] = set()
+        self._session_id: str | None = None
+        self._last_answer: str | None = None
+        self._last_reply = None
+        self._playing = False
+        self._turn_timings: TurnTimings | None = None
+        self._clear_tasks: set[asyncio.Task] = set()
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"call-{self.id}")
+
+    # ------------------------------------------------------------------ input from the transport
+    def feed_audio(self, samples: np.ndarray) -> None:
+        """Caller audio, 16 kHz float32 (any length). Runs the VAD; may end a turn or barge in."""
+        data = np.concatenate([self._carry, samples]) if self._carry.size else samples
+        n = data.size // self._frame
+        self._carry = data[n * self._frame:].copy()
+        for i in range(n):
+            self._frame_in(data[i * self._frame:(i + 1) * self._frame])
+
+    def dtmf(self, digit: str) -> None:
+        if self.state in (CallState.THINKING, CallState.SPEAKING, CallState.GREETING):
+            self._interrupt("dtmf", time.monotonic())
+        self._inbox.put_nowait(_Digit(digit))
+
+    def _frame_in(self, frame: np.ndarray) -> None:
+        cfg = self.config
+        now = time.monotonic()
+        probability = self._vad.probability(frame)
+        frame_s = self._frame / SAMPLE_RATE
+        busy = self.state in (CallState.THINKING, CallState.SPEAKING, CallState.GREETING)
+        if busy and self._turn is not None and not self._turn.done():
+            self._loud_frames = self._loud_frames + 1 if probability >= cfg.barge_in_threshold else 0
+            if self._loud_frames * frame_s >= cfg.barge_in_s:
+                onset = now - (self._loud_frames - 1) * frame_s
+                self._interrupt("speech", onset)
+        else:
+            self._loud_frames = 0
+        if not self._in_speech:
+            if probability >= cfg.vad_threshold:
+                self._in_speech = True
+                self._speech = list(self._pre_roll) + [frame]
+                self._pre_roll.clear()
+                self._speech_frames, self._silence_frames = 1, 0
+                self._last_speech_at = now
+            else:
+                self._pre_roll.append(frame)
+            return
+        self._speech.append(frame)
+        if probability < cfg.vad_neg_threshold:
+            self._silence_frames += 1
+        else:
+            self._silence_frames = 0
+            self._speech_frames += 1
+            self._last_speech_at = now
+        too_long = len(self._speech) * frame_s >= cfg.max_utterance_s
+        if self._silence_frames * frame_s >= cfg.end_silence_s or too_long:
+            self._in_speech = False
+            if self._speech_frames * frame_s >= cfg.min_speech_s:
+                self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now))
+            self._speech = []
+
+    def _interrupt(self, cause: str, onset: float) -> None:
+        """Barge-in: drop the queued audio at the transport and cancel the turn in flight."""
+        self._loud_frames = 0
+        turn = self._turn
+        if turn is None or turn.done():
+            return
+        turn.cancel()
+        self._playing = False
+        sent = asyncio.get_running_loop().create_task(self.out.clear(), name=f"call-{self.id}-clear")
+        self._clear_tasks.add(sent)
+        sent.add_done_callback(self._clear_tasks.discard)
+        self.record.barge_ins.append({"cause": cause, "state": self.state.value, "at": time.time(),
+                                      "detect_ms": round((time.monotonic() - onset) * 1000, 1)})
+
+    # ------------------------------------------------------------------ the task tree
+    async def run(self) -> CallRecord:
+        try:
+            try:
+                async with asyncio.TaskGroup() as group:
+                    self._group = group
+                    group.create_task(self._dialogue(), name=f"call-{self.id}-dialogue")
+            except* _Ended:
+                pass
+            except* Exception as errors:
+                self.record.outcome = "error"
+                self.record.error = "; ".join(f"{type(e).__name__}: {e}" for e in errors.exceptions)
+                log.error("call %s failed: %s", self.id, self.record.error, exc_info=errors.exceptions[0])
+            if self.record.outcome == "in progress":
+                self.record.outcome = "completed"
+        except asyncio.CancelledError:
+            if self.record.outcome == "in progress":
+                self.record.outcome = "hangup"
+            raise
+        finally:
+            self._set_state(CallState.ENDED)
+            for task in list(self._clear_tasks):
+                task.cancel()
+            await self._drain_jobs()
+            self._executor.shutdown(wait=False)
+            self.record.ended_at = time.time()
+        return self.record
+
+    async def _drain_jobs(self) -> None:
+        """Wait (shielded from the cancellation that ended the call) for model jobs already running in threads."""
+        pending = [asyncio.wrap_future(job) for job in self._jobs if not job.done()]
+        if pending:
+            await asyncio.shield(asyncio.wait(pending, timeout=30))
+
+    async def _in_thread(self, fn, *args):
+        job = self._executor.submit(fn, *args)
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+        return await asyncio.wrap_future(job)
+
+    def _set_state(self, state: CallState) -> None:
+        if state != self.state:
+            self.state = state
+            self.states.append(state.value)
+
+    async def _run_turn(self, coro) -> bool:
+        """Run one bot turn as a cancellable child task; False when a barge-in cancelled it."""
+        self._turn = self._group.create_task(coro, name=f"call-{self.id}-turn")
+        await asyncio.wait({self._turn})
+        turn, self._turn = self._turn, None
+        if turn.cancelled():
+            return False
+        turn.result()  # re-raise an error or _Ended
+        return True
+
+    async def _dialogue(self) -> None:
+        phrases = PHRASES[self.lang]
+        await self._run_turn(self._say(phrases["greeting"], CallState.GREETING))
+        silences = 0
+        while True:
+            self._set_state(CallState.LISTENING)
+            try:
+                item = await asyncio.wait_for(self._inbox.get(), timeout=self.config.reprompt_after_s)
+            except TimeoutError:
+                if self._in_speech:
+                    continue
+                silences += 1
+                if silences > self.config.max_silences:
+                    await self._say(phrases["goodbye"])
+                    self.record.outcome = "no_input"
+                    raise _Ended
+                await self._run_turn(self._say(phrases["reprompt"]))
+                continue
+            silences = 0
+            if isinstance(item, _Digit):
+                await self._on_digit(item.digit)
+            else:
+                await self._run_turn(self._answer(item))
+
+    async def _on_digit(self, digit: str) -> None:
+        self.record.transcript.append({"role": "caller", "dtmf": digit, "at": time.time()})
+        if digit == "0":
+            await self._transfer("the caller pressed 0 for an agent")
+        elif digit == "*" and self._last_answer:
+            await self._run_turn(self._say(self._last_answer))
+
+    async def _transfer(self, reason: str, summary: str | None = None) -> None:
+        self._set_state(CallState.TRANSFERRING)
+        summary = summary or self._summary(reason)
+        await self._say(PHRASES[self.lang]["transfer"], CallState.TRANSFERRING)
+        self.record.transfer_summary = summary
+        self.record.outcome = "transferred"
+        await self.out.transfer(summary, reason)
+        raise _Ended
+
+    def _summary(self, reason: str) -> str:
+        asked = [t["text"] for t in self.record.transcript if t["role"] == "caller" and t.get("text")]
+        entries = [t["entry"] for t in self.record.turns if t.get("entry")]
+        parts = [f"[120 hand-off] Voice call {self.id}. Reason: {reason}."]
+        parts.append(f"The caller asked: {' / '.join(repr(q) for q in asked)}." if asked
+                     else "The caller asked nothing yet.")
+        if entries:
+            parts.append(f"The voicebot answered from {', '.join(entries)}.")
+        return " ".join(parts)
+
+    # ------------------------------------------------------------------ one caller turn
+    async def _answer(self, utterance: _Utterance) -> None:
+        timings = TurnTimings(end_of_turn_s=utterance.declared - utterance.speech_end)
+        self._turn_timings = timings
+        self._set_state(CallState.THINKING)
+        started = time.monotonic()
+        text = await self._in_thread(self._transcribe, utterance.audio)
+        timings.asr_s = time.monotonic() - started
+        turn = {"text": text, "entry": None, "handoff": False, "timings": timings,
+                "speech_end": utterance.speech_end}
+        self.record.turns.append(turn)
+        if not text:
+            turn["timings"] = asdict(timings)
+            await self._say(PHRASES[self.lang]["not_heard"])
+            return
+        self.record.transcript.append({"role": "caller", "text": text, "at": time.time()})
+        started = time.monotonic()
+        reply = await self._in_thread(self._reply, text)
+        timings.assistant_s = time.monotonic() - started
+        self._session_id = reply.session_id
+        turn.update(entry=reply.citations[0].entry_id if reply.citations else None, handoff=reply.handoff,
+                    answer=reply.answer, confidence=reply.confidence)
+        if reply.tool:
+            self.record.tools.append({"tool": reply.tool, "arguments": reply.tool_arguments,
+                                      "awaiting": reply.awaiting})
+        self._speech_end = utterance.speech_end
+        try:
+            await self._say(reply.answer, entry=turn["entry"])
+        finally:
+            turn["timings"] = asdict(timings)
+        self._last_answer = reply.answer
+        if reply.handoff:
+            await self._transfer(reply.reason or "the assistant handed off", reply.handoff_summary)
+
+    def _transcribe(self, audio: np.ndarray) -> str:
+        from minutes.backends import DecodeOptions
+        from minutes.transcriber import window_decoder_for
+
+        decoder = window_decoder_for(self.models)
+        result = decoder.decode(audio, DecodeOptions(language=self.lang))
+        if result.no_speech_prob > 0.8 and result.avg_logprob < -1.0:
+            return ""
+        return result.text.strip()
+
+    def _reply(self, text: str):
+        return self.assistant.reply(text, session_id=self._session_id, lang=self.lang)
+
+    # ------------------------------------------------------------------ speaking
+    async def _say(self, text: str, state: CallState = CallState.SPEAKING, entry: str | None = None) -> None:
+        """Synthesise sentence by sentence (the next while the current plays) and play at real time."""
+        from chatbot.assistant import split_sentences
+
+        timings = self._turn_timings if state == CallState.SPEAKING and entry is not None else None
+        self._turn_timings = None
+        self.record.transcript.append({"role": "bot", "text": text, "at": time.time(), "entry": entry})
+        tts = self.models.tts(self.lang)
+        chunks: asyncio.Queue = asyncio.Queue(maxsize=2)
+
+        async def synthesise() -> None:
+            for sentence in split_sentences(text):
+                started = time.monotonic()
+                stream = iter(tts.stream(sentence.strip()))
+                while True:
+                    speech = await self._in_thread(next, stream, None)
+                    if speech is None:
+                        break
+                    if timings is not None and timings.first_tts_s == 0.0:
+                        timings.first_tts_s = time.monotonic() - started
+                    frames = await self._in_thread(pcm_to_ulaw_frames, speech.audio, speech.sample_rate)
+                    await chunks.put(frames)
+            await chunks.put(None)
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(synthesise(), name=f"call-{self.id}-tts")
+            self._set_state(state)
+            clock = None
+            sent = 0
+            frame_s = FRAME_MS / 1000
+            while (frames := await chunks.get()) is not None:
+                for frame in frames:
+                    if clock is None:
+                        clock = time.monotonic()
+                        if timings is not None:
+                            timings.response_s = clock - self._speech_end
+                    delay = clock + sent * frame_s - self.config.send_ahead_s - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    await self.out.send_frame(frame)
+                    sent += 1
+            await self.out.mark(f"{self.id}-{len(self.record.transcript)}")
+            if clock is not None:  # wait until the caller has heard the end
+                await asyncio.sleep(max(0.0, clock + sent * frame_s - time.monotonic()))

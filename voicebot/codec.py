@@ -1,0 +1,83 @@
+"""G.711 mu-law at 8 kHz <-> 16 kHz float PCM, in numpy (``audioop`` leaves the standard library in 3.13).
+
+Telephony carries 8 kHz mu-law in 20 ms frames (160 bytes). The caller's side is upsampled to the 16 kHz the VAD
+and Whisper expect with a streaming filter (its state carries across frames, so frame edges add no clicks); the
+bot's speech is resampled whole, per TTS chunk, then cut into frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.audio import resample
+
+TELEPHONY_RATE = 8_000
+FRAME_MS = 20
+FRAME_BYTES = TELEPHONY_RATE * FRAME_MS // 1000  # 160 samples (bytes) of mu-law per frame
+
+_BIAS = 0x84
+
+
+def _decode_table() -> np.ndarray:
+    codes = ~np.arange(256, dtype=np.int32) & 0xFF
+    sign = codes & 0x80
+    exponent = (codes >> 4) & 0x07
+    mantissa = codes & 0x0F
+    magnitude = (((mantissa << 3) + _BIAS) << exponent) - _BIAS
+    return np.where(sign != 0, -magnitude, magnitude).astype(np.int16)
+
+
+_DECODE = _decode_table()
+
+
+def ulaw_decode(data: bytes) -> np.ndarray:
+    """mu-law bytes -> int16 samples."""
+    return _DECODE[np.frombuffer(data, dtype=np.uint8)]
+
+
+def ulaw_encode(samples: np.ndarray) -> bytes:
+    """int16 samples -> mu-law bytes (ITU-T G.711, bit-exact with ``audioop.lin2ulaw``)."""
+    value = np.asarray(samples, dtype=np.int32) >> 2  # 14-bit
+    mask = np.where(value < 0, 0x7F, 0xFF)
+    value = np.minimum(np.abs(value), 8159) + 0x21
+    raw = np.floor(np.log2(value)).astype(np.int32) - 5
+    segment = np.clip(raw, 0, 7)
+    code = np.where(raw > 7, 0x7F, (segment << 4) | ((value >> (segment + 1)) & 0x0F))
+    return ((code ^ mask) & 0xFF).astype(np.uint8).tobytes()
+
+
+def float_to_int16(audio: np.ndarray) -> np.ndarray:
+    return (np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767).astype(np.int16)
+
+
+class Upsampler:
+    """8 kHz -> 16 kHz, one frame at a time: zero insertion and a windowed-sinc low-pass with carried state."""
+
+    def __init__(self, taps: int = 31):
+        from scipy.signal import firwin, lfilter_zi
+
+        self._kernel = (firwin(taps, 0.5) * 2).astype(np.float64)
+        self._state = lfilter_zi(self._kernel, [1.0]) * 0.0
+
+    def __call__(self, samples_8k: np.ndarray) -> np.ndarray:
+        from scipy.signal import lfilter
+
+        stuffed = np.zeros(len(samples_8k) * 2, dtype=np.float64)
+        stuffed[::2] = samples_8k
+        out, self._state = lfilter(self._kernel, [1.0], stuffed, zi=self._state)
+        return out.astype(np.float32)
+
+
+def ulaw_to_pcm16k(data: bytes, upsampler: Upsampler) -> np.ndarray:
+    """A mu-law 8 kHz frame -> float32 16 kHz samples in [-1, 1]."""
+    return upsampler(ulaw_decode(data).astype(np.float32) / 32768.0)
+
+
+def pcm_to_ulaw_frames(audio: np.ndarray, sample_rate: int) -> list[bytes]:
+    """Float audio at any rate -> 20 ms mu-law 8 kHz frames (the last one padded with silence)."""
+    pcm = float_to_int16(resample(np.asarray(audio, dtype=np.float32), sample_rate, TELEPHONY_RATE))
+    pad = (-len(pcm)) % FRAME_BYTES
+    if pad:
+        pcm = np.concatenate([pcm, np.zeros(pad, dtype=np.int16)])
+    encoded = ulaw_encode(pcm)
+    return [encoded[i:i + FRAME_BYTES] for i in range(0, len(encoded), FRAME_BYTES)]
