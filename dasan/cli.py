@@ -27,6 +27,7 @@ from dasan.commands_civic import opendata_app, staff_app  # noqa: E402
 from dasan.commands_minutes import minutes_app  # noqa: E402  (also hangs `eval asr/diarization` on eval_app)
 from dasan.commands_iot_voting import iot_app, vote_app  # noqa: E402
 from dasan.commands_tools import register as register_tool_commands  # noqa: E402
+import dasan.commands_voicebot  # noqa: E402,F401  (hangs `eval voicebot` on eval_app)
 
 app.add_typer(opendata_app, name="opendata")
 app.add_typer(staff_app, name="staff")

@@ -35,9 +35,19 @@ class TwilioOutbound:
         self.ws = websocket
         self.stream_sid = stream_sid
         self.frames_sent = 0
+        self.closed = False
 
     async def _send(self, message: dict) -> None:
-        await self.ws.send_text(json.dumps({**message, "streamSid": self.stream_sid}))
+        if self.closed:
+            return  # the caller is gone: the receive loop sees it and ends the call as a hang-up
+        try:
+            await self.ws.send_text(json.dumps({**message, "streamSid": self.stream_sid}))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.closed = True
+        except Exception as exc:  # the server's own "client disconnected" types differ by WebSocket backend
+            if "disconnect" not in type(exc).__name__.lower():
+                raise
+            self.closed = True
 
     async def send_frame(self, ulaw_frame: bytes) -> None:
         self.frames_sent += 1
@@ -110,8 +120,8 @@ async def twilio_stream(websocket: WebSocket) -> None:
             log.info("call %s ended: %s", call.id, call.record.outcome)
         try:
             await websocket.close()
-        except RuntimeError:
-            pass  # already closed by the caller
+        except Exception:  # already closed by the caller (the type depends on the WebSocket backend)
+            pass
 
 
 @router.get("/voicebot/calls/{call_id}", summary="A voice call's record: transcript, tools, outcome, timings")

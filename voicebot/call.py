@@ -16,6 +16,7 @@ import asyncio
 import concurrent.futures
 import enum
 import logging
+import re
 import time
 import uuid
 from collections import deque
@@ -41,6 +42,26 @@ PHRASES = {
            "transfer": "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
            "not_heard": "죄송합니다, 잘 듣지 못했습니다. 다시 말씀해 주시겠어요?"},
 }
+
+
+def speech_chunks(text: str, first_max_chars: int = 60) -> list[str]:
+    """The text in sentences, the first cut shorter at a comma, colon or semicolon (or after 10 words when it is
+    very long) so that its synthesis, which the caller waits for, is quick."""
+    from chatbot.assistant import split_sentences
+
+    chunks = [c.strip() for c in split_sentences(text) if c.strip()]
+    if chunks and len(chunks[0]) > first_max_chars:
+        first = chunks[0]
+        cut = re.search(r"[,;:，]\s", first[15:])
+        if cut:
+            at = 15 + cut.end()
+        elif len(first) > 2 * first_max_chars and len(first.split()) > 14:
+            at = len(" ".join(first.split()[:10])) + 1
+        else:
+            at = 0
+        if at and first[at:].strip():
+            chunks[:1] = [first[:at].strip(), first[at:].strip()]
+    return chunks
 
 
 class CallState(str, enum.Enum):
@@ -378,8 +399,6 @@ class Call:
     # ------------------------------------------------------------------ speaking
     async def _say(self, text: str, state: CallState = CallState.SPEAKING, entry: str | None = None) -> None:
         """Synthesise sentence by sentence (the next while the current plays) and play at real time."""
-        from chatbot.assistant import split_sentences
-
         timings = self._turn_timings if state == CallState.SPEAKING and entry is not None else None
         self._turn_timings = None
         self.record.transcript.append({"role": "bot", "text": text, "at": time.time(), "entry": entry})
@@ -387,7 +406,7 @@ class Call:
         chunks: asyncio.Queue = asyncio.Queue(maxsize=2)
 
         async def synthesise() -> None:
-            for sentence in split_sentences(text):
+            for sentence in speech_chunks(text):
                 started = time.monotonic()
                 stream = iter(tts.stream(sentence.strip()))
                 while True:
