@@ -357,7 +357,8 @@ class Call:
         started = time.monotonic()
         text = await self._in_thread(self._transcribe, utterance.audio)
         timings.asr_s = time.monotonic() - started
-        turn = {"text": text, "entry": None, "handoff": False, "timings": timings,
+        turn = {"text": text, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2), "entry": None,
+                "handoff": False, "timings": timings,
                 "speech_end": utterance.speech_end}
         self.record.turns.append(turn)
         if not text:
@@ -384,14 +385,21 @@ class Call:
             await self._transfer(reply.reason or "the assistant handed off", reply.handoff_summary)
 
     def _transcribe(self, audio: np.ndarray) -> str:
+        """The utterance's text, by the minutes package's window decoder (Whisper), guarded against its loops."""
         from minutes.backends import DecodeOptions
-        from minutes.transcriber import window_decoder_for
+        from minutes.filters import HallucinationFilter, collapse_repeats
+        from minutes.transcriber import join_words, window_decoder_for
 
         decoder = window_decoder_for(self.models)
+        guard = HallucinationFilter()
         result = decoder.decode(audio, DecodeOptions(language=self.lang))
-        if result.no_speech_prob > 0.8 and result.avg_logprob < -1.0:
+        if result.words and not guard.window_is_speech(result) and result.compression_ratio > 2.0:
+            # a repetition loop: decode again with the loop made costly
+            result = decoder.decode(audio, DecodeOptions(language=self.lang, repetition_penalty=1.2,
+                                                         no_repeat_ngram_size=4))
+        if not guard.window_is_speech(result):
             return ""
-        return result.text.strip()
+        return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24))
 
     def _reply(self, text: str):
         return self.assistant.reply(text, session_id=self._session_id, lang=self.lang)
