@@ -268,7 +268,8 @@ class Call:
             for task in list(self._clear_tasks):
                 task.cancel()
             await self._drain_jobs()
-            self._executor.shutdown(wait=False)
+            # the jobs are done: wait for the call's worker threads to exit too
+            await asyncio.shield(asyncio.to_thread(self._executor.shutdown, True))
             self.record.ended_at = time.time()
         return self.record
 

@@ -43,4 +43,14 @@ def test_silence_reprompts_then_says_goodbye_and_ends(model_set, assistant):
     said = [t["text"] for t in record.transcript if t["role"] == "bot"]
     assert len(said) == 3 and "still there" in said[1] and "Goodbye" in said[2]
     assert out.events.count("mark") == 3 and out.events.count("media") > 100
-    assert call_threads() == [] or all(not name.startswith(f"call-{call.id}") for name in call_threads())
+    assert not [name for name in call_threads() if name.startswith(f"call-{call.id}")]
+
+
+@pytest.mark.slow
+def test_a_korean_call_speaks_with_the_labelled_espeak_fallback(model_set, assistant):
+    out = Recorder()
+    call = Call(out, assistant, model_set, CallConfig(lang="ko", reprompt_after_s=0.2, max_silences=0))
+    record = asyncio.run(asyncio.wait_for(call.run(), 120))
+    assert record.outcome == "no_input" and record.lang == "ko"
+    assert "다산콜센터" in record.transcript[0]["text"]
+    assert model_set.tts("ko").name.startswith("espeak-ng") and out.events.count("media") > 50
