@@ -377,11 +377,11 @@ class Call:
             self.record.tools.append({"tool": reply.tool, "arguments": reply.tool_arguments,
                                       "awaiting": reply.awaiting})
         self._speech_end = utterance.speech_end
+        self._last_answer = reply.answer  # "*" repeats it even when a key or speech cut it short
         try:
             await self._say(reply.answer, entry=turn["entry"])
         finally:
             turn["timings"] = asdict(timings)
-        self._last_answer = reply.answer
         if reply.handoff:
             await self._transfer(reply.reason or "the assistant handed off", reply.handoff_summary)
 

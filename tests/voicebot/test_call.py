@@ -87,7 +87,7 @@ def test_barge_in_sends_clear_and_hang_up_leaves_nothing_running(server, speak):
     _no_leftovers(server)
 
 
-def test_dtmf_zero_transfers_with_a_summary(server, speak):
+def test_dtmf_star_repeats_and_zero_transfers_with_a_summary(server, speak):
     question = speak("Where can I report a taxi that overcharged me?")
 
     async def scenario():
@@ -97,6 +97,9 @@ def test_dtmf_zero_transfers_with_a_summary(server, speak):
             caller.say(question)
             await caller.wait_said()
             await caller.wait_for(lambda: caller.log.time_of("mark", caller.log.speech_ends[-1]), 60)
+            pressed = time.monotonic()
+            await caller.press("*")  # repeat the answer
+            assert await caller.wait_for(lambda: caller.log.time_of("mark", pressed), 60)
             await caller.press("0")
             assert await caller.wait_for(lambda: caller.log.time_of("transfer") is not None, 30)
             await caller.wait_for(lambda: caller.log.closed_by_bot, 10)
@@ -108,4 +111,7 @@ def test_dtmf_zero_transfers_with_a_summary(server, speak):
     assert log.closed_by_bot
     record = server.record(log.call_id)
     assert record["outcome"] == "transferred" and record["transfer_summary"] == transfer["summary"]
+    said = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
+    assert said[1] == said[2]  # "*" repeated the answer
+    assert [t.get("dtmf") for t in record["transcript"] if t.get("dtmf")] == ["*", "0"]
     _no_leftovers(server)
