@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
 from sqlalchemy import delete as sql_delete
 
 from civic_services.storage.base import UTCDateTime

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from minutes.backends import SAMPLE_RATE, DecodeOptions, TimedWord, WindowDecoder, WindowResult
+from minutes.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder, WindowResult
 from minutes.filters import HallucinationFilter
 
 

@@ -265,7 +265,7 @@ class Catalog:
             facets = {}
             for name in params.facet_fields:
                 if name == "tags":
-                    key, source = Tag.tag, select(Tag.tag.label("v")).join(matched, matched.c.id == Tag.dataset_id)
+                    source = select(Tag.tag.label("v")).join(matched, matched.c.id == Tag.dataset_id)
                 elif name == "res_format":
                     source = select(func.upper(Resource.format).label("v")).join(
                         matched, matched.c.id == Resource.dataset_id)

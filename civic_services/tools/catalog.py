@@ -3,7 +3,7 @@ call the service objects. Handlers of services a server does not run fail with a
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date
 
 from civic_services.complaints.catalogue import SERVICES as COMPLAINT_SERVICES
