@@ -157,12 +157,12 @@ def models_verify(
 ) -> None:
     """Rehash every file of the installed models against the pinned sha256; exit 1 on any mismatch."""
     from models.registry import MODELS
-    from models.store import _progress
+    from models.store import byte_progress
 
     store = _store()
     targets = _names(names or [], include_optional=True) if names else list(MODELS)
     bad = []
-    with _progress(sys.stderr.isatty()) as progress:
+    with byte_progress(sys.stderr.isatty()) as progress:
         for name in targets:
             status = store.verify(name, progress=progress)
             if not status.installed:

