@@ -109,15 +109,22 @@ class Assistant:
         self.llm = llm
 
     # ------------------------------------------------------------------ retrieval
-    def _retrieve(self, query: str) -> _Retrieval:
+    def confidence_features(self, query: str) -> tuple[str | None, tuple[str, ...], list[float], float]:
+        """(best entry, ranked entries, the calibration's features of the best, coverage) for ``query``."""
         search_text = repair_spacing(query)
         hits = self.index.search(search_text, k=self.config.candidates)
         if not hits:
-            return _Retrieval(query, (), 0.0, 0.0)
+            return None, (), [], 0.0
         coverage = self.index.coverage(search_text)
         margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
-        confidence = self.calibration.probability(hits[0].dense, hits[0].sparse, margin, coverage)
-        ranked = tuple(h.group for h in hits)
+        features = list(self.calibration.features(hits[0].dense, hits[0].sparse, margin, coverage))
+        return hits[0].group, tuple(h.group for h in hits), features, coverage
+
+    def _retrieve(self, query: str) -> _Retrieval:
+        best, ranked, features, coverage = self.confidence_features(query)
+        if best is None:
+            return _Retrieval(query, (), 0.0, 0.0)
+        confidence = self.calibration.probability_of(features)
         if self.config.rerank_with_llm and self.llm is not None:
             from retrieval_index.rerank import LlmReranker
 

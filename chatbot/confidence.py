@@ -29,7 +29,10 @@ class Calibration:
         return np.array([dense, math.log1p(max(sparse, 0.0)), margin, coverage], dtype=np.float64)
 
     def probability(self, dense: float, sparse: float, margin: float, coverage: float) -> float:
-        z = float(np.dot(self.weights, self.features(dense, sparse, margin, coverage)) + self.bias)
+        return self.probability_of(self.features(dense, sparse, margin, coverage))
+
+    def probability_of(self, features) -> float:
+        z = float(np.dot(self.weights, features) + self.bias)
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 

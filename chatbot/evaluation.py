@@ -103,19 +103,13 @@ def calibration_samples(assistant: Assistant, paraphrases: list[dict], out_of_sc
                         ) -> tuple[list[list[float]], list[int]]:
     """Features of each query's best entry: 1 when it is the expected entry, 0 when it is not or when the query
     is out of scope."""
-    from retrieval_index.text import repair_spacing
-
     features, labels = [], []
     rows = [(r, r["expected_id"]) for r in paraphrases] + [(r, None) for r in out_of_scope]
     for row, expected in rows:
-        text = repair_spacing(row["query"])
-        hits = assistant.index.search(text, k=assistant.config.candidates)
-        if not hits:
-            continue
-        margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
-        coverage = assistant.index.coverage(text)
-        features.append(list(assistant.calibration.features(hits[0].dense, hits[0].sparse, margin, coverage)))
-        labels.append(int(hits[0].group == expected))
+        best, _, sample, _ = assistant.confidence_features(row["query"])
+        if best is not None:
+            features.append(sample)
+            labels.append(int(best == expected))
     return features, labels
 
 
@@ -131,7 +125,7 @@ def fit_and_check(assistant: Assistant, paraphrases: list[dict], out_of_scope: l
         train = np.setdiff1d(order, test)
         calibration = fit_calibration(x[train], y[train])
         for i in test:
-            p = 1 / (1 + np.exp(-(np.dot(calibration.weights, x[i]) + calibration.bias)))
+            p = calibration.probability_of(x[i])
             held_out_correct += int((p >= 0.5) == bool(y[i]))
     final: Calibration = fit_calibration(x, y)
     return {"weights": final.weights, "bias": final.bias, "samples": int(len(y)), "positives": int(y.sum()),
