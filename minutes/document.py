@@ -1,9 +1,8 @@
 """The meeting and its minutes document: title, date, attendees, agenda items, summary, decisions, action items,
 in the meeting's language, each item pointing at the transcript by timestamp.
 
-Extractive by default (cue phrases in Korean and English, sentence centrality for the summary); composed by the
-local LLM when one is given (:mod:`minutes.compose`), and then only items whose cited timestamps exist in the
-transcript are kept.
+Extracted here (cue phrases in Korean and English, sentence centrality for the summary), or composed by the local
+LLM (:mod:`minutes.compose`, which verifies every item against the transcript and falls back to these).
 """
 
 from __future__ import annotations
@@ -38,7 +37,8 @@ class Minutes:
     agenda: tuple[Item, ...] = ()
     decisions: tuple[Item, ...] = ()
     actions: tuple[ActionItem, ...] = ()
-    composed_by: str = "extractive"
+    composed_by: str = "extractive"  # "extractive", "llm", or "llm+extractive" (some parts fell back)
+    composition: dict = field(default_factory=dict, compare=False)  # how: model, chunks, dropped items, seconds
 
 
 @dataclass
@@ -101,6 +101,7 @@ def minutes_to_dict(minutes: Minutes, meeting: Meeting | None = None) -> dict:
     name = meeting.name_of if meeting else (lambda s: s)
     return {
         "composed_by": minutes.composed_by,
+        "composition": minutes.composition,
         "summary": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker)} for i in minutes.summary],
         "agenda": [{"text": i.text, "at": round(i.at, 2)} for i in minutes.agenda],
         "decisions": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker)} for i in minutes.decisions],

@@ -1,6 +1,8 @@
 """Stored meetings (SQLite by default, PostgreSQL by URL, the process's database) and search over what was said.
 
-Tables ``minutes_meetings`` and ``minutes_segments``. Search uses the shared hybrid index
+Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revision 0004 of
+``civic_services/storage`` (the definitions below are what the store reads and writes; a test checks that the
+migrated schema matches them). Search uses the shared hybrid index
 (:class:`retrieval_index.HybridIndex`, dense e5 + Korean/English BM25) over segments grouped by meeting, built
 from the database on first use and kept up to date as meetings are saved.
 """
@@ -54,6 +56,7 @@ class MeetingNotFound(KeyError):
 def _minutes_to_json(minutes: Minutes) -> dict:
     return {
         "composed_by": minutes.composed_by,
+        "composition": minutes.composition,
         "summary": [[i.text, i.at, i.speaker] for i in minutes.summary],
         "agenda": [[i.text, i.at, i.speaker] for i in minutes.agenda],
         "decisions": [[i.text, i.at, i.speaker] for i in minutes.decisions],
@@ -68,15 +71,26 @@ def _minutes_from_json(data: dict) -> Minutes:
         tuple(Item(*row) for row in data.get("decisions", ())),
         tuple(ActionItem(*row) for row in data.get("actions", ())),
         data.get("composed_by", "extractive"),
+        dict(data.get("composition") or {}),
     )
 
 
 class MeetingStore:
+    """Meetings in the tables of migration 0004 (see :meth:`open`, which applies the migrations first)."""
+
     def __init__(self, engine):
         self.engine = engine
-        metadata.create_all(engine, checkfirst=True)
         self._index = None
         self._index_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, engine) -> "MeetingStore":
+        """The store of ``engine``'s database, brought to the newest schema first (Alembic, shared with the civic
+        services; idempotent, safe when several processes start at once)."""
+        from civic_services.storage import upgrade
+
+        upgrade(engine)
+        return cls(engine)
 
     # ------------------------------------------------------------------ write
     def save(self, meeting: Meeting) -> None:
@@ -185,7 +199,7 @@ def open_store(settings, engine=None) -> MeetingStore:
             from dasan.db import make_engine
 
             engine = make_engine(url)
-        _STORES[url] = MeetingStore(engine)
+        _STORES[url] = MeetingStore.open(engine)
     return _STORES[url]
 
 
