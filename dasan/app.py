@@ -150,6 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def minutes_page() -> HTMLResponse:
         return HTMLResponse(resources.files("dasan").joinpath("web/minutes.html").read_text(encoding="utf-8"))
 
+    @app.get("/voicebot", include_in_schema=False, response_class=HTMLResponse)
+    def call_page() -> HTMLResponse:
+        return HTMLResponse(resources.files("dasan").joinpath("web/call.html").read_text(encoding="utf-8"))
+
     app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
     return app
 
