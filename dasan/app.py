@@ -33,6 +33,7 @@ def build_model_set(settings: Settings) -> ModelSet:
         asr_backend=settings.asr_backend,
         asr_compute_type=settings.asr_compute_type,
         threads=settings.threads,
+        tts_api_key=settings.tts_api_key.get_secret_value() if settings.tts_api_key else None,
     )
 
 
@@ -97,8 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from civic_services.opendata.api import seoul_router
     from civic_services.voting.api import router as voting_router
     from models.api import router as models_router
+    from models.speech_api import router as speech_router
 
-    for router in (models_router, chatbot_router, complaints_router, opendata_router, sensorthings_router,
+    for router in (models_router, speech_router, chatbot_router, complaints_router, opendata_router, sensorthings_router,
                    iot_queries_router, voting_router):
         app.include_router(router)
     attach_tools(app)  # GET /tools, the Rasa action server (/webhook, /actions, /health) and MCP at /mcp

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     embedder_model: str = "multilingual-e5-small-q4"
     vad_model: str = "silero-vad"
     tts_voice_en: str = "piper-joe-en"
-    tts_voice_ko: str = "espeak-ng"
+    tts_voice_ko: str = Field("espeak-ng", description="Korean voice: a registry voice, a Piper .onnx file or "
+                              "the URL of an OpenAI-style speech server (the bundled espeak-ng Korean is poor).")
+    tts_api_key: SecretStr | None = Field(None, description="Bearer token for a speech server voice.")
     llm_model: str = "qwen2.5-coder-1.5b-q4km"
     speaker_model: str = Field("resemblyzer-ge2e", description="Speaker encoder for minutes (registry name or .pt).")
     minutes_upload_max_bytes: int = Field(2_000_000_000, ge=1, description="Largest recording a minutes upload "

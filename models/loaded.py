@@ -21,6 +21,7 @@ class ModelSet:
     asr_backend: str = "faster-whisper"
     asr_compute_type: str = "int8"
     threads: int = 2
+    tts_api_key: str | None = field(default=None, repr=False)  # for voices served by a speech server
     _loaded: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -60,7 +61,8 @@ class ModelSet:
         from models.tts import load_tts
 
         key = f"tts_{language}" if f"tts_{language}" in self.refs else "tts_en"
-        return self._get(key, lambda: load_tts(self.refs[key], self.store, language))
+        return self._get(key, lambda: load_tts(self.refs[key], self.store, language,
+                                                      api_key=self.tts_api_key))
 
     def llm(self):
         from models.llm import load_llm

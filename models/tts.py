@@ -2,7 +2,8 @@
 
 English uses the bundled Piper voice. No packaged neural Korean voice exists: Korean falls back to espeak-ng,
 which is labelled as such and is hard to understand (Whisper cannot transcribe it back). A city that needs good
-Korean speech plugs in another engine behind :class:`TTSEngine`.
+Korean speech plugs in another engine behind :class:`TTSEngine`, for instance any server speaking the OpenAI-style
+``/v1/audio/speech`` API, by configuration (:mod:`models.speech_server`).
 """
 
 from __future__ import annotations
@@ -95,10 +96,15 @@ class EspeakTTS(TTSEngine):
         yield Speech(audio.reshape(-1), rate)
 
 
-def load_tts(ref: str, store: ModelStore, language: str = "en") -> TTSEngine:
-    """A voice for a registry name (a Piper voice or espeak-ng) or a local Piper ``.onnx`` file."""
+def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | None = None) -> TTSEngine:
+    """A voice for a registry name (a Piper voice or espeak-ng), a local Piper ``.onnx`` file, or the URL of a
+    server speaking the OpenAI-style speech API (:mod:`models.speech_server`; ``api_key`` is its bearer token)."""
     from models.refs import resolve
 
+    if ref.startswith(("http://", "https://")):
+        from models.speech_server import SpeechServer, SpeechServerTTS
+
+        return SpeechServerTTS(SpeechServer.from_url(ref), api_key=api_key)
     resolved = resolve(ref, store)
     spec = resolved.spec
     if spec is not None and spec.system_package == "espeak-ng":
@@ -108,4 +114,5 @@ def load_tts(ref: str, store: ModelStore, language: str = "en") -> TTSEngine:
         return PiperTTS(str(store.file_path(spec.name, onnx)), name=spec.name)
     if resolved.location.endswith(".onnx"):
         return PiperTTS(resolved.location, name=f"piper:{resolved.location}")
-    raise ModelError(f"cannot use {ref!r} as a voice: give a registry voice or a Piper .onnx file")
+    raise ModelError(f"cannot use {ref!r} as a voice: give a registry voice, a Piper .onnx file or the URL of "
+                     "an OpenAI-style speech server")
