@@ -1,13 +1,16 @@
 """One phone call: a state machine (greeting, listening, thinking, speaking, transferring, ended) run as one
 asyncio task tree, cancelled as a whole on hang-up or error.
 
-The transport (see :mod:`voicebot.api`) feeds the caller's audio (16 kHz float32) and DTMF digits in, and gives
-the call an :class:`Outbound` for the bot's audio (20 ms mu-law frames), ``clear`` and the transfer event.
-Listening runs the Silero VAD on every 32 ms of caller audio: a pause of ``end_silence_s`` ends the turn, and the
-utterance is transcribed with the minutes package's window decoder (the same Whisper the streaming transcriber
-uses). Caller speech (or a key) while the bot thinks or speaks is a barge-in: ``clear`` goes out at once and the
-turn's task (assistant, TTS, playback) is cancelled; the new utterance is then handled. Blocking model work runs
-in worker threads, each awaited by the call before it ends, so no job outlives its call.
+The transport (see :mod:`voicebot.transport`) feeds the caller's audio (16 kHz float32) and keys in, and gives the
+call an :class:`~voicebot.transport.Outbound` for the bot's audio (20 ms frames of 16 kHz int16; each transport
+encodes them for its wire), ``clear``, the transfer and events. Listening runs the Silero VAD on every 32 ms of
+caller audio; frames that are the echo of the bot's own voice count as silence (:mod:`voicebot.echo`). The turn
+ends on silence plus whether the words sound finished (:mod:`voicebot.turn_end`): the utterance is transcribed at
+its first short pause with the minutes package's window decoder, and that transcript is reused when nothing new
+was said (:mod:`voicebot.asr`). The call's language follows the caller (:mod:`voicebot.language`). Caller speech (or
+a key) while the bot thinks or speaks is a barge-in: ``clear`` goes out at once and the turn's task (assistant,
+TTS, playback) is cancelled; the new utterance is then handled. Blocking model work runs in the call's worker
+threads, each awaited by the call before it ends, so no job outlives its call.
 """
 
 from __future__ import annotations
@@ -21,27 +24,19 @@ import time
 import uuid
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
 
 import numpy as np
 
-from voicebot.codec import FRAME_MS, pcm_to_ulaw_frames
+from voicebot.asr import Heard, hear
+from voicebot.codec import FRAME_MS, pcm_frames
+from voicebot.echo import EchoGate, EchoOptions
+from voicebot.language import LANGUAGES, PHRASES, SPOKEN, only_a_request, requested_language
+from voicebot.turn_end import TurnEnd, TurnEndOptions
 
 log = logging.getLogger("dasan.voicebot")
 
 SAMPLE_RATE = 16_000
-PHRASES = {
-    "en": {"greeting": "Hello, this is the Seoul 120 Dasan call center assistant. How can I help you?",
-           "reprompt": "Are you still there? Please tell me your question.",
-           "goodbye": "I did not hear anything, so I will end the call now. Goodbye.",
-           "transfer": "Please hold, I am connecting you to an agent.",
-           "not_heard": "Sorry, I did not catch that. Could you say it again?"},
-    "ko": {"greeting": "안녕하세요, 서울시 120 다산콜센터 상담봇입니다. 무엇을 도와드릴까요?",
-           "reprompt": "듣고 계신가요? 궁금하신 점을 말씀해 주세요.",
-           "goodbye": "말씀이 없으셔서 통화를 종료하겠습니다. 안녕히 계세요.",
-           "transfer": "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
-           "not_heard": "죄송합니다, 잘 듣지 못했습니다. 다시 말씀해 주시겠어요?"},
-}
+__all__ = ["Call", "CallConfig", "CallRecord", "CallState", "LANGUAGES", "PHRASES", "speech_chunks"]
 
 
 def speech_chunks(text: str, first_max_chars: int = 60) -> list[str]:
@@ -73,25 +68,13 @@ class CallState(str, enum.Enum):
     ENDED = "ended"
 
 
-class Outbound(Protocol):
-    """What a call needs of its transport."""
-
-    async def send_frame(self, ulaw_frame: bytes) -> None: ...
-
-    async def clear(self) -> None: ...
-
-    async def mark(self, name: str) -> None: ...
-
-    async def transfer(self, summary: str, reason: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class CallConfig:
-    lang: str = "en"
+    lang: str = "en"  # en, ko, or auto (the caller's language, identified on each turn)
     vad_threshold: float = 0.5
     vad_neg_threshold: float = 0.35
-    end_silence_s: float = 0.5  # a pause this long ends the caller's turn
-    min_speech_s: float = 0.25  # shorter bursts are clicks
+    turn: TurnEndOptions = TurnEndOptions()  # when the caller's turn is over
+    echo: EchoOptions = EchoOptions()
     pre_roll_s: float = 0.2
     barge_in_threshold: float = 0.6  # stricter while the bot talks (echo of its own voice)
     barge_in_s: float = 0.096  # this much speech while the bot talks interrupts it (3 VAD frames)
@@ -104,7 +87,7 @@ class CallConfig:
 @dataclass
 class TurnTimings:
     end_of_turn_s: float = 0.0  # last caller speech frame -> turn declared over
-    asr_s: float = 0.0
+    asr_s: float = 0.0  # 0 when the transcript of the utterance's last pause was reused
     assistant_s: float = 0.0
     first_tts_s: float = 0.0  # synthesis of the first sentence
     response_s: float = 0.0  # last caller speech frame -> first bot audio frame sent
@@ -113,15 +96,19 @@ class TurnTimings:
 @dataclass
 class CallRecord:
     call_id: str
-    lang: str
+    lang: str  # the language the call ended in
     started_at: float
+    mode: str = "en"  # the language it started with: en, ko or auto
     ended_at: float | None = None
     outcome: str = "in progress"  # completed, hangup, transferred, no_input, error
     transcript: list[dict] = field(default_factory=list)  # {"role": "caller"|"bot", "text", "at", ...}
     tools: list[dict] = field(default_factory=list)
     turns: list[dict] = field(default_factory=list)  # per caller turn: text, entry, timings
     barge_ins: list[dict] = field(default_factory=list)
+    lang_switches: list[dict] = field(default_factory=list)  # {"to", "reason", "at"}
+    echo: dict = field(default_factory=dict)  # the echo path estimated, frames treated as echo
     transfer_summary: str | None = None
+    transfer_target: str | None = None
     error: str | None = None
 
     def to_dict(self) -> dict:
@@ -137,6 +124,7 @@ class _Utterance:
     audio: np.ndarray
     speech_end: float  # monotonic time of the last speech frame
     declared: float  # monotonic time the turn was declared over
+    heard: Heard | None = None  # the transcript made at the last pause, when it covers the whole utterance
 
 
 @dataclass(frozen=True)
@@ -147,20 +135,23 @@ class _Digit:
 class Call:
     """One call. ``await call.run()`` until it ends; feed audio with :meth:`feed_audio`, keys with :meth:`dtmf`."""
 
-    def __init__(self, outbound: Outbound, assistant, models, config: CallConfig = CallConfig(),
-                 call_id: str | None = None):
+    def __init__(self, outbound, assistant, models, config: CallConfig = CallConfig(), call_id: str | None = None):
+        if config.lang not in LANGUAGES:
+            raise ValueError(f"unknown call language {config.lang!r}: use {', '.join(LANGUAGES)}")
         self.out = outbound
         self.assistant = assistant
         self.models = models
         self.config = config
-        self.lang = config.lang if config.lang in PHRASES else "en"
+        self.mode = config.lang
+        self.lang = config.lang if config.lang in SPOKEN else "en"
         self.id = call_id or uuid.uuid4().hex[:12]
-        self.record = CallRecord(self.id, self.lang, time.time())
+        self.record = CallRecord(self.id, self.lang, time.time(), mode=self.mode)
         self.state = CallState.GREETING
         self.states: list[str] = [self.state.value]
         self._inbox: asyncio.Queue = asyncio.Queue()
         self._vad = models.new_vad()
         self._frame = self._vad.frame_size
+        self._frame_s = self._frame / SAMPLE_RATE
         self._carry = np.zeros(0, dtype=np.float32)
         self._pre_roll: deque[np.ndarray] = deque(maxlen=max(1, int(config.pre_roll_s * SAMPLE_RATE / self._frame)))
         self._speech: list[np.ndarray] = []
@@ -168,41 +159,52 @@ class Call:
         self._speech_frames = 0
         self._silence_frames = 0
         self._last_speech_at = 0.0
+        self._turn_end: TurnEnd | None = None
         self._loud_frames = 0  # consecutive frames over the barge-in threshold
+        self._echo = EchoGate(config.echo)
+        self._echo_frames = 0
+        self._group: asyncio.TaskGroup | None = None
         self._turn: asyncio.Task | None = None
         self._jobs: set[concurrent.futures.Future] = set()
         self._session_id: str | None = None
         self._last_answer: str | None = None
-        self._last_reply = None
-        self._playing = False
+        self._speech_end = 0.0
         self._turn_timings: TurnTimings | None = None
-        self._clear_tasks: set[asyncio.Task] = set()
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"call-{self.id}")
 
     # ------------------------------------------------------------------ input from the transport
     def feed_audio(self, samples: np.ndarray) -> None:
         """Caller audio, 16 kHz float32 (any length). Runs the VAD; may end a turn or barge in."""
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if self.state == CallState.ENDED or samples.size == 0:
+            return
+        self._echo.heard(samples)
         data = np.concatenate([self._carry, samples]) if self._carry.size else samples
         n = data.size // self._frame
         self._carry = data[n * self._frame:].copy()
+        last_end = self._echo.samples - self._carry.size  # the sample clock at the end of the last whole frame
         for i in range(n):
-            self._frame_in(data[i * self._frame:(i + 1) * self._frame])
+            self._frame_in(data[i * self._frame:(i + 1) * self._frame], last_end - (n - 1 - i) * self._frame)
 
     def dtmf(self, digit: str) -> None:
+        if digit not in set("0123456789*#") or self.state == CallState.ENDED:
+            return
         if self.state in (CallState.THINKING, CallState.SPEAKING, CallState.GREETING):
             self._interrupt("dtmf", time.monotonic())
         self._inbox.put_nowait(_Digit(digit))
 
-    def _frame_in(self, frame: np.ndarray) -> None:
+    def _frame_in(self, frame: np.ndarray, end: int) -> None:
         cfg = self.config
         now = time.monotonic()
         probability = self._vad.probability(frame)
-        frame_s = self._frame / SAMPLE_RATE
+        if probability >= cfg.vad_neg_threshold and self._echo.explains(end, len(frame)):
+            probability = 0.0  # the bot's own voice coming back: silence as far as listening goes
+            self._echo_frames += 1
         busy = self.state in (CallState.THINKING, CallState.SPEAKING, CallState.GREETING)
         if busy and self._turn is not None and not self._turn.done():
             self._loud_frames = self._loud_frames + 1 if probability >= cfg.barge_in_threshold else 0
-            if self._loud_frames * frame_s >= cfg.barge_in_s:
-                onset = now - (self._loud_frames - 1) * frame_s
+            if self._loud_frames * self._frame_s >= cfg.barge_in_s:
+                onset = now - (self._loud_frames - 1) * self._frame_s
                 self._interrupt("speech", onset)
         else:
             self._loud_frames = 0
@@ -213,6 +215,7 @@ class Call:
                 self._pre_roll.clear()
                 self._speech_frames, self._silence_frames = 1, 0
                 self._last_speech_at = now
+                self._turn_end = TurnEnd(cfg.turn, self.lang)
             else:
                 self._pre_roll.append(frame)
             return
@@ -223,12 +226,33 @@ class Call:
             self._silence_frames = 0
             self._speech_frames += 1
             self._last_speech_at = now
-        too_long = len(self._speech) * frame_s >= cfg.max_utterance_s
-        if self._silence_frames * frame_s >= cfg.end_silence_s or too_long:
-            self._in_speech = False
-            if self._speech_frames * frame_s >= cfg.min_speech_s:
-                self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now))
-            self._speech = []
+        silence_s = self._silence_frames * self._frame_s
+        turn_end = self._turn_end
+        if (turn_end.partial_wanted(self._speech_frames, silence_s)
+                and self._speech_frames * self._frame_s >= cfg.turn.min_speech_s and self._group is not None):
+            turn_end.partial_started()
+            self._group.create_task(self._partial(np.concatenate(self._speech), self._speech_frames, turn_end),
+                                    name=f"call-{self.id}-partial")
+        too_long = len(self._speech) * self._frame_s >= cfg.max_utterance_s
+        if too_long or turn_end.over(self._speech_frames, silence_s):
+            self._end_utterance(now)
+
+    async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd) -> None:
+        """Transcribe the utterance so far at a pause; end the turn now if it sounds finished and the caller is
+        still silent."""
+        heard = await self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto")
+        turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard)
+        if (turn_end is self._turn_end and self._in_speech
+                and turn_end.over(self._speech_frames, self._silence_frames * self._frame_s)):
+            self._end_utterance(time.monotonic())
+
+    def _end_utterance(self, now: float) -> None:
+        self._in_speech = False
+        turn_end, self._turn_end = self._turn_end, None
+        if self._speech_frames * self._frame_s >= self.config.turn.min_speech_s:
+            heard = turn_end.reusable(self._speech_frames) if turn_end is not None else None
+            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard))
+        self._speech = []
 
     def _interrupt(self, cause: str, onset: float) -> None:
         """Barge-in: drop the queued audio at the transport and cancel the turn in flight."""
@@ -237,10 +261,8 @@ class Call:
         if turn is None or turn.done():
             return
         turn.cancel()
-        self._playing = False
-        sent = asyncio.get_running_loop().create_task(self.out.clear(), name=f"call-{self.id}-clear")
-        self._clear_tasks.add(sent)
-        sent.add_done_callback(self._clear_tasks.discard)
+        self.out.clear()
+        self._echo.dropped()
         self.record.barge_ins.append({"cause": cause, "state": self.state.value, "at": time.time(),
                                       "detect_ms": round((time.monotonic() - onset) * 1000, 1)})
 
@@ -264,12 +286,15 @@ class Call:
                 self.record.outcome = "hangup"
             raise
         finally:
+            self._group = None
             self._set_state(CallState.ENDED)
-            for task in list(self._clear_tasks):
-                task.cancel()
             await self._drain_jobs()
             # the jobs are done: wait for the call's worker threads to exit too
             await asyncio.shield(asyncio.to_thread(self._executor.shutdown, True))
+            path = self._echo.path
+            self.record.echo = {"frames_ignored": self._echo_frames, "estimates": self._echo.estimates,
+                                "delay_ms": path and round(path.delay / 16, 1), "gain": path and round(path.gain, 3),
+                                "correlation": path and round(path.correlation, 3)}
             self.record.ended_at = time.time()
         return self.record
 
@@ -289,6 +314,12 @@ class Call:
         if state != self.state:
             self.state = state
             self.states.append(state.value)
+            self.out.event("state", state=state.value)
+
+    def _line(self, role: str, text: str | None = None, **extra) -> None:
+        """One line of the call's transcript, recorded and shown to the caller's screen (if any)."""
+        self.record.transcript.append({"role": role, "text": text, "at": time.time(), **extra})
+        self.out.event("transcript", role=role, text=text, **extra)
 
     async def _run_turn(self, coro) -> bool:
         """Run one bot turn as a cancellable child task; False when a barge-in cancelled it."""
@@ -301,8 +332,7 @@ class Call:
         return True
 
     async def _dialogue(self) -> None:
-        phrases = PHRASES[self.lang]
-        await self._run_turn(self._say(phrases["greeting"], CallState.GREETING))
+        await self._run_turn(self._say(PHRASES[self.lang]["greeting"], CallState.GREETING))
         silences = 0
         while True:
             self._set_state(CallState.LISTENING)
@@ -313,10 +343,10 @@ class Call:
                     continue
                 silences += 1
                 if silences > self.config.max_silences:
-                    await self._say(phrases["goodbye"])
+                    await self._say(PHRASES[self.lang]["goodbye"])
                     self.record.outcome = "no_input"
                     raise _Ended
-                await self._run_turn(self._say(phrases["reprompt"]))
+                await self._run_turn(self._say(PHRASES[self.lang]["reprompt"]))
                 continue
             silences = 0
             if isinstance(item, _Digit):
@@ -325,30 +355,43 @@ class Call:
                 await self._run_turn(self._answer(item))
 
     async def _on_digit(self, digit: str) -> None:
-        self.record.transcript.append({"role": "caller", "dtmf": digit, "at": time.time()})
+        self._line("caller", dtmf=digit)
         if digit == "0":
-            await self._transfer("the caller pressed 0 for an agent")
+            await self._transfer("the caller pressed 0 for an agent", target="agent")
+        elif digit == "9":
+            await self._transfer("the caller pressed 9 for interpretation (foreign-language help)",
+                                 target="interpretation")
         elif digit == "*" and self._last_answer:
             await self._run_turn(self._say(self._last_answer))
 
-    async def _transfer(self, reason: str, summary: str | None = None) -> None:
+    async def _transfer(self, reason: str, summary: str | None = None, target: str = "agent") -> None:
         self._set_state(CallState.TRANSFERRING)
-        summary = summary or self._summary(reason)
-        await self._say(PHRASES[self.lang]["transfer"], CallState.TRANSFERRING)
+        summary = summary or self._summary(reason, target)
+        await self._say(PHRASES[self.lang]["interpretation" if target == "interpretation" else "transfer"],
+                        CallState.TRANSFERRING)
         self.record.transfer_summary = summary
+        self.record.transfer_target = target
         self.record.outcome = "transferred"
-        await self.out.transfer(summary, reason)
+        self.out.transfer(summary, reason, target)
         raise _Ended
 
-    def _summary(self, reason: str) -> str:
+    def _summary(self, reason: str, target: str = "agent") -> str:
         asked = [t["text"] for t in self.record.transcript if t["role"] == "caller" and t.get("text")]
         entries = [t["entry"] for t in self.record.turns if t.get("entry")]
-        parts = [f"[120 hand-off] Voice call {self.id}. Reason: {reason}."]
+        line = "interpretation" if target == "interpretation" else "agent"
+        parts = [f"[120 hand-off to {line}] Voice call {self.id}, spoken language {self.lang}. Reason: {reason}."]
         parts.append(f"The caller asked: {' / '.join(repr(q) for q in asked)}." if asked
                      else "The caller asked nothing yet.")
         if entries:
             parts.append(f"The voicebot answered from {', '.join(entries)}.")
         return " ".join(parts)
+
+    def _switch_language(self, lang: str, reason: str) -> None:
+        if lang == self.lang or lang not in SPOKEN:
+            return
+        self.lang = self.record.lang = lang
+        self.record.lang_switches.append({"to": lang, "reason": reason, "at": time.time()})
+        self.out.event("lang", lang=lang, reason=reason)
 
     # ------------------------------------------------------------------ one caller turn
     async def _answer(self, utterance: _Utterance) -> None:
@@ -356,17 +399,28 @@ class Call:
         self._turn_timings = timings
         self._set_state(CallState.THINKING)
         started = time.monotonic()
-        text = await self._in_thread(self._transcribe, utterance.audio)
-        timings.asr_s = time.monotonic() - started
-        turn = {"text": text, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2), "entry": None,
-                "handoff": False, "timings": timings,
-                "speech_end": utterance.speech_end}
+        heard = utterance.heard
+        if heard is None:
+            heard = await self._in_thread(hear, self.models, utterance.audio, self.lang, self.mode == "auto")
+            timings.asr_s = time.monotonic() - started
+        text = heard.text
+        turn = {"text": text, "lang": heard.lang, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2),
+                "entry": None, "handoff": False, "partial_reused": utterance.heard is not None, "timings": timings}
         self.record.turns.append(turn)
         if not text:
             turn["timings"] = asdict(timings)
             await self._say(PHRASES[self.lang]["not_heard"])
             return
-        self.record.transcript.append({"role": "caller", "text": text, "at": time.time()})
+        self._line("caller", text, lang=heard.lang)
+        if heard.lang != self.lang:
+            self._switch_language(heard.lang, f"the caller spoke {heard.lang} (probability {heard.probability:.2f})")
+        asked = requested_language(text)
+        if asked is not None:
+            self._switch_language(asked, "the caller asked for it")
+            if only_a_request(text):
+                turn["timings"] = asdict(timings)
+                await self._say(PHRASES[self.lang]["switched"])
+                return
         started = time.monotonic()
         reply = await self._in_thread(self._reply, text)
         timings.assistant_s = time.monotonic() - started
@@ -385,23 +439,6 @@ class Call:
         if reply.handoff:
             await self._transfer(reply.reason or "the assistant handed off", reply.handoff_summary)
 
-    def _transcribe(self, audio: np.ndarray) -> str:
-        """The utterance's text, by the minutes package's window decoder (Whisper), guarded against its loops."""
-        from minutes.backends import DecodeOptions
-        from minutes.filters import HallucinationFilter, collapse_repeats
-        from minutes.transcriber import join_words, window_decoder_for
-
-        decoder = window_decoder_for(self.models)
-        guard = HallucinationFilter()
-        result = decoder.decode(audio, DecodeOptions(language=self.lang))
-        if result.words and not guard.window_is_speech(result) and result.compression_ratio > 2.0:
-            # a repetition loop: decode again with the loop made costly
-            result = decoder.decode(audio, DecodeOptions(language=self.lang, repetition_penalty=1.2,
-                                                         no_repeat_ngram_size=4))
-        if not guard.window_is_speech(result):
-            return ""
-        return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24))
-
     def _reply(self, text: str):
         return self.assistant.reply(text, session_id=self._session_id, lang=self.lang)
 
@@ -410,7 +447,7 @@ class Call:
         """Synthesise sentence by sentence (the next while the current plays) and play at real time."""
         timings = self._turn_timings if state == CallState.SPEAKING and entry is not None else None
         self._turn_timings = None
-        self.record.transcript.append({"role": "bot", "text": text, "at": time.time(), "entry": entry})
+        self._line("bot", text, entry=entry, lang=self.lang)
         tts = self.models.tts(self.lang)
         chunks: asyncio.Queue = asyncio.Queue(maxsize=2)
 
@@ -424,8 +461,7 @@ class Call:
                         break
                     if timings is not None and timings.first_tts_s == 0.0:
                         timings.first_tts_s = time.monotonic() - started
-                    frames = await self._in_thread(pcm_to_ulaw_frames, speech.audio, speech.sample_rate)
-                    await chunks.put(frames)
+                    await chunks.put(await self._in_thread(pcm_frames, speech.audio, speech.sample_rate))
             await chunks.put(None)
 
         async with asyncio.TaskGroup() as group:
@@ -443,8 +479,9 @@ class Call:
                     delay = clock + sent * frame_s - self.config.send_ahead_s - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    await self.out.send_frame(frame)
+                    self.out.send_audio(frame)
+                    self._echo.played(frame)
                     sent += 1
-            await self.out.mark(f"{self.id}-{len(self.record.transcript)}")
+            self.out.mark(f"{self.id}-{len(self.record.transcript)}")
             if clock is not None:  # wait until the caller has heard the end
                 await asyncio.sleep(max(0.0, clock + sent * frame_s - time.monotonic()))

@@ -1,8 +1,10 @@
-"""G.711 mu-law at 8 kHz <-> 16 kHz float PCM, in numpy (``audioop`` leaves the standard library in 3.13).
+"""Audio formats of the transports, in numpy (``audioop`` leaves the standard library in 3.13).
 
-Telephony carries 8 kHz mu-law in 20 ms frames (160 bytes). The caller's side is upsampled to the 16 kHz the VAD
-and Whisper expect with a streaming filter (its state carries across frames, so frame edges add no clicks); the
-bot's speech is resampled whole, per TTS chunk, then cut into frames.
+A call works in 16 kHz: the caller's audio reaches it as float32 and the bot's speech leaves it as 20 ms frames of
+16 kHz int16 (:func:`pcm_frames`). Each transport converts at its edge: telephony carries G.711 mu-law at 8 kHz in
+20 ms frames (160 bytes), converted by streaming filters whose state carries across frames (so frame edges add no
+clicks): :class:`Upsampler` for the caller, :class:`Downsampler` for the bot; the browser carries 16 kHz int16
+as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from models.audio import resample
 TELEPHONY_RATE = 8_000
 FRAME_MS = 20
 FRAME_BYTES = TELEPHONY_RATE * FRAME_MS // 1000  # 160 samples (bytes) of mu-law per frame
+CALL_RATE = 16_000
+CALL_FRAME = CALL_RATE * FRAME_MS // 1000  # 320 samples of 16 kHz int16 per frame
 
 _BIAS = 0x84
 
@@ -68,16 +72,38 @@ class Upsampler:
         return out.astype(np.float32)
 
 
+class Downsampler:
+    """16 kHz -> 8 kHz, one frame at a time: a windowed-sinc low-pass with carried state, then every other sample."""
+
+    def __init__(self, taps: int = 31):
+        from scipy.signal import firwin, lfilter_zi
+
+        self._kernel = firwin(taps, 0.5).astype(np.float64)
+        self._state = lfilter_zi(self._kernel, [1.0]) * 0.0
+
+    def __call__(self, samples_16k: np.ndarray) -> np.ndarray:
+        from scipy.signal import lfilter
+
+        if len(samples_16k) % 2:
+            raise ValueError("16 kHz frames must hold an even number of samples")
+        out, self._state = lfilter(self._kernel, [1.0], np.asarray(samples_16k, dtype=np.float64), zi=self._state)
+        return out[::2].astype(np.float32)
+
+
 def ulaw_to_pcm16k(data: bytes, upsampler: Upsampler) -> np.ndarray:
     """A mu-law 8 kHz frame -> float32 16 kHz samples in [-1, 1]."""
     return upsampler(ulaw_decode(data).astype(np.float32) / 32768.0)
 
 
-def pcm_to_ulaw_frames(audio: np.ndarray, sample_rate: int) -> list[bytes]:
-    """Float audio at any rate -> 20 ms mu-law 8 kHz frames (the last one padded with silence)."""
-    pcm = float_to_int16(resample(np.asarray(audio, dtype=np.float32), sample_rate, TELEPHONY_RATE))
-    pad = (-len(pcm)) % FRAME_BYTES
+def pcm_frames(audio: np.ndarray, sample_rate: int) -> list[np.ndarray]:
+    """Float audio at any rate -> 20 ms frames of 16 kHz int16 (the last one padded with silence)."""
+    pcm = float_to_int16(resample(np.asarray(audio, dtype=np.float32), sample_rate, CALL_RATE))
+    pad = (-len(pcm)) % CALL_FRAME
     if pad:
         pcm = np.concatenate([pcm, np.zeros(pad, dtype=np.int16)])
-    encoded = ulaw_encode(pcm)
-    return [encoded[i:i + FRAME_BYTES] for i in range(0, len(encoded), FRAME_BYTES)]
+    return [pcm[i:i + CALL_FRAME] for i in range(0, len(pcm), CALL_FRAME)]
+
+
+def pcm16k_to_ulaw(frame: np.ndarray, downsampler: Downsampler) -> bytes:
+    """A 16 kHz int16 frame -> mu-law 8 kHz bytes (half as many)."""
+    return ulaw_encode(float_to_int16(downsampler(np.asarray(frame, dtype=np.float32) / 32768.0)))

@@ -1,6 +1,8 @@
 """A simulated caller over the Twilio Media Streams protocol: plays 16 kHz audio into a call at real-time pace
 (silence between utterances, as a phone line sends), records the bot's audio and events with their arrival times,
-can interrupt the bot and press keys. Used by the tests and ``dasan eval voicebot``.
+can interrupt the bot and press keys, and can put the bot's own voice back on the line (:class:`LineEcho`: the
+echo of a phone's loudspeaker or a hybrid, attenuated and delayed, mixed with whatever the caller says). Used by the
+tests and ``dasan eval voicebot``.
 """
 
 from __future__ import annotations
@@ -15,26 +17,98 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from voicebot.codec import FRAME_BYTES, FRAME_MS, TELEPHONY_RATE, float_to_int16, ulaw_encode
-
-SILENCE = b"\xff" * FRAME_BYTES  # mu-law zero
+from voicebot.codec import FRAME_MS, TELEPHONY_RATE, float_to_int16, ulaw_decode, ulaw_encode
 
 
-def to_frames(audio_16k: np.ndarray) -> list[bytes]:
-    """16 kHz float audio -> 20 ms mu-law 8 kHz frames."""
+
+def to_frames(audio_16k: np.ndarray, rate: int = TELEPHONY_RATE) -> list[np.ndarray]:
+    """16 kHz float audio -> 20 ms frames of int16 at ``rate`` (encoded for the wire when sent)."""
     from models.audio import resample
 
-    pcm = float_to_int16(resample(audio_16k, 16_000, TELEPHONY_RATE))
-    pcm = np.concatenate([pcm, np.zeros((-len(pcm)) % FRAME_BYTES, dtype=np.int16)])
-    data = ulaw_encode(pcm)
-    return [data[i:i + FRAME_BYTES] for i in range(0, len(data), FRAME_BYTES)]
+    size = rate * FRAME_MS // 1000
+    pcm = float_to_int16(resample(audio_16k, 16_000, rate))
+    pcm = np.concatenate([pcm, np.zeros((-len(pcm)) % size, dtype=np.int16)])
+    return [pcm[i:i + size] for i in range(0, len(pcm), size)]
+
+
+@dataclass(frozen=True)
+class LineEcho:
+    """The bot's voice back on the line: each frame of it, ``delay_s`` after it arrived, times ``gain``."""
+
+    gain: float = 0.5  # 0.5 is an echo only 6 dB under the bot's voice (a loud one)
+    delay_s: float = 0.15
+
+
+class TwilioWire:
+    """The Twilio Media Streams protocol, as a phone provider speaks it (8 kHz mu-law in JSON)."""
+
+    rate = TELEPHONY_RATE
+
+    def __init__(self, call_id: str, lang: str):
+        self.call_id, self.lang = call_id, lang
+        self.sid = f"MZ{uuid.uuid4().hex[:16]}"
+
+    def opening(self) -> list[str]:
+        return [json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}),
+                json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": self.sid, "start": {
+                    "streamSid": self.sid, "callSid": self.call_id, "tracks": ["inbound"],
+                    "customParameters": {"lang": self.lang},
+                    "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})]
+
+    def audio(self, frame: np.ndarray) -> str:
+        payload = base64.b64encode(ulaw_encode(frame)).decode("ascii")
+        return json.dumps({"event": "media", "streamSid": self.sid, "media": {"track": "inbound", "payload": payload}})
+
+    def key(self, digit: str) -> str:
+        return json.dumps({"event": "dtmf", "streamSid": self.sid, "dtmf": {"track": "inbound_track", "digit": digit}})
+
+    def closing(self) -> str:
+        return json.dumps({"event": "stop", "streamSid": self.sid, "stop": {}})
+
+    @staticmethod
+    def incoming(raw) -> tuple[str, dict, np.ndarray | None]:
+        """(event name, message, the bot's audio as int16 at ``rate`` for media)."""
+        message = json.loads(raw)
+        event = message.get("event", "")
+        if event == "media":
+            return event, message, ulaw_decode(base64.b64decode(message["media"]["payload"]))
+        return event, message, None
+
+
+class BrowserWire:
+    """The call page's protocol (16 kHz int16 binary, JSON events; see :mod:`voicebot.browser`)."""
+
+    rate = 16_000
+
+    def __init__(self, call_id: str, lang: str):
+        self.call_id, self.lang = call_id, lang
+
+    def opening(self) -> list[str]:
+        return []
+
+    def audio(self, frame: np.ndarray) -> bytes:
+        return np.asarray(frame, dtype="<i2").tobytes()
+
+    def key(self, digit: str) -> str:
+        return json.dumps({"type": "dtmf", "digit": digit})
+
+    def closing(self) -> str:
+        return json.dumps({"type": "hangup"})
+
+    def incoming(self, raw) -> tuple[str, dict, np.ndarray | None]:
+        if isinstance(raw, bytes):
+            return "media", {}, np.frombuffer(raw, dtype="<i2")
+        message = json.loads(raw)
+        if message.get("type") == "call":
+            self.call_id = message["call_id"]
+        return message.get("type", ""), message, None
 
 
 @dataclass
 class CallLog:
     call_id: str
     events: list[tuple[float, str, dict]] = field(default_factory=list)  # (monotonic time, event, message)
-    bot_frames: list[tuple[float, bytes]] = field(default_factory=list)
+    bot_frames: list[tuple[float, np.ndarray]] = field(default_factory=list)  # int16 at the wire's rate
     speech_ends: list[float] = field(default_factory=list)  # when each utterance's last frame was sent
     speech_starts: list[float] = field(default_factory=list)
     closed_by_bot: bool = False
@@ -50,26 +124,28 @@ class CallLog:
 
 
 class SimulatedCaller:
-    """One call. ``async with SimulatedCaller(url) as caller``: then ``say``, ``press``, ``wait_for``..."""
+    """One call. ``async with SimulatedCaller(url) as caller``: then ``say``, ``press``, ``wait_for``...
+    ``url`` is the Twilio stream (the default wire) or, with ``wire=BrowserWire``, the browser's
+    ``/voicebot/browser?lang=..`` (its call id arrives in the first message)."""
 
-    def __init__(self, url: str, lang: str = "en", call_id: str | None = None):
+    def __init__(self, url: str, lang: str = "en", call_id: str | None = None, echo: LineEcho | None = None,
+                 wire=TwilioWire):
         self.url = url
         self.lang = lang
-        self.log = CallLog(call_id or f"CA{uuid.uuid4().hex[:16]}")
-        self._outgoing: asyncio.Queue[bytes] = asyncio.Queue()
+        self.echo = echo
+        self.wire = wire(call_id or f"CA{uuid.uuid4().hex[:16]}", lang)
+        self.log = CallLog(self.wire.call_id)
+        self._silence = np.zeros(self.wire.rate * FRAME_MS // 1000, dtype=np.int16)
+        self._outgoing: asyncio.Queue = asyncio.Queue()
+        self._echo_line: list[tuple[float, np.ndarray]] = []  # (due time, int16 frame at the wire's rate)
         self._changed = asyncio.Event()
 
     async def __aenter__(self) -> "SimulatedCaller":
         import websockets
 
         self._ws = await websockets.connect(self.url, max_size=None)
-        sid = f"MZ{uuid.uuid4().hex[:16]}"
-        await self._ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
-        await self._ws.send(json.dumps({"event": "start", "sequenceNumber": "1", "streamSid": sid, "start": {
-            "streamSid": sid, "callSid": self.log.call_id, "tracks": ["inbound"],
-            "customParameters": {"lang": self.lang},
-            "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}}))
-        self._sid = sid
+        for message in self.wire.opening():
+            await self._ws.send(message)
         self._tasks = [asyncio.create_task(self._send_loop()), asyncio.create_task(self._receive_loop())]
         return self
 
@@ -81,7 +157,7 @@ class SimulatedCaller:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         try:
-            await self._ws.send(json.dumps({"event": "stop", "streamSid": self._sid, "stop": {}}))
+            await self._ws.send(self.wire.closing())
         except Exception:
             pass
         await self._ws.close()
@@ -90,15 +166,16 @@ class SimulatedCaller:
         started = time.monotonic()
         sent = 0
         while True:
-            frame = SILENCE if self._outgoing.empty() else self._outgoing.get_nowait()
+            frame = self._silence if self._outgoing.empty() else self._outgoing.get_nowait()
             if isinstance(frame, tuple):  # (marker, list) : an utterance's first or last frame
                 kind, frame = frame
                 (self.log.speech_starts if kind == "start" else self.log.speech_ends).append(time.monotonic())
                 if frame is None:
                     continue
-            payload = base64.b64encode(frame).decode("ascii")
-            await self._ws.send(json.dumps({"event": "media", "streamSid": self._sid,
-                                            "media": {"track": "inbound", "payload": payload}}))
+            if self._echo_line and self._echo_line[0][0] <= time.monotonic():
+                echo = self._echo_line.pop(0)[1].astype(np.float32) * self.echo.gain
+                frame = np.clip(frame.astype(np.float32) + echo, -32768, 32767).astype(np.int16)
+            await self._ws.send(self.wire.audio(frame))
             sent += 1
             await asyncio.sleep(max(0.0, started + sent * FRAME_MS / 1000 - time.monotonic()))
 
@@ -106,11 +183,14 @@ class SimulatedCaller:
         try:
             async for raw in self._ws:
                 now = time.monotonic()
-                message = json.loads(raw)
-                event = message.get("event", "")
-                if event == "media":
-                    self.log.bot_frames.append((now, base64.b64decode(message["media"]["payload"])))
+                event, message, frame = self.wire.incoming(raw)
+                if frame is not None:
+                    self.log.bot_frames.append((now, frame))
+                    if self.echo is not None:
+                        self._echo_line.append((now + self.echo.delay_s, frame))
                 else:
+                    if event == "call":
+                        self.log.call_id = message["call_id"]
                     self.log.events.append((now, event, message))
                 self._changed.set()
         except Exception:
@@ -120,15 +200,14 @@ class SimulatedCaller:
 
     def say(self, audio_16k: np.ndarray) -> None:
         """Queue an utterance (sent at real time after what is queued)."""
-        frames = to_frames(audio_16k)
+        frames = to_frames(audio_16k, self.wire.rate)
         self._outgoing.put_nowait(("start", frames[0]))
         for frame in frames[1:]:
             self._outgoing.put_nowait(frame)
         self._outgoing.put_nowait(("end", None))
 
     async def press(self, digit: str) -> None:
-        await self._ws.send(json.dumps({"event": "dtmf", "streamSid": self._sid,
-                                        "dtmf": {"track": "inbound_track", "digit": digit}}))
+        await self._ws.send(self.wire.key(digit))
 
     async def wait_for(self, predicate, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -184,6 +263,7 @@ class LocalServer:
                                                     ws="websockets-sansio"))
         self.base = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/voicebot/twilio"
+        self.browser_url = f"ws://127.0.0.1:{port}/voicebot/browser"
 
         def serve() -> None:
             self.loop = asyncio.new_event_loop()

@@ -3,31 +3,11 @@
 import asyncio
 import time
 
-import numpy as np
 import pytest
 
-from voicebot.simulated_caller import LocalServer, SimulatedCaller, call_threads
+from voicebot.simulated_caller import SimulatedCaller, call_threads
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(model_set, assistant):
-    with LocalServer(assistant, model_set) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def speak(model_set):
-    from models.audio import resample
-
-    tts = model_set.tts("en")
-
-    def synth(text: str) -> np.ndarray:
-        speech = tts.synthesize(text)
-        return resample(speech.audio, speech.sample_rate, 16_000)
-
-    return synth
 
 
 def _no_leftovers(server) -> None:
@@ -108,10 +88,38 @@ def test_dtmf_star_repeats_and_zero_transfers_with_a_summary(server, speak):
     log = asyncio.run(scenario())
     transfer = log.event_after("transfer", 0)["transfer"]
     assert "taxi" in transfer["summary"].lower() and "pressed 0" in transfer["reason"]
+    assert transfer["target"] == "agent"
     assert log.closed_by_bot
     record = server.record(log.call_id)
     assert record["outcome"] == "transferred" and record["transfer_summary"] == transfer["summary"]
+    assert record["transfer_target"] == "agent"
     said = [t["text"] for t in record["transcript"] if t["role"] == "bot"]
     assert said[1] == said[2]  # "*" repeated the answer
     assert [t.get("dtmf") for t in record["transcript"] if t.get("dtmf")] == ["*", "0"]
+    _no_leftovers(server)
+
+
+def test_dtmf_nine_transfers_to_interpretation_with_a_summary(server, speak):
+    question = speak("Where can I get help with my alien registration card?")
+
+    async def scenario():
+        async with SimulatedCaller(server.ws_url) as caller:
+            await caller.wait_for(lambda: caller.log.time_of("mark") is not None, 30)
+            await caller.wait_quiet()
+            caller.say(question)
+            await caller.wait_said()
+            await caller.wait_for(lambda: caller.log.first_audio_after(caller.log.speech_ends[-1]), 60)
+            await caller.press("9")  # while the bot talks: the key interrupts it
+            assert await caller.wait_for(lambda: caller.log.time_of("transfer") is not None, 30)
+            await caller.wait_for(lambda: caller.log.closed_by_bot, 10)
+            return caller.log
+
+    log = asyncio.run(scenario())
+    transfer = log.event_after("transfer", 0)["transfer"]
+    assert transfer["target"] == "interpretation" and "interpretation" in transfer["reason"]
+    assert "interpretation" in transfer["summary"] and "registration" in transfer["summary"].lower()
+    assert log.time_of("clear") is not None  # the key cut the answer short
+    record = server.record(log.call_id)
+    assert record["outcome"] == "transferred" and record["transfer_target"] == "interpretation"
+    assert "interpretation service" in [t for t in record["transcript"] if t["role"] == "bot"][-1]["text"]
     _no_leftovers(server)

@@ -1,6 +1,7 @@
 import numpy as np
 
-from voicebot.codec import FRAME_BYTES, Upsampler, pcm_to_ulaw_frames, ulaw_decode, ulaw_encode, ulaw_to_pcm16k
+from voicebot.codec import (CALL_FRAME, FRAME_BYTES, Downsampler, Upsampler, pcm16k_to_ulaw, pcm_frames, ulaw_decode,
+                            ulaw_encode, ulaw_to_pcm16k)
 
 
 def test_mulaw_matches_g711_and_round_trips():
@@ -12,15 +13,24 @@ def test_mulaw_matches_g711_and_round_trips():
     assert np.array_equal(ulaw_decode(ulaw_encode(ulaw_decode(codes))), ulaw_decode(codes))
 
 
-def test_frames_and_8k_to_16k_keep_a_tone():
-    rate = 16_000
+def test_call_frames_to_telephony_and_back_keep_a_tone():
+    rate = 22_050  # Piper's rate: the call resamples to 16 kHz frames, the Twilio edge to 8 kHz mu-law
     t = np.arange(rate) / rate
     tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    frames = pcm_to_ulaw_frames(tone, rate)
-    assert len(frames) == 50 and all(len(f) == FRAME_BYTES for f in frames)
-    up = Upsampler()
-    back = np.concatenate([ulaw_to_pcm16k(f, up) for f in frames])
-    assert len(back) == rate
-    delay = 15  # the filter's group delay in samples
-    error = back[delay + 400:] - tone[400:rate - delay]
-    assert np.sqrt(np.mean(error ** 2)) < 0.02
+    frames = pcm_frames(tone, rate)
+    assert len(frames) == 50 and all(f.dtype == np.int16 and len(f) == CALL_FRAME for f in frames)
+    down, up = Downsampler(), Upsampler()
+    wire = [pcm16k_to_ulaw(f, down) for f in frames]
+    assert all(len(w) == FRAME_BYTES for w in wire)
+    back = np.concatenate([ulaw_to_pcm16k(w, up) for w in wire])
+    reference = (0.5 * np.sin(2 * np.pi * 440 * np.arange(16_000) / 16_000)).astype(np.float32)
+    delay = 30  # both filters' group delay in samples
+    error = back[delay + 400:] - reference[400:16_000 - delay]
+    assert np.sqrt(np.mean(error ** 2)) < 0.03
+
+
+def test_downsampler_refuses_odd_frames():
+    import pytest
+
+    with pytest.raises(ValueError, match="even number"):
+        Downsampler()(np.zeros(3, dtype=np.float32))

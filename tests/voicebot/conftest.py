@@ -1,0 +1,41 @@
+"""Fixtures of the voicebot tests: one real server (uvicorn, the voicebot router, the real assistant and models)
+and the bundled English voice as the caller's voice."""
+
+import time
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def server(model_set, assistant):
+    from voicebot.simulated_caller import LocalServer
+
+    with LocalServer(assistant, model_set) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def speak(model_set):
+    from models.audio import resample
+    from voicebot.evaluation import trim
+
+    tts = model_set.tts("en")
+
+    def synth(text: str) -> np.ndarray:
+        speech = tts.synthesize(text)
+        return trim(resample(speech.audio, speech.sample_rate, 16_000))
+
+    return synth
+
+
+@pytest.fixture
+def no_leftovers(server):
+    """After the test: no call task or call thread is left on the server."""
+    yield
+    from voicebot.simulated_caller import call_threads
+
+    deadline = time.monotonic() + 10
+    while (server.call_tasks() or call_threads()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.call_tasks() == [] and call_threads() == []

@@ -1,0 +1,61 @@
+"""Whether the words so far sound finished, and the per-utterance decision built on it."""
+
+import pytest
+
+from voicebot.turn_end import TurnEnd, TurnEndOptions, sounds_finished
+
+
+@pytest.mark.parametrize("text", [
+    "What time does the last subway leave?",
+    "How do I contest a parking ticket.",
+    "Where is it?",
+    "Who do I talk to?",
+    "I want to report a broken streetlight",
+    "대형 폐기물 스티커 어디서 사요?",
+    "버스 요금이 얼마예요",
+    "여권 발급은 어디서 합니까",
+    "주차 위반 과태료를 내고 싶습니다.",
+])
+def test_finished_sentences_and_questions(text):
+    assert sounds_finished(text)
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "I want to ask about the",
+    "Where can I pay my parking fine and",
+    "My neighbour is, um",
+    "I was wondering if",
+    "How do I get to",
+    "So the thing is,",
+    "Well...",
+    "Can you tell me about the.",
+    "버스를 타려고 하는데",
+    "지하철 요금이 그리고",
+    "여권을 발급받으려면",
+    "제가 어제 민원을 넣었는데요 그",
+    "주민센터에서",
+])
+def test_unfinished_utterances(text):
+    assert not sounds_finished(text)
+
+
+def test_the_turn_ends_early_only_when_a_finished_partial_covers_all_the_speech():
+    options = TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0)
+    turn = TurnEnd(options, "en")
+    assert not turn.partial_wanted(speech_frames=20, silence_s=0.1)
+    assert turn.partial_wanted(speech_frames=20, silence_s=0.26)
+    turn.partial_started()
+    assert not turn.partial_wanted(speech_frames=20, silence_s=0.3)  # one at a time
+    assert not turn.over(20, 0.4)  # waiting for the partial
+    turn.partial_ready("Where do I pay a parking fine?", 20, partial="heard")
+    assert turn.over(20, 0.4) and turn.reusable(20) == "heard"
+    assert not turn.over(23, 0.1) and turn.reusable(23) is None  # the caller went on speaking
+
+
+def test_an_unfinished_partial_waits_for_the_long_pause():
+    turn = TurnEnd(TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0), "en")
+    turn.partial_started()
+    turn.partial_ready("I would like to ask about the", 15, partial="heard")
+    assert not turn.over(15, 0.6)
+    assert turn.over(15, 1.0) and turn.reusable(15) == "heard"

@@ -1,0 +1,55 @@
+"""Hearing one utterance: the minutes package's Whisper window decoder (reused, not copied), guarded against its
+repetition loops and non-speech, plus the language check of :mod:`voicebot.language`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from voicebot.language import SPOKEN, SUSPECT_LOGPROB, SWITCH_PROBABILITY, detect_language
+
+
+@dataclass(frozen=True)
+class Heard:
+    text: str  # "" when the audio held no speech
+    lang: str  # the language it was transcribed in
+    detected: str | None = None  # Whisper's language identification, where it ran
+    probability: float = 0.0  # ... and its probability
+
+
+def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
+    """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech."""
+    from minutes.backends import DecodeOptions
+    from minutes.filters import HallucinationFilter, collapse_repeats
+    from minutes.transcriber import join_words
+
+    guard = HallucinationFilter()
+    result = decoder.decode(audio, DecodeOptions(language=lang))
+    if result.words and not guard.window_is_speech(result) and result.compression_ratio > 2.0:
+        # a repetition loop: decode again with the loop made costly
+        result = decoder.decode(audio, DecodeOptions(language=lang, repetition_penalty=1.2, no_repeat_ngram_size=4))
+    if not guard.window_is_speech(result):
+        return "", result.avg_logprob
+    return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24)), result.avg_logprob
+
+
+def hear(models, audio: np.ndarray, lang: str, identify: bool) -> Heard:
+    """The utterance's text. With ``identify`` (an ``auto`` call) the language is identified first; otherwise it
+    is identified only when the transcript in ``lang`` looks wrong, and a confident other language wins."""
+    from minutes.transcriber import window_decoder_for
+
+    decoder = window_decoder_for(models)
+    detected, probability = None, 0.0
+    if identify:
+        detected, probability = detect_language(decoder, audio)
+        if detected in SPOKEN and probability >= SWITCH_PROBABILITY:
+            lang = detected
+    text, logprob = transcribe(decoder, audio, lang)
+    if not identify and (not text or logprob < SUSPECT_LOGPROB):
+        detected, probability = detect_language(decoder, audio)
+        if detected in SPOKEN and detected != lang and probability >= SWITCH_PROBABILITY:
+            other, _ = transcribe(decoder, audio, detected)
+            if other:
+                return Heard(other, detected, detected, probability)
+    return Heard(text, lang, detected, probability)

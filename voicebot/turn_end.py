@@ -1,0 +1,111 @@
+"""End of the caller's turn: silence plus whether the words so far sound finished.
+
+Silence alone is a poor judge: a caller who pauses after "I want to ask about the..." is not done, and one who
+asked "Where do I pay a parking fine?" should not wait half a second more for nothing. So at the first short pause
+(``first_pause_s``) the call transcribes the utterance so far (the same Whisper window decoder as the final
+transcript) and asks :func:`sounds_finished`: if the words end like a finished sentence or question, the turn ends
+as soon as that partial transcript is ready, and the partial is reused as the turn's transcript (the caller said
+nothing new); if they end in a conjunction, a preposition, an article, a filler or a Korean connective ending or
+particle, the call waits for more, up to ``max_pause_s`` of silence. :class:`TurnEndOptions` holds the timings and
+:class:`TurnEnd` the per-utterance decision; the call owns the VAD and the transcription.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words after which an English sentence cannot end: conjunctions, articles, possessives and fillers ...
+_EN_DANGLING = frozenset("""
+and or but so because if when while although though than whether
+a an the my your his her its our their every
+um uh er erm hmm uhm
+""".split())
+# ... nor, unless it is a question ("What is it for?"), prepositions, auxiliaries and subject pronouns.
+_EN_OPEN = _EN_DANGLING | frozenset("""
+to of for with without in on at by from into onto about over under after before between through during until
+across near as is are was were be been am do does did can could would should will shall may might must have has
+had i we he she they which who whose where what why how
+""".split())
+
+# Korean: the last word's ending. Sentence-final endings (polite, formal, plain, question) finish a turn;
+# connective endings and particles leave it open.
+_KO_FINAL = re.compile(r"(요|니다|[습합됩입갑옵봅십]니까|죠|다|냐|니|지|자|라|야|해|을까|할까)$")
+_KO_OPEN = re.compile(r"(고|서|면|는데|은데|인데|지만|니까|거나|며|도록|려고|다가|면서|"
+                      r"은|는|이|가|을|를|에|에서|에게|한테|의|로|와|과|랑|하고|도|만|부터|까지)$")
+_KO_STRONG = ("요", "니다", "습니까", "합니까", "됩니까", "입니까", "죠")
+_KO_OPEN_WORDS = frozenset("그리고 그래서 그런데 근데 그러니까 그 저 저기 음 어 아 뭐 이제 좀 혹시".split())
+
+
+def _last_word(text: str) -> str:
+    words = re.findall(r"[\w']+", text.lower())
+    return words[-1] if words else ""
+
+
+def sounds_finished(text: str, lang: str = "en") -> bool:
+    """Whether a transcript ends like a finished sentence or question (a guess from the words, not the voice)."""
+    text = text.strip()
+    if not text or text.endswith(("...", "…", ",", "-", "–", ":", ";")):
+        return False
+    korean = lang == "ko" or bool(re.search(r"[가-힣]", text))
+    last = _last_word(text)
+    if not last:
+        return False
+    if korean and re.search(r"[가-힣]", last):
+        if last in _KO_OPEN_WORDS:
+            return False
+        final, open_ = bool(_KO_FINAL.search(last)), bool(_KO_OPEN.search(last))
+        if text[-1] in ".?!":
+            return final or not open_
+        return final and (not open_ or last.endswith(_KO_STRONG))
+    if last in _EN_DANGLING:
+        return False
+    if text[-1] == "?":
+        return True
+    if last in _EN_OPEN:
+        return False
+    if text[-1] in ".!":
+        return True
+    return len(text.split()) >= 3  # unpunctuated: a few words that do not end open
+
+
+@dataclass(frozen=True)
+class TurnEndOptions:
+    first_pause_s: float = 0.25  # at this pause the words so far are transcribed and judged
+    max_pause_s: float = 1.0  # the turn ends after this much silence whatever the words
+    min_speech_s: float = 0.25  # shorter bursts are clicks, not turns
+
+
+class TurnEnd:
+    """The decision for one utterance, frame by frame: ``partial_wanted`` (time to transcribe what was said),
+    ``partial_ready`` (the transcript of the audio up to some speech frame), and ``over`` (end the turn now)."""
+
+    def __init__(self, options: TurnEndOptions, lang: str):
+        self.options = options
+        self.lang = lang
+        self.partial = None  # what the transcription of the partial returned (the call's own object)
+        self.partial_text: str | None = None
+        self.partial_frames = -1  # speech frames the partial transcript covers
+        self.partial_pending = False
+        self.finished = False  # the partial transcript sounds finished
+
+    def partial_wanted(self, speech_frames: int, silence_s: float) -> bool:
+        return (silence_s >= self.options.first_pause_s and not self.partial_pending
+                and self.partial_frames != speech_frames)
+
+    def partial_started(self) -> None:
+        self.partial_pending = True
+
+    def partial_ready(self, text: str, speech_frames: int, lang: str | None = None, partial=None) -> None:
+        self.partial_pending = False
+        self.partial, self.partial_text, self.partial_frames = partial, text, speech_frames
+        self.finished = bool(text) and sounds_finished(text, lang or self.lang)
+
+    def reusable(self, speech_frames: int):
+        """The partial's result when it covers all the speech so far (nothing new was said), else None."""
+        return self.partial if self.partial_frames == speech_frames and self.partial_text else None
+
+    def over(self, speech_frames: int, silence_s: float) -> bool:
+        if silence_s >= self.options.max_pause_s:
+            return True
+        return self.finished and self.partial_frames == speech_frames and silence_s > 0
