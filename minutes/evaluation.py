@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from minutes.metrics import Score, diarization_error, score
+from minutes.metrics import DiarizationScore, Score, diarization_score, score
 
 
 class ManifestError(ValueError):
@@ -205,7 +205,7 @@ def evaluate_diarization(items: list[Item], encoder, vad, options=None, collar: 
     from models.audio import load_audio
 
     options = options or DiarizationOptions()
-    errors = total = 0.0
+    pooled = DiarizationScore(0.0, 0.0, 0.0, 0.0)
     files = []
     audio_s = compute_s = 0.0
     for item in items:
@@ -216,12 +216,20 @@ def evaluate_diarization(items: list[Item], encoder, vad, options=None, collar: 
         turns = diarize(audio, encoder, vad, options)
         compute_s += time.perf_counter() - started
         audio_s += len(audio) / 16_000
-        e, t = diarization_error(item.turns, turns, collar)
-        errors += e
-        total += t
-        files.append({"utt_id": item.utt_id, "der": round(e / t, 4) if t else None,
+        result = diarization_score(item.turns, turns, collar)
+        pooled = pooled + result
+        files.append({"utt_id": item.utt_id, **_der_parts(result),
                       "speakers_ref": len({x[2] for x in item.turns}), "speakers_hyp": len({x[2] for x in turns})})
         if progress:
             progress(item)
-    return {"der": round(errors / total, 4) if total else None, "n": len(files), "collar": collar,
+    return {**_der_parts(pooled), "n": len(files), "collar": collar,
             "speed_x": round(audio_s / compute_s, 2) if compute_s else None, "files": files}
+
+
+def _der_parts(result: DiarizationScore) -> dict:
+    """DER and its three components, each as a fraction of the scored reference speech."""
+    if not result.speech:
+        return {"der": None, "missed": None, "false_alarm": None, "confusion": None}
+    return {"der": round(result.errors / result.speech, 4), "missed": round(result.missed / result.speech, 4),
+            "false_alarm": round(result.false_alarm / result.speech, 4),
+            "confusion": round(result.confusion / result.speech, 4)}

@@ -131,11 +131,28 @@ def score(reference: str, hypothesis: str, language: str) -> Score:
 Turn = tuple[float, float, str]  # start, end, speaker
 
 
-def diarization_error(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25,
-                      step: float = 0.01) -> tuple[float, float]:
-    """(errors, scored reference speech) in seconds, the NIST way on a 10 ms grid: missed speech + false alarm +
-    speaker confusion under the optimal one-to-one mapping of speakers, with ``collar`` seconds around every
-    reference turn boundary left unscored. Overlapping speech counts once per speaker. DER = errors / speech."""
+@dataclass(frozen=True)
+class DiarizationScore:
+    """Seconds of scored reference speech and of each kind of error (DER = errors / speech)."""
+    speech: float
+    missed: float  # reference speech with too few hypothesis speakers
+    false_alarm: float  # hypothesis speakers beyond the reference ones
+    confusion: float  # speech given to the wrong speaker (after the optimal one-to-one mapping)
+
+    @property
+    def errors(self) -> float:
+        return self.missed + self.false_alarm + self.confusion
+
+    def __add__(self, other: "DiarizationScore") -> "DiarizationScore":
+        return DiarizationScore(self.speech + other.speech, self.missed + other.missed,
+                                self.false_alarm + other.false_alarm, self.confusion + other.confusion)
+
+
+def diarization_score(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25,
+                      step: float = 0.01) -> DiarizationScore:
+    """Missed speech, false alarm and speaker confusion the NIST way on a 10 ms grid, under the optimal one-to-one
+    mapping of speakers, with ``collar`` seconds around every reference turn boundary left unscored.
+    Overlapping speech counts once per speaker."""
     from scipy.optimize import linear_sum_assignment
 
     end = max([t[1] for t in reference] + [t[1] for t in hypothesis] + [0.0])
@@ -155,15 +172,23 @@ def diarization_error(reference: Sequence[Turn], hypothesis: Sequence[Turn], col
             scored[max(0, edge - c):edge + c] = False
     ref, hyp = ref[:, scored], hyp[:, scored]
     n_ref, n_hyp = ref.sum(axis=0), hyp.sum(axis=0)
-    total = float(n_ref.sum())
     if ref_speakers and hyp_speakers:
         overlap = (ref[:, None, :] & hyp[None, :, :]).sum(axis=2)
         rows, cols = linear_sum_assignment(-overlap)
         correct = float(overlap[rows, cols].sum())
     else:
         correct = 0.0
-    errors = float(np.maximum(n_ref, n_hyp).sum()) - correct
-    return errors * step, total * step
+    missed = float(np.maximum(n_ref - n_hyp, 0).sum())
+    false_alarm = float(np.maximum(n_hyp - n_ref, 0).sum())
+    confusion = float(np.minimum(n_ref, n_hyp).sum()) - correct
+    return DiarizationScore(float(n_ref.sum()) * step, missed * step, false_alarm * step, confusion * step)
+
+
+def diarization_error(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25,
+                      step: float = 0.01) -> tuple[float, float]:
+    """(errors, scored reference speech) in seconds: see :func:`diarization_score`."""
+    result = diarization_score(reference, hypothesis, collar, step)
+    return result.errors, result.speech
 
 
 def der(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25) -> float:

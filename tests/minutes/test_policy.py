@@ -69,3 +69,15 @@ def test_diarization_error_rate():
     assert der(reference, []) == 1.0  # everything missed
     # the collar forgives boundaries a little off
     assert der(reference, [(0.0, 10.2, "s1"), (10.2, 20.0, "s2")]) == 0.0
+
+
+def test_diarization_error_components():
+    from minutes.metrics import diarization_score
+
+    reference = [(0.0, 10.0, "A"), (10.0, 20.0, "B")]
+    result = diarization_score(reference, [(0.0, 10.0, "s1"), (10.0, 15.0, "s1"), (25.0, 27.0, "s2")])
+    assert abs(result.speech - 19.0) < 0.05  # 20 s less the collars around 0, 10 (twice) and 20
+    assert abs(result.missed - 4.75) < 0.05  # 15.25-20 has no hypothesis speaker
+    assert abs(result.false_alarm - 2.0) < 0.05  # 25-27 is not reference speech
+    assert abs(result.confusion - 4.75) < 0.05  # 10.25-15 goes to A's speaker
+    assert abs(result.errors - (result.missed + result.false_alarm + result.confusion)) < 1e-9
