@@ -43,6 +43,8 @@ def transcribe(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the minutes here (format from "
                                                    "the extension: .md .docx .srt .vtt .json .txt).")] = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the meeting (searchable later).")] = True,
+    compose: Annotated[str, typer.Option(help="How the minutes are written: auto (the local LLM when it is "
+                                         "installed), llm or extractive.")] = "auto",
 ) -> None:
     """Transcribe a recording into minutes, with a progress bar; prints the transcript (or writes --output)."""
     from minutes.audio import probe_duration
@@ -61,25 +63,31 @@ def transcribe(
     if not file.is_file():
         _fail(f"no such file: {file}", 2)
     settings = _settings()
+    models = _models(settings)
+    method = _compose_method(compose, models, settings)
     try:
         duration = probe_duration(file)
     except AudioDecodeError as exc:
         _fail(str(exc), 2)
     request = MeetingRequest(title=title or file.stem, language=language, backend=backend,
-                             glossary=glossary, speakers=speakers)
+                             glossary=glossary, speakers=speakers, compose=method)
     progress = Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not sys.stderr.isatty())
     try:
         with progress:
             task = progress.add_task("audio", total=duration or None)
-            meeting = transcribe_file(file, _models(settings), request, settings=settings,
+            meeting = transcribe_file(file, models, request, settings=settings,
                                       progress=lambda done: progress.update(task, completed=done))
     except (AudioDecodeError, FileTooLongError, ModelError) as exc:
         _fail(str(exc), 2 if not isinstance(exc, ModelError) else 1)
+    store = None
     if save:
         from minutes.store import open_store
 
         store = open_store(settings)
+        store.save(meeting)  # the transcript is kept before the (slower) composing
+    _compose_into(meeting, method, models, settings)
+    if store is not None:
         store.save(meeting)
         err.print(f"[dim]saved as meeting {meeting.id} (`dasan minutes show {meeting.id}`)[/]")
     if output is not None:
@@ -87,6 +95,59 @@ def transcribe(
         err.print(f"[green]✓[/] wrote {output}")
     else:
         console.print(export(meeting, "txt").decode("utf-8"), markup=False, highlight=False)
+
+
+def _compose_method(compose: str, models, settings) -> str:
+    from minutes.compose import LLMUnavailable, check_method
+
+    try:
+        return check_method(compose, models, settings)
+    except (ValueError, LLMUnavailable) as exc:
+        _fail(str(exc), 2)
+
+
+def _compose_into(meeting, method: str, models, settings) -> None:
+    """Write the meeting's minutes by ``method`` with a progress bar and say what wrote them."""
+    from minutes.compose import LLMUnavailable, compose_minutes
+
+    bar = Progress(TextColumn("composing the minutes"), BarColumn(), TextColumn("{task.completed}/{task.total} parts"),
+                   TimeElapsedColumn(), console=err, disable=not sys.stderr.isatty())
+    try:
+        with bar:
+            task = bar.add_task("compose", total=None)
+            meeting.minutes = compose_minutes(meeting, method, models, settings,
+                                              progress=lambda done, total: bar.update(task, completed=done,
+                                                                                      total=total))
+    except LLMUnavailable as exc:
+        _fail(str(exc), 2)
+    info = meeting.minutes.composition
+    detail = f" ({info['reason']})" if info.get("reason") and info["reason"] != "requested" else ""
+    if "kept" in info:
+        detail = (f" ({info['kept']} of {info['proposed']} proposed items verified, {info['fallback_chunks']} of "
+                  f"{info['chunks']} parts extractive, {info['seconds']} s)")
+    err.print(f"[dim]minutes by {meeting.minutes.composed_by}{detail}[/]", highlight=False)
+
+
+@minutes_app.command("compose")
+def compose_meeting(
+    meeting_id: Annotated[str, typer.Argument(help="A meeting id (see `dasan minutes list`).")],
+    compose: Annotated[str, typer.Option(help="auto, llm or extractive.")] = "llm",
+) -> None:
+    """Write a stored meeting's minutes again (with the local LLM by default) and print them."""
+    from minutes.exports import export
+    from minutes.store import MeetingNotFound, open_store
+
+    settings = _settings()
+    models = _models(settings)
+    method = _compose_method(compose, models, settings)
+    store = open_store(settings)
+    try:
+        meeting = store.get(meeting_id)
+    except MeetingNotFound as exc:
+        _fail(str(exc), 2)
+    _compose_into(meeting, method, models, settings)
+    store.save(meeting)
+    console.print(export(meeting, "md").decode("utf-8"), markup=False, highlight=False)
 
 
 @minutes_app.command("list")

@@ -1,10 +1,15 @@
 """HTTP and WebSocket adapter of the minutes service.
 
-* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&sample_rate=16000&channels=1&format=s16``:
+* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&compose=&sample_rate=16000&channels=1&format=s16``:
   binary messages are raw PCM (little-endian s16 or f32); a text message ``{"type": "stop"}`` (or closing)
-  ends the meeting. The server sends JSON: ``ready`` (meeting id), ``partial``, ``final`` (a segment with words
-  and speaker), ``speaker`` (a refined label), ``minutes`` (the stored meeting), ``error``.
-* ``POST /minutes/jobs`` (multipart ``file`` + form fields) -> 202 and a job; ``GET /minutes/jobs/{id}`` progress.
+  ends the meeting (``{"type": "stop", "compose": "llm"}`` picks how its minutes are written). The server sends
+  JSON: ``ready`` (meeting id), ``partial``, ``final`` (a segment with words and speaker), ``speaker`` (a refined
+  label), ``composing`` (chunks of the transcript done / total), ``minutes`` (the stored meeting), ``error``.
+* ``POST /minutes/jobs`` (multipart ``file`` + form fields) -> 202 and a job; ``GET /minutes/jobs/{id}`` progress
+  (stage transcribing, then composing). ``POST /minutes/meetings/{id}/compose`` writes a stored meeting's minutes
+  again (``{"compose": "llm"}``) as a job.
+* ``compose``: ``auto`` (the local LLM when it is configured and installed, else extractive), ``llm`` (503 when it
+  is not available) or ``extractive``.
 * ``GET /minutes/meetings``, ``GET|DELETE /minutes/meetings/{id}``, ``GET /minutes/meetings/{id}/export.{fmt}``,
   ``PUT /minutes/meetings/{id}/speakers/{label}`` (a name), ``PUT /minutes/meetings/{id}/segments/{n}`` (text),
   ``GET /minutes/search?q=``.
@@ -16,6 +21,7 @@ import asyncio
 import json
 import logging
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +30,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from minutes.compose import LLMUnavailable, check_method
 from minutes.exports import MEDIA_TYPES, export
 from minutes.pipeline import LiveMeeting, MeetingRequest
 from minutes.service import Busy, MinutesService
@@ -44,7 +51,7 @@ def attach(state, settings, engine) -> None:
 
     uploads = settings.resolved_uploads_dir / "minutes"
     uploads.mkdir(parents=True, exist_ok=True)
-    state.minutes = MinutesService(state.models, MeetingStore(engine), uploads, settings)
+    state.minutes = MinutesService(state.models, MeetingStore.open(engine), uploads, settings)
 
 
 def _service(request_or_ws) -> MinutesService:
@@ -55,7 +62,8 @@ def _service(request_or_ws) -> MinutesService:
 
 
 def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
-                     speakers: bool) -> MeetingRequest:
+                     speakers: bool, compose: str | None, service: MinutesService) -> MeetingRequest:
+    """The request, validated: ValueError for a bad field, LLMUnavailable when ``compose=llm`` cannot be had."""
     if language in ("", "auto"):
         language = None
     if backend == "":
@@ -67,23 +75,25 @@ def _meeting_request(title: str | None, language: str | None, backend: str | Non
     title = " ".join((title or "").split())[:300] or "Meeting"
     if glossary is not None and len(glossary) > 2000:
         raise ValueError("the glossary has at most 2000 characters")
+    method = check_method(compose, service.models, service.settings)
     return MeetingRequest(title=title, language=language, backend=backend, glossary=glossary or None,
-                          speakers=speakers)
+                          speakers=speakers, compose=method)
 
 
 # ---------------------------------------------------------------------------------------------- live stream
 @router.websocket("/stream")
 async def stream(websocket: WebSocket, language: str | None = None, backend: str | None = None,
                  title: str | None = None, glossary: str | None = None, speakers: bool = True,
-                 sample_rate: int = 16_000, channels: int = 1, format: str = "s16") -> None:
+                 compose: str | None = None, sample_rate: int = 16_000, channels: int = 1,
+                 format: str = "s16") -> None:
     from minutes.audio import PcmConverter
 
     await websocket.accept()
     try:
-        request = _meeting_request(title, language, backend, glossary, speakers)
-        converter = PcmConverter(sample_rate, channels, format)
         service = _service(websocket)
-    except (ValueError, HTTPException) as exc:
+        request = _meeting_request(title, language, backend, glossary, speakers, compose, service)
+        converter = PcmConverter(sample_rate, channels, format)
+    except (ValueError, HTTPException, LLMUnavailable) as exc:
         detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
         await websocket.send_json({"type": "error", "error": detail})
         await websocket.close(code=1008 if isinstance(exc, ValueError) else 1013)
@@ -152,6 +162,12 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
                 await websocket.send_json({"type": "error", "error": "text messages are JSON, e.g. {\"type\": \"stop\"}"})
                 continue
             if isinstance(control, dict) and control.get("type") == "stop":
+                if control.get("compose"):
+                    try:
+                        live.request = replace(live.request, compose=check_method(
+                            str(control["compose"]), service.models, service.settings))
+                    except (ValueError, LLMUnavailable) as exc:
+                        await websocket.send_json({"type": "error", "error": str(exc)})
                 break
             if isinstance(control, dict) and control.get("type") == "rename":
                 await queue.put(control)
@@ -162,7 +178,14 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
         events = await asyncio.to_thread(live.finish)
         if websocket.client_state == WebSocketState.CONNECTED:
             await send(events)
-        meeting = await asyncio.to_thread(service.close_live, live)
+        loop = asyncio.get_running_loop()
+
+        def composing(done: int, total: int) -> None:  # called from the worker thread
+            if websocket.client_state == WebSocketState.CONNECTED:
+                asyncio.run_coroutine_threadsafe(
+                    websocket.send_json({"type": "composing", "done": done, "total": total}), loop)
+
+        meeting = await asyncio.to_thread(service.close_live, live, True, composing)
         saved = True
         if websocket.client_state == WebSocketState.CONNECTED:
             await websocket.send_json({"type": "minutes", "meeting": meeting.to_dict()})
@@ -191,6 +214,8 @@ async def create_job(
     backend: Annotated[str | None, Form(description="faster-whisper or openai-whisper")] = None,
     glossary: Annotated[str | None, Form(description="Names and terms, comma-separated")] = None,
     speakers: Annotated[bool, Form()] = True,
+    compose: Annotated[str | None, Form(description="How the minutes are written: auto (the local LLM when "
+                                        "available), llm or extractive")] = None,
 ) -> JSONResponse:
     from minutes.audio import probe_duration
     from models.audio import AudioDecodeError
@@ -198,9 +223,11 @@ async def create_job(
     service = _service(request)
     try:
         meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
-                                           speakers)
+                                           speakers, compose, service)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+    except LLMUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
     limit = getattr(service.settings, "minutes_upload_max_bytes", 2_000_000_000)
     suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
     target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
@@ -294,6 +321,28 @@ def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, request: Re
         raise HTTPException(404, str(exc).strip("'\"")) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+class ComposeRequest(BaseModel):
+    compose: str = Field("auto", max_length=20, description="auto, llm or extractive")
+
+
+@router.post("/meetings/{meeting_id}/compose", status_code=202,
+             summary="Write a stored meeting's minutes again (llm or extractive), as a job")
+def recompose(meeting_id: str, body: ComposeRequest, request: Request) -> JSONResponse:
+    service = _service(request)
+    try:
+        method = check_method(body.compose, service.models, service.settings)
+        job = service.submit_compose(meeting_id, method)
+    except MeetingNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except LLMUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+    body = job.to_dict()
+    body["status_url"] = f"/minutes/jobs/{job.id}"
+    return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
 
 
 @router.put("/meetings/{meeting_id}/segments/{segment_id}", summary="Correct a segment's text")

@@ -10,10 +10,18 @@ from minutes.document import Meeting, minutes_to_dict
 LABELS = {
     "en": {"date": "Date", "duration": "Duration", "attendees": "Attendees", "agenda": "Agenda",
            "summary": "Summary", "decisions": "Decisions", "actions": "Action items", "transcript": "Transcript",
-           "owner": "owner", "due": "due", "none": "none recorded", "unknown": "unknown speaker"},
+           "owner": "owner", "due": "due", "none": "none recorded", "unknown": "unknown speaker",
+           "method": "Minutes", "extractive": "extracted from the transcript (cue phrases, central sentences)",
+           "llm": "composed by the local LLM ({model}) from the transcript; each item checked against the lines "
+                  "it cites ({kept} of {proposed} proposed items kept)",
+           "mixed": "; parts where the model failed are extracted"},
     "ko": {"date": "일시", "duration": "길이", "attendees": "참석자", "agenda": "안건", "summary": "요약",
            "decisions": "결정 사항", "actions": "조치 사항", "transcript": "회의록 전문", "owner": "담당",
-           "due": "기한", "none": "없음", "unknown": "미확인 화자"},
+           "due": "기한", "none": "없음", "unknown": "미확인 화자",
+           "method": "작성", "extractive": "회의록 전문에서 발췌 (단서 표현, 중심 문장)",
+           "llm": "로컬 LLM({model})이 회의록 전문을 바탕으로 작성, 항목마다 인용한 발언과 대조 "
+                  "(제안 {proposed}건 중 {kept}건 채택)",
+           "mixed": "; 모델이 실패한 부분은 발췌"},
 }
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8", "srt": "application/x-subrip",
@@ -39,13 +47,26 @@ def _ref(at: float) -> str:
     return f"[{clock(at)}]"
 
 
+def method_line(meeting: Meeting) -> str:
+    """How the minutes were written, in the meeting's language."""
+    L = _labels(meeting)
+    minutes = meeting.minutes
+    if minutes.composed_by == "extractive":
+        return L["extractive"]
+    info = minutes.composition
+    text = L["llm"].format(model=info.get("model") or "?", kept=info.get("kept", "?"),
+                           proposed=info.get("proposed", "?"))
+    return text + (L["mixed"] if minutes.composed_by == "llm+extractive" else "")
+
+
 def markdown(meeting: Meeting) -> str:
     L = _labels(meeting)
     m = minutes_to_dict(meeting.minutes, meeting)
     lines = [f"# {meeting.title}", "",
              f"- {L['date']}: {meeting.created.strftime('%Y-%m-%d %H:%M')} UTC",
              f"- {L['duration']}: {clock(meeting.duration)}",
-             f"- {L['attendees']}: {', '.join(meeting.attendees) or L['none']}", ""]
+             f"- {L['attendees']}: {', '.join(meeting.attendees) or L['none']}",
+             f"- {L['method']}: {method_line(meeting)}", ""]
     for key in ("agenda", "summary", "decisions"):
         lines += [f"## {L[key]}", ""]
         lines += [f"- {item['text']} {_ref(item['at'])}" for item in m[key]] or [f"- {L['none']}"]
@@ -108,7 +129,8 @@ def docx(meeting: Meeting) -> bytes:
     doc.add_heading(meeting.title, level=0)
     doc.add_paragraph(f"{L['date']}: {meeting.created.strftime('%Y-%m-%d %H:%M')} UTC\n"
                       f"{L['duration']}: {clock(meeting.duration)}\n"
-                      f"{L['attendees']}: {', '.join(meeting.attendees) or L['none']}")
+                      f"{L['attendees']}: {', '.join(meeting.attendees) or L['none']}\n"
+                      f"{L['method']}: {method_line(meeting)}")
     for key in ("agenda", "summary", "decisions"):
         doc.add_heading(L[key], level=1)
         for item in m[key] or [{"text": L["none"], "at": None}]:

@@ -1,5 +1,6 @@
 """A whole meeting through the streaming transcriber: from a file (decoded chunk by chunk, faster than real time,
-with progress) or from live frames (:class:`LiveMeeting`), with speakers, then the minutes document."""
+with progress) or from live frames (:class:`LiveMeeting`), with speakers, then the extractive minutes document
+(composing them with the LLM, slower, is the caller's next step: :func:`minutes.compose.compose_minutes`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class MeetingRequest:
     backend: str | None = None  # "faster-whisper", "openai-whisper" or None (the configured one)
     glossary: str | None = None
     speakers: bool = True
+    compose: str = "auto"  # the minutes: "auto" (the local LLM when available), "llm" or "extractive"
 
     def options(self) -> StreamingOptions:
         glossary = None

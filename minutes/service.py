@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minutes.document import Meeting, extract_minutes
+from minutes.compose import ComposeOptions, compose_minutes, reverify
+from minutes.document import Meeting
 from minutes.pipeline import MAX_DURATION_S, LiveMeeting, MeetingRequest, speaker_encoder_for, transcribe_file
 from minutes.store import MeetingStore
 
@@ -26,11 +27,18 @@ class Job:
     id: str
     title: str
     status: str = "queued"  # queued, running, done, failed
+    stage: str = "queued"  # queued, transcribing, composing, done, failed
+    compose_done: int = 0  # chunks of the transcript composed so far (stage "composing")
+    compose_total: int = 0
     duration_s: float | None = None
     processed_s: float = 0.0
     meeting_id: str | None = None
     error: str | None = None
     segments: int = 0
+
+    def composing(self, done: int, total: int) -> None:
+        """Progress of the composing stage (chunks of the transcript done, of total)."""
+        self.compose_done, self.compose_total = done, total
 
     def to_dict(self) -> dict:
         progress = None
@@ -38,9 +46,10 @@ class Job:
             progress = 1.0
         elif self.duration_s:
             progress = round(min(self.processed_s / self.duration_s, 0.99), 3)
-        return {"job_id": self.id, "title": self.title, "status": self.status, "progress": progress,
-                "processed_s": round(self.processed_s, 1), "duration_s": self.duration_s,
-                "segments": self.segments, "meeting_id": self.meeting_id, "error": self.error}
+        return {"job_id": self.id, "title": self.title, "status": self.status, "stage": self.stage,
+                "progress": progress, "processed_s": round(self.processed_s, 1), "duration_s": self.duration_s,
+                "compose": {"done": self.compose_done, "total": self.compose_total}, "segments": self.segments,
+                "meeting_id": self.meeting_id, "error": self.error}
 
 
 @dataclass
@@ -51,6 +60,7 @@ class MinutesService:
     settings: object = None
     max_live: int = 2
     max_duration_s: float = MAX_DURATION_S
+    compose_options: ComposeOptions = ComposeOptions()
     _jobs: dict[str, Job] = field(default_factory=dict)
     _live: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,17 +79,35 @@ class MinutesService:
             self.close_live(None)
             raise
 
-    def close_live(self, live: LiveMeeting | None, save: bool = True) -> Meeting | None:
+    def close_live(self, live: LiveMeeting | None, save: bool = True, progress=None) -> Meeting | None:
+        """End a live meeting: stored as transcribed (extractive minutes) first, then composed as its request
+        asked and stored again."""
         with self._lock:
             self._live = max(0, self._live - 1)
         if live is not None and save:
             self.store.save(live.meeting)
-            return live.meeting
+            return self.compose(live.meeting, live.request.compose, progress)
         return None
+
+    def compose(self, meeting: Meeting, method: str, progress=None) -> Meeting:
+        """Compose a stored meeting's minutes by ``method`` and store them; a failure keeps the stored minutes."""
+        try:
+            meeting.minutes = compose_minutes(meeting, method, self.models, self.settings, self.compose_options,
+                                              progress)
+        except Exception as exc:  # the transcript is safe; the minutes stay as they were
+            log.warning("composing the minutes of %s failed: %s", meeting.id, exc)
+            return meeting
+        self.store.save(meeting)
+        return meeting
 
     # ------------------------------------------------------------------ upload jobs
     def submit(self, path: Path, request: MeetingRequest, duration_s: float | None) -> Job:
-        job = Job(uuid.uuid4().hex[:12], request.title, duration_s=duration_s)
+        job = self._new_job(request.title, duration_s)
+        self._executor.submit(self._run, job, path, request)
+        return job
+
+    def _new_job(self, title: str, duration_s: float | None) -> Job:
+        job = Job(uuid.uuid4().hex[:12], title, duration_s=duration_s)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > 500:  # forget the oldest finished jobs
@@ -87,11 +115,10 @@ class MinutesService:
                 if oldest is None:
                     break
                 del self._jobs[oldest.id]
-        self._executor.submit(self._run, job, path, request)
         return job
 
     def _run(self, job: Job, path: Path, request: MeetingRequest) -> None:
-        job.status = "running"
+        job.status, job.stage = "running", "transcribing"
 
         def progress(done: float) -> None:
             job.processed_s = done
@@ -103,15 +130,34 @@ class MinutesService:
         try:
             meeting = transcribe_file(path, self.models, request, self.settings, progress=progress,
                                       on_event=on_event, max_duration_s=self.max_duration_s)
-            self.store.save(meeting)
+            self.store.save(meeting)  # the transcript is durable before the (slower) composing starts
             job.meeting_id = meeting.id
-            job.status = "done"
+            job.stage = "composing"
+            self.compose(meeting, request.compose, job.composing)
+            job.status = job.stage = "done"
         except Exception as exc:  # a job reports its failure; the server goes on
             log.warning("minutes job %s failed: %s", job.id, exc)
             job.error = str(exc) if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {exc}"
-            job.status = "failed"
+            job.status = job.stage = "failed"
         finally:
             path.unlink(missing_ok=True)
+
+    def submit_compose(self, meeting_id: str, method: str) -> Job:
+        """Write a stored meeting's minutes again by ``method``, as a job (MeetingNotFound at once if unknown)."""
+        meeting = self.store.get(meeting_id)
+        job = self._new_job(meeting.title, meeting.duration)
+        job.meeting_id, job.processed_s = meeting.id, meeting.duration
+
+        def run() -> None:
+            job.status, job.stage = "running", "composing"
+            try:
+                self.compose(meeting, method, job.composing)
+                job.status = job.stage = "done"
+            except Exception as exc:  # noqa: BLE001  (reported on the job)
+                job.error, job.status, job.stage = f"{type(exc).__name__}: {exc}", "failed", "failed"
+
+        self._executor.submit(run)
+        return job
 
     def job(self, job_id: str) -> Job:
         with self._lock:
@@ -129,7 +175,7 @@ class MinutesService:
     def correct_segment(self, meeting_id: str, segment_id: int, text: str) -> Meeting:
         meeting = self.store.get(meeting_id)
         meeting.correct(segment_id, text)
-        meeting.minutes = extract_minutes(meeting)
+        meeting.minutes = reverify(meeting)
         self.store.save(meeting)
         return meeting
 

@@ -154,3 +154,51 @@ def test_bad_uploads_get_clear_4xx(live_server, tmp_path):
             wrong = http.post("/minutes/jobs", files={"file": ("jfk.flac", f)}, data={"backend": "whisperx"})
         assert wrong.status_code == 422
         assert http.get("/minutes/jobs/unknown").status_code == 404
+
+
+def wait_for_job(http, url: str, timeout: float = 300) -> dict:
+    job = http.get(url).json()
+    deadline = time.monotonic() + timeout
+    while job["status"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = http.get(url).json()
+    return job
+
+
+def test_upload_job_composes_as_asked_and_refuses_unknown_methods(live_server):
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        with open(JFK, "rb") as f:
+            bad = http.post("/minutes/jobs", files={"file": ("jfk.flac", f)}, data={"compose": "gpt-4"})
+        assert bad.status_code == 422 and "compose" in bad.json()["detail"]
+        with open(JFK, "rb") as f:
+            created = http.post("/minutes/jobs", files={"file": ("jfk.flac", f, "audio/flac")},
+                                data={"language": "en", "compose": "extractive"})
+        assert created.status_code == 202 and created.json()["stage"] in ("queued", "transcribing")
+        job = wait_for_job(http, created.headers["Location"])
+        assert job["status"] == job["stage"] == "done", job
+        minutes = http.get(f"/minutes/meetings/{job['meeting_id']}").json()["minutes"]
+        assert minutes["composed_by"] == "extractive" and minutes["composition"]["reason"] == "requested"
+        assert http.post("/minutes/meetings/nope/compose", json={"compose": "extractive"}).status_code == 404
+        assert http.post(f"/minutes/meetings/{job['meeting_id']}/compose",
+                         json={"compose": "poetry"}).status_code == 422
+
+
+@pytest.mark.llm
+def test_a_stored_meeting_is_composed_again_by_the_llm_with_progress(live_server, llm_available):
+    with httpx.Client(base_url=live_server, timeout=60) as http:
+        with open(JFK, "rb") as f:
+            created = http.post("/minutes/jobs", files={"file": ("jfk.flac", f, "audio/flac")},
+                                data={"language": "en", "compose": "extractive"})
+        meeting_id = wait_for_job(http, created.headers["Location"])["meeting_id"]
+        again = http.post(f"/minutes/meetings/{meeting_id}/compose", json={"compose": "llm"})
+        assert again.status_code == 202, again.text
+        job = wait_for_job(http, again.headers["Location"])
+        assert job["status"] == "done" and job["compose"]["done"] == job["compose"]["total"] >= 1
+        meeting = http.get(f"/minutes/meetings/{meeting_id}").json()
+        minutes = meeting["minutes"]
+        assert minutes["composed_by"] in ("llm", "llm+extractive"), minutes
+        assert minutes["composition"]["model"] and minutes["composition"]["chunks"] >= 1
+        starts = {round(s["start"], 2) for s in meeting["segments"]}
+        for key in ("summary", "decisions", "actions"):
+            assert all(item["at"] in starts for item in minutes[key])  # references point at real segments
+        assert "composed by the local LLM" in http.get(f"/minutes/meetings/{meeting_id}/export.md").text

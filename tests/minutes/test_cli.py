@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def dasan(*args, data_dir, timeout=600):
-    env = {**os.environ, "DASAN_DATA_DIR": str(data_dir)}
+def dasan(*args, data_dir, timeout=600, env=None):
+    env = {**os.environ, "DASAN_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run([sys.executable, "-m", "dasan.cli", *args], capture_output=True, text=True, env=env,
                           timeout=timeout)
 
@@ -86,3 +86,23 @@ def test_eval_refuses_a_bad_manifest(tmp_path):
     bad.write_text("{not json\n")
     done = dasan("eval", "asr", "--manifest", str(bad), data_dir=tmp_path)
     assert done.returncode == 2 and "manifest.jsonl:1" in done.stderr
+
+
+def test_compose_is_chosen_per_run_and_bad_choices_are_refused(tmp_path):
+    var = tmp_path / "var"
+    out = tmp_path / "jfk.json"
+    done = dasan("minutes", "transcribe", str(JFK), "--language", "en", "--compose", "extractive", "-o", str(out),
+                 data_dir=var)
+    assert done.returncode == 0, done.stderr
+    assert "minutes by extractive" in done.stderr
+    meeting = json.loads(out.read_text())
+    assert meeting["minutes"]["composed_by"] == "extractive"
+    done = dasan("minutes", "transcribe", str(JFK), "--compose", "poetry", data_dir=var)
+    assert done.returncode == 2 and "compose must be one of" in done.stderr and "Traceback" not in done.stderr
+    env_off = {"DASAN_LLM_ENABLED": "false"}
+    done = dasan("minutes", "compose", meeting["id"], "--compose", "llm", data_dir=var, env=env_off)
+    assert done.returncode == 2 and "disabled" in done.stderr and "Traceback" not in done.stderr
+    done = dasan("minutes", "compose", "no-such-meeting", "--compose", "extractive", data_dir=var)
+    assert done.returncode == 2 and "no meeting" in done.stderr
+    done = dasan("minutes", "compose", meeting["id"], "--compose", "auto", data_dir=var, env=env_off)
+    assert done.returncode == 0 and "## Decisions" in done.stdout and "extracted from the transcript" in done.stdout

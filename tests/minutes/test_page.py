@@ -42,6 +42,7 @@ def test_live_meeting_from_the_microphone(page, live_server, tmp_path):
     assert page.locator("#status").get_attribute("role") == "status"
     page.get_by_label("회의 제목").fill("Live test")
     page.get_by_label("언어").select_option("en")
+    page.get_by_label("회의록 작성").select_option("extractive")
     page.get_by_role("button", name="회의 시작 (마이크)").click()
     page.wait_for_function("() => [...document.querySelectorAll('#transcript li[data-segment] .text')]"
                            ".some(e => /country/i.test(e.textContent))", timeout=90_000)
@@ -53,6 +54,7 @@ def test_live_meeting_from_the_microphone(page, live_server, tmp_path):
     page.get_by_role("button", name="회의 종료").click()
     page.wait_for_function("() => document.getElementById('status').textContent.includes('저장됨')", timeout=90_000)
     assert "Director Kim" in page.locator("#attendees").inner_text()
+    assert "발췌" in page.locator("#composed-by").inner_text()
     links = page.locator("#exports a")
     assert links.count() == 5 and links.nth(1).inner_text() == "DOCX"
     text = page.locator("#transcript li[data-segment] .text").first
