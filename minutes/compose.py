@@ -6,12 +6,14 @@ constrained by a schema (:mod:`minutes.compose_prompt`). Verify: every proposed 
 transcript around the segment it cites (:mod:`minutes.compose_verify`); failing items are dropped. Reduce: the
 chunks' items are merged in meeting order and the summary is thinned to ``summary_items``. A chunk whose call
 fails, answers something unparseable or comes after the time budget is spent gets the extractive items of its
-time span instead. The agenda is always the extractive one (cue phrases). ``Minutes.composed_by`` says what
+time span instead; an extractive decision or action at a segment no composed item of its kind cites is added
+too (verbatim, so grounded; a small model misses some). The agenda is always the extractive one (cue phrases). ``Minutes.composed_by`` says what
 produced the document (``llm``, ``llm+extractive`` or ``extractive``) and ``Minutes.composition`` the details.
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import logging
 import time
@@ -37,7 +39,10 @@ class LLMUnavailable(RuntimeError):
 class ComposeOptions:
     chunk_tokens: int = 600  # transcript tokens per map call (estimated), small enough for a 1.5B model's attention
     max_tokens: int = 400  # the model's answer per chunk
-    budget_s: float | None = 900.0  # chunks not started within this many seconds fall back to extractive items
+    # Chunks not started within the budget fall back to extractive items: ``budget_s`` seconds, or by default
+    # 60 s plus ``budget_s_per_minute`` per minute of meeting (about 3x what 2 busy cores need, see the bench).
+    budget_s: float | None = None
+    budget_s_per_minute: float = 20.0
     summary_items: int = 6  # the merged summary's length at most
 
 
@@ -84,15 +89,17 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
         return replace(extractive, composition={"method": "extractive", "reason": "empty transcript"})
     language = meeting_language(meeting)
     chunks = chunk_segments([s for s in meeting.segments if s.text.strip()], options.chunk_tokens)
+    budget = options.budget_s if options.budget_s is not None else \
+        60.0 + options.budget_s_per_minute * max(meeting.duration, chunks[-1][-1].end) / 60
     proposals: list[Proposal] = []
     scopes: list[str] = []
     fallback: list[tuple[float, float]] = []  # time spans whose items come from the extractive minutes
     errors: list[str] = []
     for n, chunk in enumerate(chunks):
         span = (chunk[0].start if n else float("-inf"), chunks[n + 1][0].start if n + 1 < len(chunks) else float("inf"))
-        if options.budget_s is not None and time.monotonic() - started > options.budget_s:
+        if time.monotonic() - started > budget:
             fallback.append(span)
-            errors.append(f"chunk {n + 1}: the time budget of {options.budget_s:.0f} s was spent")
+            errors.append(f"chunk {n + 1}: the time budget of {budget:.0f} s was spent")
         else:
             try:
                 raw = llm.chat(compose_prompt.messages(chunk, language, meeting.name_of), options.max_tokens,
@@ -121,8 +128,15 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
     actions = [ActionItem(v.proposal.text, v.segment.start, v.proposal.owner.strip() or None,
                           v.proposal.due.strip() or None) for v in kept if v.proposal.kind == "action"]
     summary += [i for i in extractive.summary if in_fallback(i.at)]
-    decisions += [i for i in extractive.decisions if in_fallback(i.at)]
-    actions += [a for a in extractive.actions if in_fallback(a.at)]
+    # Extractive decisions and actions stand in where the model failed, and where it missed one: a segment the
+    # cue phrases found that no verified item of the same kind cites (the model's recall is the weak side).
+    starts = [s.start for s in meeting.segments]
+    line_of = lambda at: bisect.bisect_right(starts, at + 1e-6) - 1  # noqa: E731
+    cited = {(kind, line_of(i.at)) for kind, items in (("d", decisions), ("a", actions)) for i in items}
+    extra_decisions = [i for i in extractive.decisions if in_fallback(i.at) or ("d", line_of(i.at)) not in cited]
+    extra_actions = [a for a in extractive.actions if in_fallback(a.at) or ("a", line_of(a.at)) not in cited]
+    decisions += extra_decisions
+    actions += extra_actions
     method = "llm+extractive" if fallback else "llm"
     by_time = lambda item: item.at  # noqa: E731
     return Minutes(
@@ -134,7 +148,7 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
         composition={
             "method": method, "model": getattr(llm, "identity", None), "language": language,
             "chunks": len(chunks), "fallback_chunks": len(fallback), "proposed": len(proposals),
-            "kept": len(kept), "seconds": round(time.monotonic() - started, 1), "errors": errors[:5],
+            "kept": len(kept), "added_extractive": len(extra_decisions) + len(extra_actions), "seconds": round(time.monotonic() - started, 1), "errors": errors[:5],
             "dropped": [{"kind": p.kind, "ref": p.ref, "text": p.text[:200], "reason": reason}
                         for p, reason in dropped[:50]],
         },

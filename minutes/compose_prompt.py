@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from minutes.compose_verify import Proposal, clock_ref
 from minutes.transcriber import Segment
 
-LIMITS = {"summary": 2, "decisions": 3, "actions": 4}  # items per chunk
+LIMITS = {"summary": 2, "decisions": 4, "actions": 5}  # items per chunk
 TEXT_CHARS = 200
 
 _SYSTEM = (

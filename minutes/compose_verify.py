@@ -6,7 +6,8 @@ An item survives only when:
 * its text is in the meeting's language and enough of its words are said in that segment (a summary: in the
   segments around it, two before and three after, or its chunk, passed as ``scope``);
 * every number in it appears there or in the lines beside it (the chatbot's :func:`chatbot.assistant.grounded`);
-* an owner is named in the cited line or speaks it (or a line beside it), and a due date's words are said there.
+* an owner is named in the cited line or speaks it (or a line beside it), and a due date's words are said there;
+* a decision cites a line that says something was decided ("agreed", "approved", "결정", "하기로" ...).
 
 A decision or action that fails at its line but holds at the line just before or after is moved to that line
 (small models often cite a neighbour); the reference then names the segment that says it. Each dropped item is
@@ -37,6 +38,9 @@ they them we our us you your he she his her i me my not no yes so if then than a
 until before due end next meeting discussed discuss said says team""".split())
 _DUE_FILLER = frozenset("by before until due on at the of end in within no later than".split())
 _HANGUL_RUN = re.compile(r"[가-힣]+")
+# A decision's line says that something was decided (broader than the extractive cue phrases on purpose).
+_DECISION_CUE = re.compile(r"\b(decid|agree|approv|adopt|resolv|confirm|settled|motion|go(ing)? (ahead )?with)\w*|"
+                           r"결정|하기로|기로\s*(했|하였|정했|합의)|합의|의결|승인|확정|채택", re.I)
 _KO_HONORIFIC = re.compile(r"(님|씨|께서|께|이|가|은|는)$")
 
 
@@ -165,6 +169,8 @@ class Verifier:
             said_in = self.segments[n].text
         if not grounded(" ".join((text, proposal.owner, proposal.due)), [near]):
             return "a number that is not in the transcript there"
+        if proposal.kind == "decision" and not _DECISION_CUE.search(said_in):
+            return "the line it cites records no decision"
         ratio = support(text, said_in)
         if ratio < MIN_SUPPORT[proposal.kind]:
             return f"too few of its words are in the line it cites ({ratio:.0%})"

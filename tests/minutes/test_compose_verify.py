@@ -59,6 +59,7 @@ def test_fabricated_items_are_dropped_with_their_reason():
         Proposal("summary", "Traffic rose by 45 percent.", "00:37"),  # a number never said
         Proposal("decision", "The council approved a new football stadium downtown.", "01:14"),  # not said at all
         Proposal("summary", "자전거 도로를 확장했다.", "00:00"),  # not the meeting's language
+        Proposal("decision", "Traffic counts on the new lanes went up.", "00:37"),  # said, but no decision
     ]
     kept, dropped = Verifier(m.segments, "en").verify(fabricated)
     assert kept == []
@@ -69,6 +70,7 @@ def test_fabricated_items_are_dropped_with_their_reason():
     assert "number" in reasons[3]
     assert "too few of its words" in reasons[4]
     assert "language" in reasons[5]
+    assert "records no decision" in reasons[6]
 
 
 def test_an_item_citing_the_line_beside_its_own_is_moved_there_and_a_distant_one_dropped():
