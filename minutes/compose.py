@@ -7,8 +7,9 @@ transcript around the segment it cites (:mod:`minutes.compose_verify`); failing 
 chunks' items are merged in meeting order and the summary is thinned to ``summary_items``. A chunk whose call
 fails, answers something unparseable or comes after the time budget is spent gets the extractive items of its
 time span instead; an extractive decision or action at a segment no composed item of its kind cites is added
-too (verbatim, so grounded; a small model misses some). The agenda is always the extractive one (cue phrases). ``Minutes.composed_by`` says what
-produced the document (``llm``, ``llm+extractive`` or ``extractive``) and ``Minutes.composition`` the details.
+too (verbatim, so grounded; a small model misses some). The agenda is always the extractive one (cue phrases).
+Each item says what wrote it (``by``); ``Minutes.composed_by`` says it for the document (``llm``, or
+``llm+extractive`` when any item is extractive, or ``extractive``) and ``Minutes.composition`` gives the details.
 """
 
 from __future__ import annotations
@@ -122,25 +123,27 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
     def in_fallback(at: float) -> bool:
         return any(lo <= at < hi for lo, hi in fallback)
 
-    summary = [Item(v.proposal.text, v.segment.start, v.segment.speaker) for v in kept if v.proposal.kind == "summary"]
-    decisions = [Item(v.proposal.text, v.segment.start, v.segment.speaker)
+    summary = [Item(v.proposal.text, v.segment.start, v.segment.speaker, "llm")
+               for v in kept if v.proposal.kind == "summary"]
+    decisions = [Item(v.proposal.text, v.segment.start, v.segment.speaker, "llm")
                  for v in kept if v.proposal.kind == "decision"]
     actions = [ActionItem(v.proposal.text, v.segment.start, v.proposal.owner.strip() or None,
-                          v.proposal.due.strip() or None) for v in kept if v.proposal.kind == "action"]
+                          v.proposal.due.strip() or None, "llm") for v in kept if v.proposal.kind == "action"]
     summary += [i for i in extractive.summary if in_fallback(i.at)]
     # Extractive decisions and actions stand in where the model failed, and where it missed one: a segment the
     # cue phrases found that no verified item of the same kind cites (the model's recall is the weak side).
     starts = [s.start for s in meeting.segments]
     line_of = lambda at: bisect.bisect_right(starts, at + 1e-6) - 1  # noqa: E731
     cited = {(kind, line_of(i.at)) for kind, items in (("d", decisions), ("a", actions)) for i in items}
-    extra_decisions = [i for i in extractive.decisions if in_fallback(i.at) or ("d", line_of(i.at)) not in cited]
-    extra_actions = [a for a in extractive.actions if in_fallback(a.at) or ("a", line_of(a.at)) not in cited]
-    decisions += extra_decisions
-    actions += extra_actions
-    method = "llm+extractive" if fallback else "llm"
+    added = [i for i in extractive.decisions if ("d", line_of(i.at)) not in cited]
+    decisions += added
+    added_actions = [a for a in extractive.actions if ("a", line_of(a.at)) not in cited]
+    actions += added_actions
     by_time = lambda item: item.at  # noqa: E731
+    summary = _spread(sorted(summary, key=by_time), options.summary_items)
+    method = "llm+extractive" if fallback or any(i.by != "llm" for i in (*summary, *decisions, *actions)) else "llm"
     return Minutes(
-        summary=tuple(_spread(sorted(summary, key=by_time), options.summary_items)),
+        summary=tuple(summary),
         agenda=extractive.agenda,
         decisions=tuple(sorted(decisions, key=by_time)),
         actions=tuple(sorted(actions, key=by_time)),
@@ -148,7 +151,8 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
         composition={
             "method": method, "model": getattr(llm, "identity", None), "language": language,
             "chunks": len(chunks), "fallback_chunks": len(fallback), "proposed": len(proposals),
-            "kept": len(kept), "added_extractive": len(extra_decisions) + len(extra_actions), "seconds": round(time.monotonic() - started, 1), "errors": errors[:5],
+            "kept": len(kept), "added_extractive": len(added) + len(added_actions),
+            "seconds": round(time.monotonic() - started, 1), "errors": errors[:5],
             "dropped": [{"kind": p.kind, "ref": p.ref, "text": p.text[:200], "reason": reason}
                         for p, reason in dropped[:50]],
         },

@@ -21,6 +21,7 @@ class Item:
     text: str
     at: float  # seconds into the meeting (the transcript reference)
     speaker: str | None = None
+    by: str = "extractive"  # what wrote it: "extractive" (the transcript's own words) or "llm" (verified)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ActionItem:
     at: float
     owner: str | None = None
     due: str | None = None
+    by: str = "extractive"
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,13 @@ def minutes_to_dict(minutes: Minutes, meeting: Meeting | None = None) -> dict:
     return {
         "composed_by": minutes.composed_by,
         "composition": minutes.composition,
-        "summary": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker)} for i in minutes.summary],
+        "summary": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker), "by": i.by}
+                    for i in minutes.summary],
         "agenda": [{"text": i.text, "at": round(i.at, 2)} for i in minutes.agenda],
-        "decisions": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker)} for i in minutes.decisions],
+        "decisions": [{"text": i.text, "at": round(i.at, 2), "speaker": name(i.speaker), "by": i.by}
+                      for i in minutes.decisions],
         "actions": [{"task": a.task, "owner": name(a.owner) if a.owner and a.owner.startswith("Speaker ")
-                     else a.owner, "due": a.due, "at": round(a.at, 2)} for a in minutes.actions],
+                     else a.owner, "due": a.due, "at": round(a.at, 2), "by": a.by} for a in minutes.actions],
     }
 
 

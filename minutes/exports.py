@@ -14,14 +14,14 @@ LABELS = {
            "method": "Minutes", "extractive": "extracted from the transcript (cue phrases, central sentences)",
            "llm": "composed by the local LLM ({model}) from the transcript; each item checked against the lines "
                   "it cites ({kept} of {proposed} proposed items kept)",
-           "mixed": "; parts where the model failed are extracted"},
+           "mixed": "; items it missed or could not write are extracted"},
     "ko": {"date": "일시", "duration": "길이", "attendees": "참석자", "agenda": "안건", "summary": "요약",
            "decisions": "결정 사항", "actions": "조치 사항", "transcript": "회의록 전문", "owner": "담당",
            "due": "기한", "none": "없음", "unknown": "미확인 화자",
            "method": "작성", "extractive": "회의록 전문에서 발췌 (단서 표현, 중심 문장)",
            "llm": "로컬 LLM({model})이 회의록 전문을 바탕으로 작성, 항목마다 인용한 발언과 대조 "
                   "(제안 {proposed}건 중 {kept}건 채택)",
-           "mixed": "; 모델이 실패한 부분은 발췌"},
+           "mixed": "; 모델이 놓치거나 쓰지 못한 항목은 발췌"},
 }
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8", "srt": "application/x-subrip",

@@ -57,10 +57,10 @@ def _minutes_to_json(minutes: Minutes) -> dict:
     return {
         "composed_by": minutes.composed_by,
         "composition": minutes.composition,
-        "summary": [[i.text, i.at, i.speaker] for i in minutes.summary],
-        "agenda": [[i.text, i.at, i.speaker] for i in minutes.agenda],
-        "decisions": [[i.text, i.at, i.speaker] for i in minutes.decisions],
-        "actions": [[a.task, a.at, a.owner, a.due] for a in minutes.actions],
+        "summary": [[i.text, i.at, i.speaker, i.by] for i in minutes.summary],
+        "agenda": [[i.text, i.at, i.speaker, i.by] for i in minutes.agenda],
+        "decisions": [[i.text, i.at, i.speaker, i.by] for i in minutes.decisions],
+        "actions": [[a.task, a.at, a.owner, a.due, a.by] for a in minutes.actions],
     }
 
 

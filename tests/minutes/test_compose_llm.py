@@ -37,13 +37,16 @@ def composed(llm):
 
 def test_llm_minutes_cite_real_segments_in_the_meetings_language(composed):
     meeting, minutes = composed
-    assert minutes.composed_by == "llm", minutes.composition
+    assert minutes.composed_by in ("llm", "llm+extractive"), minutes.composition
     assert minutes.composition["chunks"] == 2 and minutes.composition["fallback_chunks"] == 0
     starts = {s.start for s in meeting.segments}
-    items = [*minutes.summary, *minutes.decisions, *minutes.actions]
-    assert items and all(item.at in starts for item in items)
-    assert all(not has_hangul(getattr(i, "text", None) or i.task) for i in items)
-    assert minutes.summary and minutes.decisions and minutes.actions
+    written = [i for i in (*minutes.summary, *minutes.decisions, *minutes.actions) if i.by == "llm"]
+    assert len(written) == minutes.composition["kept"] >= 5
+    assert all(item.at in starts for item in written)  # the references point at real segments
+    assert all(not has_hangul(getattr(i, "text", None) or i.task) for i in written)
+    assert {"summary", "decision", "action"} == {kind for kind, items in (
+        ("summary", minutes.summary), ("decision", minutes.decisions), ("action", minutes.actions))
+        if any(i.by == "llm" for i in items)}
     said = " ".join(s.text for s in meeting.segments).lower()
     for action in minutes.actions:
         assert action.owner is None or action.owner.lower() in said
