@@ -68,6 +68,10 @@ def test_websocket_streams_partials_finals_and_the_minutes(streamed):
     meeting = streamed[-1]["meeting"]
     assert meeting["title"] == "Budget review" and meeting["language"] == "en"
     assert meeting["speaker_names"] == {"Speaker 1": "JFK"} and "JFK" in meeting["attendees"]
+    if meeting["minutes"]["composed_by"] != "extractive":  # compose=auto with the LLM installed
+        composing = [e for e in streamed if e["type"] == "composing"]
+        assert composing and composing[-1]["done"] == composing[-1]["total"] >= 1
+        assert types.index("composing") > types.index("final")
 
 
 def test_meeting_is_stored_exported_renamed_corrected_and_searchable(streamed, live_server):
