@@ -84,7 +84,8 @@ def main() -> None:
         composed = compose_with_llm(meeting, llm, options)
         llm_s = time.perf_counter() - started
         info = composed.composition
-        row = {"language": language, "minutes": length, "segments": len(meeting.segments), "words": len(meeting.text.split()),
+        row = {"language": language, "minutes": length, "segments": len(meeting.segments),
+               "words": len(meeting.text.split()),
                "extractive_s": round(extractive_s, 3), "llm_s": round(llm_s, 1),
                "llm_over_extractive": round(llm_s / max(extractive_s, 1e-6)), "llm_s_per_audio_min": round(
                    llm_s / length, 1), "chunks": info.get("chunks"), "fallback_chunks": info.get("fallback_chunks"),
