@@ -2,14 +2,17 @@
 
 The call knows exactly what it played. :class:`EchoGate` keeps that reference in step with the caller's audio
 (each inbound sample consumes one played sample, so the two streams share one clock up to a fixed offset),
-estimates the echo path as one delay and one gain by normalised cross-correlation of the two (band-limited to the
-telephone band, 200-3400 Hz, where both the 8 kHz line and the loudspeaker carry it), and then asks of each VAD
-frame: once the delayed, scaled reference is subtracted, is anything left? A frame whose residual is well under
-the frame itself (``explained_ratio``) is echo: the call treats it as silence, so it neither barges in nor starts
-an utterance. Caller speech over the echo leaves a large residual and barges in as before.
+estimates the echo path's delay by normalised cross-correlation of the two over the last half second
+(band-limited to the telephone band, 200-3400 Hz, where both the 8 kHz line and the loudspeaker carry it), and
+then asks of each VAD frame: how much of it does the reference explain? The frame is matched against the
+reference around that delay (``jitter_s`` either way: playout buffers restart after each pause in the bot's
+speech, so the delay moves by a frame or so); where the best match correlates at ``explained_correlation`` or more
+(what is left after subtracting the scaled reference is under about half of the frame) the frame is echo: the call
+treats it as silence, so it neither barges in nor starts an utterance. Caller speech over the echo spoils the match
+and barges in as before.
 
-The estimate is refreshed every ``refresh_s`` while the bot talks and is kept only when the correlation is
-strong (double talk does not corrupt it). A delay-and-gain model fits line echo and a loudspeaker close to the
+The delay estimate is refreshed every ``refresh_s`` while the bot talks, and follows the best per-frame match;
+it is kept only when the correlation is strong (double talk does not corrupt it). A delay-and-gain model fits line echo and a loudspeaker close to the
 microphone; a reverberant room is not modelled, and there the call still relies on the stricter barge-in VAD
 threshold.
 """
@@ -29,7 +32,9 @@ class EchoOptions:
     window_s: float = 0.5  # caller audio correlated against the reference for one estimate
     refresh_s: float = 0.5
     min_correlation: float = 0.6  # weaker peaks leave the previous estimate in place
-    explained_ratio: float = 0.45  # residual RMS under this share of the frame's RMS: the frame is echo
+    jitter_s: float = 0.03  # each frame is matched this far either side of the estimated delay
+    explained_correlation: float = 0.88  # a frame matching the reference this well is echo (residual < 0.47)
+    quiet_rms: float = 0.008  # ... and so is one whose unexplained rest is this quiet (about -42 dBFS)
     silent_rms: float = 0.003  # a reference this quiet (at the echo's delay) cannot explain anything
 
 
@@ -112,19 +117,37 @@ class EchoGate:
         """Whether the caller audio ``[end - length, end)`` (sample clock) is the bot's echo."""
         if not self.active():
             return False
-        if self.samples - self._estimated_at >= int(self.options.refresh_s * RATE) or self.path is None:
-            self._estimate()
-        path = self.path
+        if self.path is None or self.samples - self._estimated_at >= int(self.options.refresh_s * RATE):
+            self._estimate()  # until a first estimate holds, on every frame that needs one
         back = self.samples - end  # how far before the newest sample the frame ends
-        if path is None or back < 0 or back + length + path.delay > len(self._mic):
+        n = len(self._mic)
+        if back < 0 or back + length > n:
             return False
-        mic = self._mic[len(self._mic) - back - length: len(self._mic) - back]
-        at = len(self._ref) - back - path.delay
-        echo = path.gain * self._ref[at - length: at]
-        echo_rms = _rms(echo)
-        if echo_rms < self.options.silent_rms:
+        mic = self._mic[n - back - length: n - back].astype(np.float64)
+        if _rms(mic) < self.options.quiet_rms:
+            return True  # the echo's faint tail (the VAD lingers on it); no caller speaks this softly
+        path = self.path
+        if path is None:
             return False
-        return _rms(mic - echo) < self.options.explained_ratio * max(_rms(mic), 1e-9)
+        jitter = int(self.options.jitter_s * RATE)
+        low, high = max(0, path.delay - jitter), path.delay + jitter  # the delays tried
+        if back + length + high > n:
+            return False
+        ref = self._ref[n - back - length - high: n - back - low].astype(np.float64)
+        if _rms(ref) * abs(path.gain) < self.options.silent_rms:
+            return False
+        dots = np.correlate(ref, mic, mode="valid")  # dots[j]: the reference at a delay of high - j
+        energy = np.concatenate([[0.0], np.cumsum(ref ** 2)])
+        ref_energy = energy[length:] - energy[:-length]
+        correlation = dots / np.sqrt(np.maximum(ref_energy, 1e-12) * max(float(mic @ mic), 1e-12))
+        best = int(np.argmax(correlation))
+        rho = float(max(correlation[best], 0.0))
+        rest_rms = _rms(mic) * np.sqrt(max(0.0, 1.0 - rho * rho))  # after subtracting the best-scaled reference
+        if rho < self.options.explained_correlation and rest_rms >= self.options.quiet_rms:
+            return False
+        if rho >= self.options.explained_correlation:
+            self.path = EchoPath(high - best, path.gain, path.correlation)  # follow the delay as it moves
+        return True
 
     def _estimate(self) -> None:
         self._estimated_at = self.samples

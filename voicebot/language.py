@@ -48,7 +48,7 @@ _REQUESTS = {
     "ko": re.compile(r"\b(in|speak|speaking|use|switch to|change to)\s+korean\b|\bkorean,?\s+please\b|"
                      r"^\W*korean\W*$|한국어|한국말|한국 말", re.IGNORECASE),
 }
-_ONLY_A_REQUEST_WORDS = 8  # a request this short carries no question of its own
+_ONLY_A_REQUEST_WORDS = 7  # a request this short carries no question of its own ("Can you speak Korean?")
 
 
 _MENTIONS = {"en": re.compile(r"english|영어|잉글리", re.IGNORECASE),
@@ -66,7 +66,7 @@ def requested_language(text: str) -> str | None:
 def only_a_request(text: str) -> bool:
     """A short utterance that asks for a language and nothing else ("Korean, please")."""
     words = re.findall(r"[\w']+", text)
-    return requested_language(text) is not None and len(words) <= _ONLY_A_REQUEST_WORDS and "?" not in text
+    return requested_language(text) is not None and len(words) <= _ONLY_A_REQUEST_WORDS
 
 
 def detect_language(decoder, audio: np.ndarray) -> tuple[str | None, float]:

@@ -16,5 +16,6 @@ def test_language_requests_in_either_language():
 def test_a_request_alone_is_not_a_question():
     assert only_a_request("English, please.")
     assert only_a_request("한국어로 해 주세요")
+    assert only_a_request("Could we speak in Korean, please?")
     assert not only_a_request("In English please, where can I buy a waste sticker for a sofa?")
     assert not only_a_request("How much is the bus fare?")
