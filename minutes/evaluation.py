@@ -168,8 +168,9 @@ def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool 
 
 
 def evaluate_streaming(items: list[Item], make: Callable[[str], object], realtime: bool = False,
-                       progress: Callable[[Item], None] | None = None) -> dict:
-    """Each file through a fresh streaming transcriber (``make(language)``) at (simulated) real time."""
+                       progress: Callable[[Item], None] | None = None, keep_latencies: bool = False) -> dict:
+    """Each file through a fresh streaming transcriber (``make(language)``) at (simulated) real time.
+    ``keep_latencies`` adds every word's latency (``latencies``), for pooling several runs."""
     scores: dict[str, list[tuple[str, Score]]] = {}
     latencies: list[float] = []
     audio_s = compute_s = 0.0
@@ -196,6 +197,8 @@ def evaluate_streaming(items: list[Item], make: Callable[[str], object], realtim
                 "latency_p50_s": round(float(np.percentile(lat, 50)), 3) if lat.size else None,
                 "latency_p90_s": round(float(np.percentile(lat, 90)), 3) if lat.size else None,
                 "words": int(lat.size), "decodes": decodes, "hypotheses": hypotheses})
+    if keep_latencies:
+        out["latencies"] = latencies
     return out
 
 
@@ -205,7 +208,7 @@ def evaluate_diarization(items: list[Item], encoder, vad, options=None, collar: 
     from models.audio import load_audio
 
     options = options or DiarizationOptions()
-    pooled = DiarizationScore(0.0, 0.0, 0.0, 0.0)
+    pooled = DiarizationScore(0.0, 0.0, 0.0, 0.0, 0.0)
     files = []
     audio_s = compute_s = 0.0
     for item in items:
@@ -227,9 +230,8 @@ def evaluate_diarization(items: list[Item], encoder, vad, options=None, collar: 
 
 
 def _der_parts(result: DiarizationScore) -> dict:
-    """DER and its three components, each as a fraction of the scored reference speech."""
-    if not result.speech:
-        return {"der": None, "missed": None, "false_alarm": None, "confusion": None}
-    return {"der": round(result.errors / result.speech, 4), "missed": round(result.missed / result.speech, 4),
-            "false_alarm": round(result.false_alarm / result.speech, 4),
-            "confusion": round(result.confusion / result.speech, 4)}
+    """DER and its three components, each as a fraction of the scored reference speech, and the overlapped
+    share of that speech (the least a one-speaker-at-a-time diarization misses)."""
+    parts = {"der": result.errors, "missed": result.missed, "false_alarm": result.false_alarm,
+             "confusion": result.confusion, "overlap": result.overlap}
+    return {key: round(value / result.speech, 4) if result.speech else None for key, value in parts.items()}

@@ -138,6 +138,8 @@ class DiarizationScore:
     missed: float  # reference speech with too few hypothesis speakers
     false_alarm: float  # hypothesis speakers beyond the reference ones
     confusion: float  # speech given to the wrong speaker (after the optimal one-to-one mapping)
+    overlap: float = 0.0  # reference speech of a second, third... simultaneous speaker: what a system that gives
+    # each moment one speaker misses at best
 
     @property
     def errors(self) -> float:
@@ -145,7 +147,8 @@ class DiarizationScore:
 
     def __add__(self, other: "DiarizationScore") -> "DiarizationScore":
         return DiarizationScore(self.speech + other.speech, self.missed + other.missed,
-                                self.false_alarm + other.false_alarm, self.confusion + other.confusion)
+                                self.false_alarm + other.false_alarm, self.confusion + other.confusion,
+                                self.overlap + other.overlap)
 
 
 def diarization_score(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25,
@@ -181,7 +184,9 @@ def diarization_score(reference: Sequence[Turn], hypothesis: Sequence[Turn], col
     missed = float(np.maximum(n_ref - n_hyp, 0).sum())
     false_alarm = float(np.maximum(n_hyp - n_ref, 0).sum())
     confusion = float(np.minimum(n_ref, n_hyp).sum()) - correct
-    return DiarizationScore(float(n_ref.sum()) * step, missed * step, false_alarm * step, confusion * step)
+    overlap = float(np.maximum(n_ref - 1, 0).sum())
+    return DiarizationScore(float(n_ref.sum()) * step, missed * step, false_alarm * step, confusion * step,
+                            overlap * step)
 
 
 def diarization_error(reference: Sequence[Turn], hypothesis: Sequence[Turn], collar: float = 0.25,

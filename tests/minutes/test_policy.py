@@ -81,3 +81,8 @@ def test_diarization_error_components():
     assert abs(result.false_alarm - 2.0) < 0.05  # 25-27 is not reference speech
     assert abs(result.confusion - 4.75) < 0.05  # 10.25-15 goes to A's speaker
     assert abs(result.errors - (result.missed + result.false_alarm + result.confusion)) < 1e-9
+    assert result.overlap == 0.0
+    # two reference speakers at once for 2 s: one hypothesis speaker there misses the other, at best
+    overlapped = [(0.0, 10.0, "A"), (8.0, 20.0, "B")]
+    result = diarization_score(overlapped, [(0.0, 9.0, "s1"), (9.0, 20.0, "s2")])
+    assert abs(result.overlap - 1.5) < 0.05 and abs(result.missed - result.overlap) < 0.05
