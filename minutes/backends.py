@@ -54,6 +54,9 @@ class DecodeOptions:
     prompt: str | None = None  # glossary and/or the text committed just before the window
     no_repeat_ngram_size: int = 0
     repetition_penalty: float = 1.0
+    # at most this many tokens per second of window (plus 16): speech needs under 8 (English, Korean), so only a
+    # repetition loop reaches it, and it stops there instead of running on to 224 tokens. None: 224 always
+    max_tokens_per_s: float | None = 15.0
 
 
 class WindowDecoder(Protocol):
@@ -70,6 +73,13 @@ def compression_ratio(text: str) -> float:
     if not data:
         return 1.0
     return len(data) / len(zlib.compress(data))
+
+
+def token_budget(samples: int, options: DecodeOptions) -> int:
+    """New tokens one window may produce."""
+    if options.max_tokens_per_s is None:
+        return 224
+    return min(224, 16 + int(options.max_tokens_per_s * samples / SAMPLE_RATE))
 
 
 class CT2WindowDecoder:
@@ -136,7 +146,8 @@ class CT2WindowDecoder:
             result = model.model.generate(
                 encoder_output, [prompt], beam_size=options.beam_size, patience=1.0, length_penalty=1.0,
                 repetition_penalty=options.repetition_penalty, no_repeat_ngram_size=options.no_repeat_ngram_size,
-                max_length=min(model.max_length, len(prompt) + 224), return_scores=True, return_no_speech_prob=True,
+                max_length=min(model.max_length, len(prompt) + token_budget(len(audio), options)),
+                return_scores=True, return_no_speech_prob=True,
                 suppress_blank=True, suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
             )[0]
             tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]

@@ -18,6 +18,7 @@ import numpy as np
 
 from minutes.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder, WindowResult
 from minutes.filters import HallucinationFilter
+from minutes.samples import SampleBuffer
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class OnlineProcessor:
         self.filters = filters or HallucinationFilter()
         self.hypothesis = HypothesisBuffer(options.agreement)
         self.language: str | None = decode.language
-        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer = SampleBuffer()
         self._offset = 0.0  # stream time of the buffer's first sample
         self._pending = 0  # samples arrived since the last decode
         self._recent: deque[StreamWord] = deque()  # committed words, for the prompt
@@ -134,13 +135,13 @@ class OnlineProcessor:
         return list(self.hypothesis.tentative)
 
     def start_utterance(self, at: float) -> None:
-        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer.clear()
         self._offset = at
         self._pending = 0
         self.hypothesis.reset()
 
     def append(self, samples: np.ndarray) -> None:
-        self._buffer = np.concatenate([self._buffer, samples.astype(np.float32, copy=False)])
+        self._buffer.append(samples)
         self._pending += len(samples)
 
     def ready(self) -> bool:
@@ -158,7 +159,7 @@ class OnlineProcessor:
         from dataclasses import replace
 
         options = replace(self.decode_options, language=self.language, prompt=self._prompt())
-        result = self.decoder.decode(self._buffer, options)
+        result = self.decoder.decode(self._buffer.view(), options)
         self.decodes += 1
         self._pending = 0
         if self.language is None and self.decode_options.language is None and result.words:
@@ -195,17 +196,18 @@ class OnlineProcessor:
                 self.hypothesis.insert(self._stream_words(self._decode()))
             committed = self.hypothesis.commit_all(now)
         self.hypothesis.reset()
-        self._buffer = np.zeros(0, dtype=np.float32)
-        self._offset = self.end_time
+        end = self.end_time
+        self._buffer.clear()
+        self._offset = end
         self._pending = 0
         return self._accept(committed)
 
     def _cut(self, at: float) -> None:
         """Drop the buffer before stream time ``at`` (the hypotheses' history is dropped with it)."""
-        drop = int(max(0.0, at - self._offset) * SAMPLE_RATE)
+        drop = min(int(max(0.0, at - self._offset) * SAMPLE_RATE), len(self._buffer))
         if drop <= 0:
             return
-        self._buffer = self._buffer[drop:].copy()
+        self._buffer.drop(drop)
         self._offset += drop / SAMPLE_RATE  # hypotheses keep stream times, so they stay comparable
 
     def _accept(self, committed: list[StreamWord]) -> list[StreamWord]:

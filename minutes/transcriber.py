@@ -20,6 +20,7 @@ import numpy as np
 
 from minutes.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder
 from minutes.filters import HallucinationFilter
+from minutes.samples import AudioRing
 from minutes.streaming import OnlineProcessor, PolicyOptions, StreamWord
 
 _SENTENCE_END = (".", "?", "!", "。", "？", "！")
@@ -30,12 +31,14 @@ class StreamingOptions:
     language: str | None = None  # "ko", "en", or None: detected on the first speech
     glossary: str | None = None  # names and terms to spell right (districts, departments, the meeting's own)
     beam_size: int = 1
+    max_tokens_per_s: float | None = 15.0  # see DecodeOptions
     min_chunk_s: float = 1.0
     agreement: int = 2
     max_buffer_s: float = 12.0
     vad_threshold: float = 0.5
     vad_neg_threshold: float = 0.35
     end_silence_s: float = 0.5  # a pause this long ends the utterance (and commits it)
+    defer_in_pauses: bool = True  # no periodic decode while the VAD hears a pause (see _frame_in)
     pre_roll_s: float = 0.25  # audio kept from before the speech onset
     min_utterance_s: float = 0.25  # shorter bursts of "speech" are dropped as clicks
     max_segment_s: float = 15.0
@@ -45,7 +48,8 @@ class StreamingOptions:
         return PolicyOptions(min_chunk_s=self.min_chunk_s, agreement=self.agreement, max_buffer_s=self.max_buffer_s)
 
     def decode(self) -> DecodeOptions:
-        return DecodeOptions(language=self.language, beam_size=self.beam_size, prompt=self.glossary)
+        return DecodeOptions(language=self.language, beam_size=self.beam_size, prompt=self.glossary,
+                             max_tokens_per_s=self.max_tokens_per_s)
 
 
 @dataclass(frozen=True)
@@ -87,32 +91,6 @@ class SpeakerHook:
     def assign(self, segment_id: int, audio: np.ndarray, start: float, end: float) -> str | None: ...
 
 
-class _AudioRing:
-    """The last ``seconds`` of the stream, addressable by stream time."""
-
-    def __init__(self, seconds: float):
-        self._max = int(seconds * SAMPLE_RATE)
-        self._chunks: deque[np.ndarray] = deque()
-        self._size = 0
-        self.end = 0  # samples fed in total
-
-    def add(self, samples: np.ndarray) -> None:
-        self._chunks.append(samples)
-        self._size += samples.size
-        self.end += samples.size
-        while self._size - self._chunks[0].size >= self._max:
-            self._size -= self._chunks.popleft().size
-
-    def slice(self, start_s: float, end_s: float) -> np.ndarray:
-        first = self.end - self._size
-        a = max(int(start_s * SAMPLE_RATE), first)
-        b = min(int(end_s * SAMPLE_RATE), self.end)
-        if b <= a:
-            return np.zeros(0, dtype=np.float32)
-        data = np.concatenate(list(self._chunks))
-        return data[a - first:b - first]
-
-
 class StreamingTranscriber:
     """One live meeting's audio stream. Call :meth:`feed` with audio as it arrives and :meth:`finish` at the end.
 
@@ -134,7 +112,7 @@ class StreamingTranscriber:
         self._silence_frames = 0
         self._speech_frames = 0
         self._samples = 0  # samples through the VAD
-        self._ring = _AudioRing(options.speaker_audio_s)
+        self._ring = AudioRing(options.speaker_audio_s)
         self._open: list[StreamWord] = []
         self._next_id = 0
         self.segments_closed = 0
@@ -193,7 +171,9 @@ class StreamingTranscriber:
             self._speech_frames += 1
         if self._silence_frames * self._frame / SAMPLE_RATE >= self.options.end_silence_s:
             events += self._end_utterance()
-        elif self.processor.ready():
+        elif self.processor.ready() and (self._silence_frames == 0 or not self.options.defer_in_pauses):
+            # in a pause the decode waits: speech resumes (decode then) or the utterance ends (decoded once, by
+            # finish); a decode of the pause itself would only be repeated a moment later
             events += self._commit(self.processor.process(self.now))
         return events
 
