@@ -58,7 +58,14 @@ def cluster(embeddings: np.ndarray, threshold: float, max_speakers: int = 12) ->
 
 
 class SpeakerTracker:
-    """Live speaker labels for transcript segments, refined at the end. Memory: one 256-d vector per segment."""
+    """Live speaker labels for transcript segments, refined at the end.
+
+    Memory: one 256-d float16 vector per segment (about 0.5 kB; 2,000 segments in a 2-hour meeting), and the
+    final re-clustering works on at most ``max_refine`` units (runs of consecutive segments of one live speaker
+    pooled), so its pairwise distances stay bounded however long the meeting.
+    """
+
+    max_refine = 1500
 
     def __init__(self, encoder, options: DiarizationOptions = DiarizationOptions()):
         self.encoder = encoder
@@ -81,25 +88,47 @@ class SpeakerTracker:
                 self._centroids[best] = self._centroids[best] + embedding * duration
                 self._counts[best] += duration
                 label = speaker_label(best)
-                self._segments.append((segment_id, embedding, duration, label))
+                self._segments.append((segment_id, embedding.astype(np.float16), duration, label))
                 self._last = label
                 return label
         self._centroids.append(embedding * duration)
         self._counts.append(duration)
         label = speaker_label(len(self._centroids) - 1)
-        self._segments.append((segment_id, embedding, duration, label))
+        self._segments.append((segment_id, embedding.astype(np.float16), duration, label))
         self._last = label
         return label
 
+    @property
+    def speakers(self) -> int:
+        return len({label for *_, label in self._segments if label is not None})
+
+    def _units(self) -> list[tuple[list[int], np.ndarray]]:
+        """Segments to cluster together: each embedded segment alone, or, past ``max_refine``, chunks of a live
+        speaker's segments in order (duration-weighted mean embeddings), at most ``max_refine`` units in all."""
+        known = [i for i, seg in enumerate(self._segments) if seg[1] is not None]
+        if len(known) <= self.max_refine:
+            return [([i], self._segments[i][1].astype(np.float32)) for i in known]
+        by_label: dict[str | None, list[int]] = {}
+        for i in known:
+            by_label.setdefault(self._segments[i][3], []).append(i)
+        size = -(-len(known) // max(1, self.max_refine - len(by_label)))  # segments pooled per unit
+        units: list[tuple[list[int], np.ndarray]] = []
+        for members in by_label.values():
+            for k in range(0, len(members), size):
+                chunk = members[k:k + size]
+                vector = sum(self._segments[i][1].astype(np.float32) * self._segments[i][2] for i in chunk)
+                units.append((chunk, vector / max(float(np.linalg.norm(vector)), 1e-8)))
+        return sorted(units, key=lambda unit: unit[0][0])  # in time order: labels number by first appearance
+
     def refine(self) -> dict[int, str]:
         """Re-cluster every segment seen; returns segment id -> label (only for segments whose label changed)."""
-        known = [(i, seg) for i, seg in enumerate(self._segments) if seg[1] is not None]
-        if len(known) < 2:
+        units = self._units()
+        if len(units) < 2:
             return {}
-        labels = cluster(np.stack([seg[1] for _, seg in known]), self.options.threshold, self.options.max_speakers)
+        labels = cluster(np.stack([vector for _, vector in units]), self.options.threshold, self.options.max_speakers)
         new: dict[int, str] = {}
         previous: str | None = None
-        by_index = {i: speaker_label(int(label)) for (i, _), label in zip(known, labels)}
+        by_index = {i: speaker_label(int(label)) for (members, _), label in zip(units, labels) for i in members}
         changed: dict[int, str] = {}
         for i, (segment_id, _, _, old) in enumerate(self._segments):
             label = by_index.get(i, previous)

@@ -39,3 +39,21 @@ def test_live_tracker_keeps_one_speaker_for_one_voice_and_refines(speaker_encode
     assert labels[0] == "Speaker 1"
     assert tracker.refine() == {} or set(tracker.refine().values()) == {"Speaker 1"}
     assert tracker.assign(9, np.zeros(1000, dtype=np.float32), 11.0, 11.06) == labels[-1]  # too short to embed
+
+
+def test_tracker_refine_stays_bounded_on_long_meetings(speaker_encoder):
+    """Past ``max_refine`` segments, runs of one live speaker are pooled before the final clustering."""
+    audio = load_audio(DATA / "ami_dev00.wav")
+    turns = [t for t in _read_rttm(DATA / "ami_dev00.rttm") if t[1] - t[0] >= 1.0]
+    tracker = SpeakerTracker(speaker_encoder)
+    tracker.max_refine = 4
+    for n, (start, end, _) in enumerate(turns):
+        tracker.assign(n, audio[int(start * 16000):int(end * 16000)], start, end)
+    assert len(turns) > tracker.max_refine
+    units = tracker._units()
+    assert len(units) <= tracker.max_refine
+    assert sorted(i for members, _ in units for i in members) == list(range(len(turns)))
+    assert all(abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3 for _, vector in units)
+    tracker.refine()
+    assert 1 <= tracker.speakers <= len(units)
+    assert tracker._segments[0][1].dtype == np.float16  # half a kilobyte a segment
