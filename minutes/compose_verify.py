@@ -35,7 +35,7 @@ _EN_WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("""a an the and or but of to in on at by for with from into about as is are was were be been being
 will shall would should can could may might must do does did have has had it its this that these those there their
 they them we our us you your he she his her i me my not no yes so if then than also just all any some more most very
-until before due end next meeting discussed discuss said says team""".split())
+until before due end next meeting discussed discuss said says team speaker speakers""".split())
 _DUE_FILLER = frozenset("by before until due on at the of end in within no later than".split())
 _HANGUL_RUN = re.compile(r"[가-힣]+")
 # A decision's line says that something was decided (broader than the extractive cue phrases on purpose).
