@@ -27,6 +27,20 @@ def alembic_config() -> Config:
     return config
 
 
+def declared_metadata() -> list:
+    """The table definitions of every package that keeps tables in the process's database: what the migrations
+    must build (Alembic's autogenerate compares against these, so it never proposes dropping a table)."""
+    import civic_services.complaints.tables  # noqa: F401  (each registers its tables on Base.metadata)
+    import civic_services.iot.tables  # noqa: F401
+    import civic_services.opendata.tables  # noqa: F401
+    import civic_services.staff.tables  # noqa: F401
+    import civic_services.voting.tables  # noqa: F401
+    from civic_services.storage.base import Base
+    from minutes.store import metadata as minutes_metadata  # the minutes share the database (revision 0004)
+
+    return [Base.metadata, minutes_metadata]
+
+
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 

@@ -2,11 +2,7 @@
 
 from alembic import context
 
-import civic_services.complaints.tables  # noqa: F401  (registers the tables on Base.metadata)
-import civic_services.opendata.tables  # noqa: F401
-import civic_services.staff.tables  # noqa: F401
-from civic_services.storage.base import Base
-from civic_services.storage.migrate import VERSION_TABLE
+from civic_services.storage.migrate import VERSION_TABLE, declared_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -14,7 +10,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=declared_metadata(),  # every table, so that autogenerate proposes dropping none
     version_table=VERSION_TABLE,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
