@@ -102,6 +102,7 @@ def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency:
         records = [server.record(r["call_id"]) if r.get("call_id") else {} for r in results]
 
     correct = 0
+    reused = 0
     stages: dict[str, list[float]] = {"end_of_turn": [], "asr": [], "assistant": [], "first_tts_chunk": []}
     calls = []
     for row, result, record in zip(rows, results, records):
@@ -110,14 +111,17 @@ def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency:
         ok = first.get("entry") == row["expected_id"]
         correct += ok
         timings = first.get("timings") or {}
+        reused += bool(first.get("partial_reused"))
         for stage, key in (("end_of_turn", "end_of_turn_s"), ("asr", "asr_s"), ("assistant", "assistant_s"),
                            ("first_tts_chunk", "first_tts_s")):
-            if timings.get(key):
+            if key in timings and (timings[key] or stage == "asr"):  # ASR is 0 where the partial was reused
                 stages[stage].append(timings[key])
         calls.append({"query": row["query"], "heard": first.get("text"), "expected": row["expected_id"],
                       "entry": first.get("entry"), "correct": ok, "latency_s": result["latency_s"] and
                       round(result["latency_s"], 3), "barge_in_ms": result["barge_in_ms"] and
-                      round(result["barge_in_ms"], 1), "outcome": record.get("outcome"), "error": result["error"]})
+                      round(result["barge_in_ms"], 1), "outcome": record.get("outcome"), "error": result["error"],
+                      "stages": {k: round(v, 3) for k, v in timings.items() if isinstance(v, float)},
+                      "partial_reused": first.get("partial_reused")})
     latencies = [r["latency_s"] for r in results if r["latency_s"] is not None]
     barges = [r["barge_in_ms"] for r in results if r["barge_in_ms"] is not None]
     return {
@@ -129,6 +133,7 @@ def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency:
         "stages": {k: round(statistics.median(v), 3) if v else None for k, v in stages.items()},
         "barge_in_p50_ms": round(statistics.median(barges), 1) if barges else None,
         "barge_ins_measured": len(barges),
+        "partial_transcript_reused": round(reused / len(rows), 3) if rows else None,
         "leaked_tasks": leaked,
         "concurrency": concurrency,
         "tts": getattr(models.tts(lang), "name", "?"),
