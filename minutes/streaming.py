@@ -120,6 +120,7 @@ class OnlineProcessor:
         self._pending = 0  # samples arrived since the last decode
         self._recent: deque[StreamWord] = deque()  # committed words, for the prompt
         self.decodes = 0
+        self._utterance_decodes = 0
 
     # ------------------------------------------------------------------ state
     @property
@@ -134,7 +135,12 @@ class OnlineProcessor:
     def tentative(self) -> list[StreamWord]:
         return list(self.hypothesis.tentative)
 
+    @property
+    def pending_seconds(self) -> float:
+        return self._pending / SAMPLE_RATE
+
     def start_utterance(self, at: float) -> None:
+        self._utterance_decodes = 0
         self._buffer.clear()
         self._offset = at
         self._pending = 0
@@ -161,6 +167,7 @@ class OnlineProcessor:
         options = replace(self.decode_options, language=self.language, prompt=self._prompt())
         result = self.decoder.decode(self._buffer.view(), options)
         self.decodes += 1
+        self._utterance_decodes += 1
         self._pending = 0
         if self.language is None and self.decode_options.language is None and result.words:
             # detect once, on the first window with words, then keep it (a meeting has one language)
@@ -188,14 +195,16 @@ class OnlineProcessor:
             self._cut(self.hypothesis.committed_end)
         return self._accept(committed)
 
-    def finish(self, now: float) -> list[StreamWord]:
-        """The utterance ended: decode what is left once more and commit all of it."""
+    def finish(self, now: float, decode: bool = True) -> list[StreamWord]:
+        """The utterance ended: decode what is left once more and commit all of it. ``decode=False`` when only
+        silence arrived since the last decode of this utterance: its hypothesis is committed as it is."""
         committed: list[StreamWord] = []
         if len(self._buffer) and (self._pending or self.hypothesis.tentative or self.decodes == 0):
-            if self._pending:
+            if self._pending and (decode or not self._utterance_decodes):
                 self.hypothesis.insert(self._stream_words(self._decode()))
             committed = self.hypothesis.commit_all(now)
         self.hypothesis.reset()
+        self._utterance_decodes = 0
         end = self.end_time
         self._buffer.clear()
         self._offset = end

@@ -38,7 +38,7 @@ class StreamingOptions:
     vad_threshold: float = 0.5
     vad_neg_threshold: float = 0.35
     end_silence_s: float = 0.5  # a pause this long ends the utterance (and commits it)
-    defer_in_pauses: bool = True  # no periodic decode while the VAD hears a pause (see _frame_in)
+    defer_in_pauses: bool = True  # no decode of a pause: none while the VAD hears one, none of it at the end
     pre_roll_s: float = 0.25  # audio kept from before the speech onset
     min_utterance_s: float = 0.25  # shorter bursts of "speech" are dropped as clicks
     max_segment_s: float = 15.0
@@ -172,8 +172,7 @@ class StreamingTranscriber:
         if self._silence_frames * self._frame / SAMPLE_RATE >= self.options.end_silence_s:
             events += self._end_utterance()
         elif self.processor.ready() and (self._silence_frames == 0 or not self.options.defer_in_pauses):
-            # in a pause the decode waits: speech resumes (decode then) or the utterance ends (decoded once, by
-            # finish); a decode of the pause itself would only be repeated a moment later
+            # in a pause the periodic decode waits: speech resumes (decode then) or the utterance ends
             events += self._commit(self.processor.process(self.now))
         return events
 
@@ -184,7 +183,9 @@ class StreamingTranscriber:
             self.processor.start_utterance(self.now)  # a click: never decoded
             words: list[StreamWord] = []
         else:
-            words = self.processor.finish(self.now)
+            # nothing but the pause arrived since the last decode: its hypothesis is committed as it is
+            silent = self.processor.pending_seconds <= self._silence_frames * self._frame / SAMPLE_RATE + 1e-6
+            words = self.processor.finish(self.now, decode=not (silent and self.options.defer_in_pauses))
         events = self._commit(words)
         events += self._close_segment()
         return events
