@@ -3,10 +3,11 @@
 Audio passes a Silero VAD gate frame by frame (512 samples, 32 ms). Speech (with a short pre-roll) goes into the
 :class:`minutes.streaming.OnlineProcessor`, which re-decodes its rolling buffer every ``min_chunk_s`` and
 commits words by LocalAgreement; a pause of ``end_silence_s`` ends the utterance and commits the rest at once.
-Silence and noise never reach Whisper. Committed words gather into segments, closed at a sentence end, a
+No decode runs during a pause. Silence and noise never reach Whisper. Committed words gather into segments, closed at a sentence end, a
 pause, or a length limit, and cleaned of loops and stock phrases; each closed segment is given a speaker by the
 optional speaker tracker. Memory is bounded: the buffer holds one utterance (trimmed behind committed words),
-and only the last minute of audio is kept for speaker embeddings.
+and only the last ``speaker_audio_s`` of audio is kept for speaker embeddings, both in preallocated arrays
+(:mod:`minutes.samples`); ``bench/minutes_memory.py`` measures the resident set over a long meeting.
 """
 
 from __future__ import annotations
