@@ -22,12 +22,15 @@ def eval_voicebot(
     calls: Annotated[Optional[int], typer.Option(help="Number of calls (the first N queries of that language).")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Calls at the same time.")] = 1,
     barge_in: Annotated[bool, typer.Option(help="Interrupt each answer to measure barge-in.")] = True,
+    echo: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Put the bot's voice back on the caller's "
+                                                  "line at this gain (e.g. 0.5), 150 ms late: an echo test.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the result object (as the last line).")] = False,
 ) -> None:
     """Speak each query as a caller (a bundled voice) into a real call and report accuracy, latency, barge-in."""
     from chatbot.evaluation import EvalFileError, read_jsonl
     from dasan.app import build_model_set
     from voicebot.evaluation import evaluate
+    from voicebot.simulated_caller import LineEcho
 
     try:
         rows = [r for r in read_jsonl(paraphrases, ["query", "expected_id"]) if r.get("lang", lang) == lang]
@@ -44,7 +47,7 @@ def eval_voicebot(
     with progress:
         task = progress.add_task("calls", total=len(rows))
         result = evaluate(assistant, models, rows, lang, concurrency, barge_in,
-                          progress=lambda: progress.advance(task))
+                          progress=lambda: progress.advance(task), echo=LineEcho(gain=echo) if echo else None)
     if not as_json:
         for call in result["calls"]:
             err.print(f"{'ok ' if call['correct'] else 'BAD'} {call['latency_s']}s  heard {call['heard']!r} "

@@ -3,7 +3,9 @@ Twilio-protocol WebSocket, at real-time pace, judged from each call's record.
 
 Per call: wait for the greeting, say the query, measure end of speech -> first bot audio frame; then, while the
 bot answers, say a short interruption and measure its onset -> ``clear``; then hang up with that turn's work in
-flight. After all calls, count the call tasks and call threads still alive (``leaked_tasks``).
+flight. After all calls, count the call tasks and call threads still alive (``leaked_tasks``). With ``echo`` the
+caller's line carries the bot's own voice back (attenuated, delayed): ``false_barge_ins`` counts the calls where
+the bot interrupted itself before the caller spoke over it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voicebot.simulated_caller import LocalServer, SimulatedCaller, call_threads
+from voicebot.simulated_caller import LineEcho, LocalServer, SimulatedCaller, call_threads
 
 INTERRUPTION = {"en": "Sorry, wait a moment.", "ko": "잠깐만요."}
 
@@ -42,9 +44,9 @@ def speak_all(models, texts: list[str], lang: str) -> list[np.ndarray]:
 
 
 async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.ndarray | None,
-                    timeout: float) -> dict:
-    result: dict = {"latency_s": None, "barge_in_ms": None, "error": None}
-    async with SimulatedCaller(url, lang) as caller:
+                    timeout: float, echo: LineEcho | None = None) -> dict:
+    result: dict = {"latency_s": None, "barge_in_ms": None, "error": None, "self_interrupted": False}
+    async with SimulatedCaller(url, lang, echo=echo) as caller:
         log = caller.log
         result["call_id"] = log.call_id
         if not await caller.wait_for(lambda: log.time_of("mark") is not None, timeout):
@@ -67,6 +69,7 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
         caller.say(interruption)
         await caller.wait_for(lambda: len(log.speech_starts) >= 2, 5)
         onset = log.speech_starts[-1]
+        result["self_interrupted"] = log.time_of("clear") is not None and log.time_of("clear") < onset
         if await caller.wait_for(lambda: log.time_of("clear", onset) is not None, 10):
             result["barge_in_ms"] = (log.time_of("clear", onset) - onset) * 1000
         await asyncio.sleep(0.3)  # then hang up with the interruption's turn in flight
@@ -74,7 +77,7 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
 
 
 def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency: int = 1, barge_in: bool = True,
-             timeout: float = 90.0, progress: Callable[[], None] | None = None) -> dict:
+             timeout: float = 90.0, progress: Callable[[], None] | None = None, echo: LineEcho | None = None) -> dict:
     texts = [row["query"] for row in rows]
     audio = speak_all(models, texts + [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)
     questions, interruption = audio[:-1], (audio[-1] if barge_in else None)
@@ -87,7 +90,7 @@ def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency:
             async def guarded(question: np.ndarray) -> dict:
                 async with gate:
                     try:
-                        return await _one_call(server.ws_url, lang, question, interruption, timeout)
+                        return await _one_call(server.ws_url, lang, question, interruption, timeout, echo)
                     finally:
                         if progress is not None:
                             progress()
@@ -133,6 +136,8 @@ def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency:
         "stages": {k: round(statistics.median(v), 3) if v else None for k, v in stages.items()},
         "barge_in_p50_ms": round(statistics.median(barges), 1) if barges else None,
         "barge_ins_measured": len(barges),
+        "echo": echo and {"gain": echo.gain, "delay_s": echo.delay_s},
+        "false_barge_ins": sum(r["self_interrupted"] for r in results),
         "partial_transcript_reused": round(reused / len(rows), 3) if rows else None,
         "leaked_tasks": leaked,
         "concurrency": concurrency,
