@@ -1,28 +1,17 @@
 """The citizen chat page in headless Chromium: ask in Korean and English, see the answer with its source and a
 hand-off; the form is labelled for screen readers and usable from the keyboard."""
 
-import shutil
-
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.browser import chromium_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def page():
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (`make system-packages` installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield browser.new_page()
-        browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def _ask(page, text):

@@ -2,22 +2,17 @@
 fake capture device plays a WAV file), the audio goes through the WebSocket, the transcript grows with its
 speaker, the speaker is renamed, a sentence corrected, and the exports are offered."""
 
-import shutil
-
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.browser import chromium_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (`make system-packages` installs it)")
     import soundfile
-    from playwright.sync_api import sync_playwright
 
     from minutes.audio import iter_file
     from tests.speech_data import JFK
@@ -25,16 +20,8 @@ def page(tmp_path_factory):
     audio = np.concatenate(list(iter_file(JFK)) + [np.zeros(16_000 * 3, dtype=np.float32)])
     wav = tmp_path_factory.mktemp("mic") / "jfk.wav"
     soundfile.write(wav, audio, 16_000, subtype="PCM_16")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
-                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}",
-                  "--autoplay-policy=no-user-gesture-required"])
-        context = browser.new_context(permissions=["microphone"])
-        yield context.new_page()
-        browser.close()
+    with chromium_page(microphone_wav=wav) as page:
+        yield page
 
 
 def test_live_meeting_from_the_microphone(page, live_server, tmp_path):

@@ -3,38 +3,25 @@ from a WAV of a spoken English question (the bundled Piper voice; Chromium's fak
 page streams it at 16 kHz through an AudioWorklet, and shows the bot's answer with its source while the bot's
 audio frames arrive and are queued for playback. The page is labelled and usable from the keyboard."""
 
-import shutil
-
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.browser import chromium_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, speak):
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (`make system-packages` installs it)")
     import soundfile
-    from playwright.sync_api import sync_playwright
 
     question = speak("What time does the last subway leave?")
     # the greeting plays first (about 5 s); then the question, then a long silence (the fake device loops the file)
     audio = np.concatenate([np.zeros(16_000 * 7, np.float32), question, np.zeros(16_000 * 60, np.float32)])
     wav = tmp_path_factory.mktemp("mic") / "question.wav"
     soundfile.write(wav, audio, 16_000, subtype="PCM_16")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--use-fake-ui-for-media-stream",
-                  "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={wav}",
-                  "--autoplay-policy=no-user-gesture-required"])
-        context = browser.new_context(permissions=["microphone"])
-        yield context.new_page()
-        browser.close()
+    with chromium_page(microphone_wav=wav) as page:
+        yield page
 
 
 def test_a_spoken_question_is_answered_on_the_call_page(page, live_server, tmp_path):
