@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable
 
@@ -20,7 +21,7 @@ import numpy as np
 log = logging.getLogger("dasan.voicebot")
 
 
-class Outbound:
+class Outbound(ABC):
     """The call's side of a connection. Subclasses implement the ``write_*`` methods (async, in wire order)."""
 
     def __init__(self) -> None:
@@ -87,17 +88,21 @@ class Outbound:
         else:
             await self.write_event(item[1], item[2])
 
+    @abstractmethod
     async def write_audio(self, frame: np.ndarray) -> None:
-        raise NotImplementedError
+        """Write one item in the transport's wire format."""
 
+    @abstractmethod
     async def write_clear(self) -> None:
-        raise NotImplementedError
+        """Write one item in the transport's wire format."""
 
+    @abstractmethod
     async def write_mark(self, name: str) -> None:
-        raise NotImplementedError
+        """Write one item in the transport's wire format."""
 
+    @abstractmethod
     async def write_transfer(self, summary: str, reason: str, target: str) -> None:
-        raise NotImplementedError
+        """Write one item in the transport's wire format."""
 
     async def write_event(self, kind: str, data: dict) -> None:
         """Events are optional: a transport without a screen drops them."""
