@@ -29,13 +29,14 @@ def main() -> None:
     parser.add_argument("--llm-queries", type=int, default=10)
     args = parser.parse_args()
 
-    from dasan.chat import build_standalone_assistant
+    from dasan.runtime import Runtime
     from dasan.settings import get_settings
     from models.llm import load_llm
     from retrieval_index.text import repair_spacing
 
     settings = get_settings()
-    assistant = build_standalone_assistant(settings)
+    runtime = Runtime.open(settings)
+    assistant = runtime.open_assistant()
     queries = [json.loads(line)["query"] for line in open(args.queries, encoding="utf-8")]
     for query in queries[:5]:
         assistant.reply(query)

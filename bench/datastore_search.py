@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from civic_services.districts import districts  # noqa: E402
 from civic_services.opendata import DatasetMeta, OpenData, OpenDataOptions  # noqa: E402
 from civic_services.opendata.samples import COMPLAINT_CATEGORIES  # noqa: E402
-from civic_services.storage import upgrade  # noqa: E402
-from dasan.db import make_engine  # noqa: E402
+from database import upgrade  # noqa: E402
+from database import make_engine  # noqa: E402
 
 
 def write_csv(path: Path, rows: int, seed: int = 1) -> None:

@@ -32,8 +32,8 @@ from sqlalchemy import text  # noqa: E402
 
 from voting import scratch_database  # noqa: E402  (bench/voting.py)
 from civic_services.iot import IoTService  # noqa: E402
-from civic_services.storage import upgrade  # noqa: E402
-from dasan.db import make_engine  # noqa: E402
+from database import upgrade  # noqa: E402
+from database import make_engine  # noqa: E402
 
 
 def count(engine) -> int:
@@ -44,23 +44,18 @@ def count(engine) -> int:
 def http_part(url: str, engine, streams: list[int], seconds: float, batch: int) -> None:
     import tempfile
 
-    import uvicorn
 
     from dasan.app import create_app
+    from dasan.serving import serve_in_thread
     from dasan.settings import Settings
-    from tests.server_process import free_port
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url, warm_up=False, chat_enabled=False,
                         log_level="WARNING")
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    token = app.state.staff_tokens.create("bench", ["iot:write"]).token
+    served = serve_in_thread(create_app(settings))
+    served.wait_ready()
+    token = served.runtime.staff_tokens.create("bench", ["iot:write"]).token
     headers = {"Authorization": f"Bearer {token}"}
-    base = f"http://127.0.0.1:{port}"
+    base = served.base
     start_time = datetime.now(timezone.utc) - timedelta(days=2)
     clock = {"tick": 0}
     lock = threading.Lock()
@@ -111,7 +106,7 @@ def http_part(url: str, engine, streams: list[int], seconds: float, batch: int) 
             baseline = rate
         else:
             print(f"HTTP batch / single: {rate / baseline:.1f}x")
-    server.should_exit = True
+    served.stop()
 
 
 def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, label: str,

@@ -28,8 +28,8 @@ from voting import scratch_database  # noqa: E402  (bench/voting.py)
 
 from civic_services import districts  # noqa: E402
 from civic_services.iot import IoTService, catalogue  # noqa: E402
-from civic_services.storage import upgrade  # noqa: E402
-from dasan.db import make_engine  # noqa: E402
+from database import upgrade  # noqa: E402
+from database import make_engine  # noqa: E402
 
 
 def timed_queries(service: IoTService, count: int, seed: int) -> list[float]:

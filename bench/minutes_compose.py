@@ -36,7 +36,7 @@ def transcript(minutes: float, language: str = "en"):
     """A meeting of ``minutes`` made of the test meeting's transcribed lines (or their Korean version), varied per
     round."""
     from minutes.document import Meeting
-    from minutes.transcriber import Segment
+    from speech.transcriber import Segment
 
     if language == "ko":
         lines, districts, owners, names = KOREAN, DISTRICTS_KO, OWNERS_KO, ("마포", "김 과장")
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--language", nargs="+", default=["en"], choices=["en", "ko"])
     args = parser.parse_args()
 
-    from dasan.app import build_model_set
+    from dasan.runtime import build_model_set
     from dasan.settings import get_settings
     from minutes.compose import ComposeOptions, compose_with_llm
     from minutes.document import extract_minutes

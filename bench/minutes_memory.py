@@ -61,17 +61,17 @@ def main() -> None:
     parser.add_argument("--no-speakers", action="store_true")
     args = parser.parse_args()
 
-    from dasan.app import build_model_set
+    from dasan.runtime import build_model_set
     from dasan.settings import Settings
-    from minutes.speakers import SpeakerTracker, load_encoder
-    from minutes.transcriber import StreamingOptions, make_transcriber
+    from minutes.speakers import SpeakerTracker
+    from speech.transcriber import StreamingOptions, make_transcriber
 
     settings = Settings()
     models = build_model_set(settings)
     audio_clips = clips()
     tracker = None
     if not args.no_speakers:
-        encoder = load_encoder(settings.speaker_model, models.store, settings.threads)
+        encoder = models.speaker_encoder()
         encoder.embed(audio_clips[0][:3 * 16_000])
         tracker = SpeakerTracker(encoder)
     transcriber = make_transcriber(models, options=StreamingOptions(language="en"), speakers=tracker)

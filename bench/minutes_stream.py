@@ -8,7 +8,7 @@ audio to its commit), decodes per audio second, wer_en and cer_ko; and the offli
 
 Variants: ``legacy`` is the policy before the token budget and the pause deferral (LocalAgreement-2, a decode
 every second of new speech, up to 224 tokens a window, decodes in pauses too); ``current`` is the default
-:class:`minutes.transcriber.StreamingOptions`. Memory over a long meeting: ``bench/minutes_memory.py``.
+:class:`speech.transcriber.StreamingOptions`. Memory over a long meeting: ``bench/minutes_memory.py``.
 
     python bench/minutes_stream.py --rounds 2
 """
@@ -29,7 +29,7 @@ SPEECH = Path(os.environ.get("DASAN_SPEECH_DATA", Path(__file__).resolve().paren
 
 
 def variants(extra: list[str]) -> dict:
-    from minutes.transcriber import StreamingOptions
+    from speech.transcriber import StreamingOptions
 
     out = {"legacy": {"max_tokens_per_s": None, "defer_in_pauses": False}, "current": {}}
     for spec in extra:  # name:field=value,field=value (floats or ints), e.g. "step1.25:min_chunk_s=1.25"
@@ -64,10 +64,10 @@ def main() -> None:
     parser.add_argument("--no-offline", action="store_true")
     args = parser.parse_args()
 
-    from dasan.app import build_model_set
+    from dasan.runtime import build_model_set
     from dasan.settings import Settings
     from minutes.evaluation import evaluate_offline, evaluate_streaming, read_manifests
-    from minutes.transcriber import StreamingOptions, make_transcriber
+    from speech.transcriber import StreamingOptions, make_transcriber
 
     settings = Settings()
     models = build_model_set(settings)

@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from civic_services.storage import upgrade  # noqa: E402
+from database import upgrade  # noqa: E402
 from civic_services.voting import OptionSpec, PollSpec, VotingService  # noqa: E402
 from civic_services.voting.audit import audit  # noqa: E402
 from civic_services.voting.receipts import verify_receipt  # noqa: E402
-from dasan.db import make_engine  # noqa: E402
+from database import make_engine  # noqa: E402
 
 ADMIN = os.environ.get("DASAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatbot.assistant import MAX_MESSAGE_CHARS, Assistant
+from webapi.deps import part
 
 router = APIRouter(tags=["chatbot"])
 
@@ -49,15 +50,7 @@ class ChatResponse(BaseModel):
     chart_svg: str | None = Field(None, description="An SVG chart of the tool's result, when a chart is clearer.")
 
 
-def get_assistant(request: Request) -> Assistant:
-    assistant = getattr(request.app.state, "assistant", None)
-    if assistant is None:
-        problem = getattr(request.app.state, "assistant_error", None) or "the assistant is still starting"
-        raise HTTPException(status_code=503, detail=f"chat is unavailable: {problem}")
-    return assistant
-
-
-AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+AssistantDep = Annotated[Assistant, Depends(part("assistant"))]
 
 
 def _response(reply) -> ChatResponse:

@@ -21,7 +21,7 @@ from chatbot.privacy import mask_pii
 from chatbot.scope import classify_scope
 from chatbot.sessions import Session, SessionStore, Turn
 from retrieval_index import HybridIndex
-from retrieval_index.text import detect_language, repair_spacing
+from retrieval_index.text import detect_language, grounded, repair_spacing, split_sentences
 
 log = logging.getLogger("dasan.chatbot")
 
@@ -32,7 +32,6 @@ _FOLLOW_UP_START = re.compile(
     re.IGNORECASE,
 )
 _FOLLOW_UP_END = re.compile(r"(은요|는요|이요|요\?|도요|도 되나요|도 돼요)\s*\??\s*$")
-_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _TRAILING_NUMBER = re.compile(r"\d[\d,.\-]*$")
 SUMMARY_PHRASES = {
     "ko": {"asked": '[120 상담 이관] 시민의 문의: "{message}".', "earlier": "이전 질문 {count}건: {questions}.",
@@ -318,18 +317,3 @@ class Assistant:
                 yield {"type": "delta", "text": sentence}
         yield {"type": "reply", "reply": reply.to_dict()}
 
-
-def grounded(answer: str, passages: list[str]) -> bool:
-    """True when every number in ``answer`` (fees, phone numbers, dates, counts) appears in the passages."""
-    source = " ".join(passages).replace(",", "")
-    digits_only = re.sub(r"\D", "", source)
-    for number in _NUMBER.findall(answer):
-        plain = number.replace(",", "").rstrip(".")
-        if plain not in source and plain.replace(".", "") not in digits_only:
-            return False
-    return True
-
-
-def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?。])\s+|(?<=다\.)\s*|(?<=요\.)\s*", text)
-    return [p if p.endswith(" ") else p + " " for p in parts if p.strip()]

@@ -25,7 +25,8 @@ def entry_documents(entry: Entry) -> list[Document]:
     ]
 
 
-def build_kb_index(kb: KnowledgeBase, embedder, **index_options) -> HybridIndex:
+def build_kb_index(kb: KnowledgeBase, embedder, progress=None, **index_options) -> HybridIndex:
+    """The index of every entry's documents; ``progress(done, total)`` follows the embedding of documents."""
     index = HybridIndex(embedder, group_key=GROUP_KEY, **index_options)
-    index.add([doc for entry in kb.entries for doc in entry_documents(entry)])
+    index.add([doc for entry in kb.entries for doc in entry_documents(entry)], progress=progress)
     return index

@@ -22,8 +22,8 @@ def kb_fingerprint(kb: KnowledgeBase) -> str:
     return digest.hexdigest()
 
 
-def build_and_save(kb: KnowledgeBase, embedder, path: Path) -> HybridIndex:
-    index = build_kb_index(kb, embedder)
+def build_and_save(kb: KnowledgeBase, embedder, path: Path, progress=None) -> HybridIndex:
+    index = build_kb_index(kb, embedder, progress=progress)
     index.save(path, extra={"kb_sha256": kb_fingerprint(kb), "kb_source": kb.source, "kb_entries": len(kb)})
     return index
 
@@ -40,26 +40,31 @@ def load_index(kb: KnowledgeBase, embedder, path: Path) -> HybridIndex:
 
 
 def open_index(kb: KnowledgeBase, embedder, path: Path, rebuild: bool = False,
-               rebuild_if_stale: bool = False) -> HybridIndex:
+               rebuild_if_stale: bool = False, progress=None) -> HybridIndex:
     """The index of ``kb`` at ``path``: built when missing (or asked), loaded otherwise.
 
     A stale or corrupt index raises with a message naming the command that rebuilds it, unless
-    ``rebuild_if_stale`` is set."""
+    ``rebuild_if_stale`` is set. ``progress(done, total)`` follows a build's embedding of documents."""
     path = Path(path)
     if rebuild or not (path / "meta.json").exists():
         log.info("building the knowledge-base index at %s (%d entries)", path, len(kb))
-        return build_and_save(kb, embedder, path)
+        return build_and_save(kb, embedder, path, progress)
     try:
         return load_index(kb, embedder, path)
     except (IndexMismatchError, IndexCorruptError) as exc:
         if not rebuild_if_stale:
             raise
         log.warning("%s; rebuilding", exc)
-        return build_and_save(kb, embedder, path)
+        return build_and_save(kb, embedder, path, progress)
 
 
 def open_assistant(kb_path: str | Path | None, index_dir: Path, embedder, config: AssistantConfig = AssistantConfig(),
-                   llm=None, rebuild: bool = False, rebuild_if_stale: bool = False) -> Assistant:
+                   llm=None, rebuild: bool = False, rebuild_if_stale: bool = False, tools=None,
+                   progress=None) -> Assistant:
+    """The assistant over the knowledge base at ``kb_path`` (the bundled one when None) and its index at
+    ``index_dir``; ``tools`` is its :class:`chatbot.tool_dialogue.ToolDialogue` (None: knowledge-base answers
+    only)."""
     kb = KnowledgeBase.from_file(kb_path)
-    index = open_index(kb, embedder, index_dir, rebuild=rebuild, rebuild_if_stale=rebuild_if_stale)
-    return Assistant(kb, index, config=config, llm=llm)
+    index = open_index(kb, embedder, index_dir, rebuild=rebuild, rebuild_if_stale=rebuild_if_stale,
+                       progress=progress)
+    return Assistant(kb, index, config=config, llm=llm, tools=tools)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from civic_services.districts import OTHER_CITIES_EN, OTHER_CITIES_KO
-from retrieval_index.text import _KiwiHolder, has_hangul
+from retrieval_index.text import has_hangul, kiwi
 
 OTHER_CITIES_KO = frozenset(OTHER_CITIES_KO)
 _OTHER_CITY_EN = re.compile(r"\b(" + "|".join(re.escape(c) for c in OTHER_CITIES_EN) + r")\b")
@@ -71,7 +71,7 @@ def _other_city(text: str) -> str | None:
     if any(word in lowered for word in _CITY_ALLOWED_CONTEXT) or "seoul" in lowered or "서울" in text:
         return None  # about Seoul, even if another place is named ("calling 120 from Busan")
     if has_hangul(text):
-        tokens = _KiwiHolder.get().tokenize(text)
+        tokens = kiwi().tokenize(text)
         for index, token in enumerate(tokens):
             form = token.form[:-1] if token.form.endswith("시") and len(token.form) > 2 else token.form
             if form in OTHER_CITIES_KO and token.tag.startswith("NN"):

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
 
     # --- models: each role takes a registry name, a local path, or (on a connected machine) a hub name
     asr_model: str = "whisper-base"
-    asr_backend: Literal["faster-whisper", "openai-whisper"] = "faster-whisper"
+    asr_backend: str = Field("faster-whisper", description="faster-whisper or openai-whisper (models.asr.BACKENDS).")
     asr_compute_type: str = "int8"
     embedder_model: str = "multilingual-e5-small-q4"
     vad_model: str = "silero-vad"
@@ -114,6 +114,15 @@ class Settings(BaseSettings):
     warm_up: bool = Field(True, description="Load the required roles' models when the server starts.")
     # Roles whose models must be present for /readyz to answer 200.
     required_roles: tuple[str, ...] = ("asr", "embedder", "vad")
+
+    @field_validator("asr_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from models.asr import BACKENDS
+
+        if value not in BACKENDS:
+            raise ValueError(f"unknown ASR backend {value!r}; choose one of {', '.join(BACKENDS)}")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -150,18 +159,15 @@ class Settings(BaseSettings):
         return (self.uploads_dir or self.data_dir / "uploads").resolve()
 
     def model_ref(self, role: str) -> str:
-        """The configured model reference of a role (``asr``, ``embedder``, ``vad``, ``tts_en``, ...)."""
-        refs = {
-            "asr": self.asr_model,
-            "embedder": self.embedder_model,
-            "vad": self.vad_model,
-            "tts_en": self.tts_voice_en,
-            "tts_ko": self.tts_voice_ko,
-            "llm": self.llm_model,
-        }
-        if role not in refs:
-            raise KeyError(f"unknown model role {role!r}; known roles: {', '.join(refs)}")
-        return refs[role]
+        """The configured model reference of a role (``asr``, ``embedder``, ``vad``, ``tts_en``, ...: the keys of
+        :data:`models.loaded.ROLES`)."""
+        from models.loaded import role as model_role
+        from models.store import ModelError
+
+        try:
+            return getattr(self, model_role(role).setting)
+        except ModelError as exc:
+            raise KeyError(str(exc)) from None
 
 
 @lru_cache

@@ -25,40 +25,28 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile, WebSocket
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, WebSocket
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from minutes.compose import LLMUnavailable, check_method
+from minutes.compose import LLMUnavailable
 from minutes.exports import MEDIA_TYPES, export
 from minutes.pipeline import LiveMeeting, MeetingRequest
 from minutes.service import Busy, MinutesService
 from minutes.store import MeetingNotFound
+from models.asr import BACKENDS
+from webapi.deps import PartUnavailable, get_part, part
 
 log = logging.getLogger("minutes.api")
 router = APIRouter(prefix="/minutes", tags=["minutes"])
 
 LANGUAGES = ("ko", "en")
-BACKENDS = ("faster-whisper", "openai-whisper")
 QUEUE_CHUNKS = 256  # audio messages waiting for the transcriber; a faster sender is slowed down (back-pressure)
 MAX_MESSAGE_BYTES = 1 << 20
 
 
-def attach(state, settings, engine) -> None:
-    """Build the minutes service on the app's state (called from the lifespan)."""
-    from minutes.store import MeetingStore
-
-    uploads = settings.resolved_uploads_dir / "minutes"
-    uploads.mkdir(parents=True, exist_ok=True)
-    state.minutes = MinutesService(state.models, MeetingStore.open(engine), uploads, settings)
-
-
-def _service(request_or_ws) -> MinutesService:
-    service = getattr(request_or_ws.app.state, "minutes", None)
-    if service is None:
-        raise HTTPException(503, "the minutes service is starting")
-    return service
+MinutesDep = Annotated[MinutesService, Depends(part("minutes"))]
 
 
 def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
@@ -75,7 +63,7 @@ def _meeting_request(title: str | None, language: str | None, backend: str | Non
     title = " ".join((title or "").split())[:300] or "Meeting"
     if glossary is not None and len(glossary) > 2000:
         raise ValueError("the glossary has at most 2000 characters")
-    method = check_method(compose, service.models, service.settings)
+    method = service.check_method(compose)
     return MeetingRequest(title=title, language=language, backend=backend, glossary=glossary or None,
                           speakers=speakers, compose=method)
 
@@ -86,15 +74,15 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
                  title: str | None = None, glossary: str | None = None, speakers: bool = True,
                  compose: str | None = None, sample_rate: int = 16_000, channels: int = 1,
                  format: str = "s16") -> None:
-    from minutes.audio import PcmConverter
+    from speech.audio import PcmConverter
 
     await websocket.accept()
     try:
-        service = _service(websocket)
+        service: MinutesService = get_part(websocket, "minutes")
         request = _meeting_request(title, language, backend, glossary, speakers, compose, service)
         converter = PcmConverter(sample_rate, channels, format)
-    except (ValueError, HTTPException, LLMUnavailable) as exc:
-        detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+    except (ValueError, PartUnavailable, LLMUnavailable) as exc:
+        detail = str(exc)
         await websocket.send_json({"type": "error", "error": detail})
         await websocket.close(code=1008 if isinstance(exc, ValueError) else 1013)
         return
@@ -112,7 +100,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
     await websocket.send_json({"type": "ready", "meeting_id": live.meeting.id, "title": live.meeting.title,
                                "sample_rate": 16_000})
     queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_CHUNKS)
-    max_samples = int(service.max_duration_s * 16_000)
+    max_samples = int(service.options.max_duration_s * 16_000)
 
     async def send(events) -> None:
         for event in events:
@@ -164,8 +152,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
             if isinstance(control, dict) and control.get("type") == "stop":
                 if control.get("compose"):
                     try:
-                        live.request = replace(live.request, compose=check_method(
-                            str(control["compose"]), service.models, service.settings))
+                        live.request = replace(live.request, compose=service.check_method(str(control["compose"])))
                     except (ValueError, LLMUnavailable) as exc:
                         await websocket.send_json({"type": "error", "error": str(exc)})
                 break
@@ -207,7 +194,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
 # ---------------------------------------------------------------------------------------------- upload jobs
 @router.post("/jobs", status_code=202, summary="Upload a recording (any audio/video format) to transcribe")
 async def create_job(
-    request: Request,
+    service: MinutesDep,
     file: Annotated[UploadFile, File(description="The recording.")],
     title: Annotated[str | None, Form()] = None,
     language: Annotated[str | None, Form(description="ko, en or auto")] = None,
@@ -217,10 +204,9 @@ async def create_job(
     compose: Annotated[str | None, Form(description="How the minutes are written: auto (the local LLM when "
                                         "available), llm or extractive")] = None,
 ) -> JSONResponse:
-    from minutes.audio import probe_duration
+    from speech.audio import probe_duration
     from models.audio import AudioDecodeError
 
-    service = _service(request)
     try:
         meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
                                            speakers, compose, service)
@@ -228,7 +214,7 @@ async def create_job(
         raise HTTPException(422, str(exc)) from None
     except LLMUnavailable as exc:
         raise HTTPException(503, str(exc)) from None
-    limit = getattr(service.settings, "minutes_upload_max_bytes", 2_000_000_000)
+    limit = service.options.upload_max_bytes
     suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
     target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
     size = 0
@@ -248,10 +234,10 @@ async def create_job(
     except AudioDecodeError as exc:
         target.unlink(missing_ok=True)
         raise HTTPException(415, f"not a recording this server can decode: {exc}") from None
-    if duration is not None and duration > service.max_duration_s:
+    if duration is not None and duration > service.options.max_duration_s:
         target.unlink(missing_ok=True)
         raise HTTPException(413, f"the recording lasts {duration / 3600:.1f} h; the limit is "
-                                 f"{service.max_duration_s / 3600:.1f} h")
+                                 f"{service.options.max_duration_s / 3600:.1f} h")
     job = service.submit(target, meeting_request, duration)
     body = job.to_dict()
     body["status_url"] = f"/minutes/jobs/{job.id}"
@@ -259,9 +245,9 @@ async def create_job(
 
 
 @router.get("/jobs/{job_id}", summary="A transcription job's progress and, when done, its meeting")
-def get_job(job_id: str, request: Request) -> dict:
+def get_job(job_id: str, service: MinutesDep) -> dict:
     try:
-        return _service(request).job(job_id).to_dict()
+        return service.job(job_id).to_dict()
     except KeyError:
         raise HTTPException(404, f"no job {job_id!r}") from None
 
@@ -276,45 +262,45 @@ class SegmentText(BaseModel):
 
 
 @router.get("/meetings", summary="Stored meetings, newest first")
-def list_meetings(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    return _service(request).store.list(limit)
+def list_meetings(service: MinutesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    return service.store.list(limit)
 
 
-def _get(request: Request, meeting_id: str):
+def _get(service: MinutesService, meeting_id: str):
     try:
-        return _service(request).store.get(meeting_id)
+        return service.store.get(meeting_id)
     except MeetingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/meetings/{meeting_id}", summary="A meeting: segments, speakers, minutes")
-def get_meeting(meeting_id: str, request: Request) -> dict:
-    return _get(request, meeting_id).to_dict()
+def get_meeting(meeting_id: str, service: MinutesDep) -> dict:
+    return _get(service, meeting_id).to_dict()
 
 
 @router.delete("/meetings/{meeting_id}", status_code=204)
-def delete_meeting(meeting_id: str, request: Request) -> Response:
+def delete_meeting(meeting_id: str, service: MinutesDep) -> Response:
     try:
-        _service(request).store.delete(meeting_id)
+        service.store.delete(meeting_id)
     except MeetingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     return Response(status_code=204)
 
 
 @router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt")
-def export_meeting(meeting_id: str, fmt: str, request: Request) -> Response:
+def export_meeting(meeting_id: str, fmt: str, service: MinutesDep) -> Response:
     if fmt not in MEDIA_TYPES:
         raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")
-    meeting = _get(request, meeting_id)
+    meeting = _get(service, meeting_id)
     filename = f"minutes-{meeting.id}.{fmt}"
     return Response(export(meeting, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.put("/meetings/{meeting_id}/speakers/{speaker}", summary="Name a speaker ('Speaker 2' -> 'Director Kim')")
-def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, request: Request) -> dict:
+def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, service: MinutesDep) -> dict:
     try:
-        return _service(request).rename_speaker(meeting_id, speaker, body.name).to_dict()
+        return service.rename_speaker(meeting_id, speaker, body.name).to_dict()
     except MeetingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except KeyError as exc:
@@ -329,10 +315,9 @@ class ComposeRequest(BaseModel):
 
 @router.post("/meetings/{meeting_id}/compose", status_code=202,
              summary="Write a stored meeting's minutes again (llm or extractive), as a job")
-def recompose(meeting_id: str, body: ComposeRequest, request: Request) -> JSONResponse:
-    service = _service(request)
+def recompose(meeting_id: str, body: ComposeRequest, service: MinutesDep) -> JSONResponse:
     try:
-        method = check_method(body.compose, service.models, service.settings)
+        method = service.check_method(body.compose)
         job = service.submit_compose(meeting_id, method)
     except MeetingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
@@ -346,9 +331,9 @@ def recompose(meeting_id: str, body: ComposeRequest, request: Request) -> JSONRe
 
 
 @router.put("/meetings/{meeting_id}/segments/{segment_id}", summary="Correct a segment's text")
-def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, request: Request) -> dict:
+def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, service: MinutesDep) -> dict:
     try:
-        return _service(request).correct_segment(meeting_id, segment_id, body.text).to_dict()
+        return service.correct_segment(meeting_id, segment_id, body.text).to_dict()
     except MeetingNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except KeyError as exc:
@@ -356,16 +341,16 @@ def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, request
 
 
 @router.get("/search", summary="Past meetings by what was said in them")
-def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500)],
+def search(service: MinutesDep, q: Annotated[str, Query(min_length=1, max_length=500)],
            k: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
     from models.store import ModelError
 
     try:
-        return _service(request).search(q, k)
+        return service.search(q, k)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     except ModelError as exc:
         raise HTTPException(503, str(exc)) from None
 
 
-__all__ = ["router", "attach"]
+__all__ = ["router"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from minutes import compose_prompt
 from minutes.compose_verify import Proposal, Verifier, clock_ref
 from minutes.document import ActionItem, Item, Meeting, Minutes, extract_minutes
-from minutes.transcriber import Segment
+from speech.transcriber import Segment
 from retrieval_index.text import detect_language
 
 log = logging.getLogger("minutes.compose")
@@ -160,16 +160,16 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
 
 
 # ------------------------------------------------------------------------------------------ choosing a method
-def llm_problem(models, settings) -> str | None:
+def llm_problem(models, llm_enabled: bool = True) -> str | None:
     """Why the local LLM cannot compose minutes here, or None when it can (nothing is loaded to find out)."""
     from models.refs import resolve
     from models.store import ModelError
 
-    if settings is not None and not getattr(settings, "llm_enabled", True):
+    if not llm_enabled:
         return "the local LLM is disabled (DASAN_LLM_ENABLED=false)"
     if importlib.util.find_spec("llama_cpp") is None:
         return "llama-cpp-python is not installed (`pip install dasan[llm]`)"
-    ref = settings.model_ref("llm") if settings is not None else models.refs.get("llm")
+    ref = models.refs.get("llm")
     try:
         resolve(ref, models.store)
     except ModelError as exc:
@@ -177,29 +177,30 @@ def llm_problem(models, settings) -> str | None:
     return None
 
 
-def check_method(method: str | None, models, settings) -> str:
+def check_method(method: str | None, models, llm_enabled: bool = True) -> str:
     """The method a request asked for, validated: ValueError for an unknown one, LLMUnavailable when ``llm`` was
     asked for and cannot be had."""
     method = (method or "auto").strip().lower()
     if method not in METHODS:
         raise ValueError(f"compose must be one of {', '.join(METHODS)}, not {method!r}")
     if method == "llm":
-        problem = llm_problem(models, settings)
+        problem = llm_problem(models, llm_enabled)
         if problem:
             raise LLMUnavailable(f"minutes cannot be composed by the LLM: {problem}")
     return method
 
 
-def compose_minutes(meeting: Meeting, method: str, models, settings, options: ComposeOptions = ComposeOptions(),
+def compose_minutes(meeting: Meeting, method: str, models, llm_enabled: bool = True,
+                    options: ComposeOptions = ComposeOptions(),
                     progress: Callable[[int, int], None] | None = None) -> Minutes:
     """The meeting's minutes by ``method``: ``extractive``, ``llm`` (LLMUnavailable when it cannot be had) or
     ``auto`` (the LLM when it is configured and installed, extractive otherwise, with the reason recorded)."""
     from models.store import ModelError
 
-    method = check_method(method, models, settings)
+    method = check_method(method, models, llm_enabled)
     if method == "extractive":
         return replace(extract_minutes(meeting), composition={"method": "extractive", "reason": "requested"})
-    problem = llm_problem(models, settings)
+    problem = llm_problem(models, llm_enabled)
     if problem is None:
         try:
             llm = models.llm()

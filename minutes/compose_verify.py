@@ -5,7 +5,7 @@ An item survives only when:
 * its reference (``"12:34"``, ``"[12:34]"`` or ``"1:02:03"``) is the start of a real segment;
 * its text is in the meeting's language and enough of its words are said in that segment (a summary: in the
   segments around it, two before and three after, or its chunk, passed as ``scope``);
-* every number in it appears there or in the lines beside it (the chatbot's :func:`chatbot.assistant.grounded`);
+* every number in it appears there or in the lines beside it (:func:`retrieval_index.text.grounded`);
 * an owner is named in the cited line or speaks it (or a line beside it), and a due date's words are said there;
 * a decision cites a line that says something was decided ("agreed", "approved", "결정", "하기로" ...).
 
@@ -20,9 +20,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chatbot.assistant import grounded
-from minutes.transcriber import Segment
-from retrieval_index.text import has_hangul
+from retrieval_index.text import grounded, has_hangul
+from speech.transcriber import Segment
 
 KINDS = ("summary", "decision", "action")
 BEFORE, AFTER = 2, 3  # segments around the cited one that may support a summary item

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from minutes.transcriber import Segment
+from speech.transcriber import Segment
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def evaluate_offline(items: list[Item], transcriber, beam_size: int = 5,
 def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool = False
                 ) -> tuple[str, list[float], float]:
     """Feed a file through a streaming transcriber; returns (text, word latencies, compute seconds)."""
-    from minutes.audio import iter_file
+    from speech.audio import iter_file
 
     clock = 0.0  # simulated wall clock, seconds since the stream began
     arrived = 0.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from minutes.document import Meeting, extract_minutes
-from minutes.transcriber import Event, Segment, StreamingOptions, make_transcriber
+from speech.transcriber import Event, Segment, StreamingOptions, make_transcriber
 
 log = logging.getLogger("minutes.pipeline")
 
@@ -52,7 +52,7 @@ class LiveMeeting:
         self._segments: dict[int, Segment] = {}
 
     def _absorb(self, events: list[Event]) -> list[Event]:
-        from minutes.transcriber import _segment_from_dict
+        from speech.transcriber import _segment_from_dict
 
         for event in events:
             if event.type == "final":
@@ -80,30 +80,28 @@ class LiveMeeting:
         return events
 
 
-def speaker_encoder_for(models, settings) -> object | None:
-    """The configured speaker encoder, or None (with a logged reason) when it cannot be loaded."""
-    from minutes.speakers import load_encoder
+def speaker_encoder_for(models) -> object | None:
+    """The model set's speaker encoder, or None (with a logged reason) when it cannot be loaded."""
     from models.store import ModelError
 
-    ref = getattr(settings, "speaker_model", "resemblyzer-ge2e") if settings is not None else "resemblyzer-ge2e"
     try:
-        return load_encoder(ref, models.store, models.threads)
+        return models.speaker_encoder()
     except ModelError as exc:
         log.warning("speakers are not told apart: %s", exc)
         return None
 
 
-def transcribe_file(path: str | Path, models, request: MeetingRequest = MeetingRequest(), settings=None,
+def transcribe_file(path: str | Path, models, request: MeetingRequest = MeetingRequest(),
                     progress: Callable[[float], None] | None = None, on_event: Callable[[Event], None] | None = None,
                     max_duration_s: float = MAX_DURATION_S) -> Meeting:
     """Transcribe a recording (any audio/video format) into a meeting with minutes; memory stays bounded."""
-    from minutes.audio import iter_file, probe_duration
+    from speech.audio import iter_file, probe_duration
 
     duration = probe_duration(path)
     if duration is not None and duration > max_duration_s:
         raise FileTooLongError(f"{Path(path).name} lasts {duration / 3600:.1f} h; the limit is "
                                f"{max_duration_s / 3600:.1f} h")
-    encoder = speaker_encoder_for(models, settings) if request.speakers else None
+    encoder = speaker_encoder_for(models) if request.speakers else None
     live = LiveMeeting(models, request, encoder)
     done = 0.0
     for chunk in iter_file(path, chunk_s=1.0):

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minutes.compose import ComposeOptions, compose_minutes, reverify
+from minutes.compose import ComposeOptions, check_method, compose_minutes, reverify
 from minutes.document import Meeting
 from minutes.pipeline import MAX_DURATION_S, LiveMeeting, MeetingRequest, speaker_encoder_for, transcribe_file
 from minutes.store import MeetingStore
@@ -52,15 +52,21 @@ class Job:
                 "meeting_id": self.meeting_id, "error": self.error}
 
 
+@dataclass(frozen=True)
+class MinutesOptions:
+    upload_max_bytes: int = 2_000_000_000  # the largest recording an upload may be
+    llm_enabled: bool = True  # may the local LLM compose minutes (when it is installed)?
+    max_live: int = 2  # live meetings transcribed at once
+    max_duration_s: float = MAX_DURATION_S  # the longest recording
+    compose: ComposeOptions = ComposeOptions()
+
+
 @dataclass
 class MinutesService:
     models: object  # models.loaded.ModelSet
     store: MeetingStore
     uploads_dir: Path
-    settings: object = None
-    max_live: int = 2
-    max_duration_s: float = MAX_DURATION_S
-    compose_options: ComposeOptions = ComposeOptions()
+    options: MinutesOptions = MinutesOptions()
     _jobs: dict[str, Job] = field(default_factory=dict)
     _live: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -69,11 +75,12 @@ class MinutesService:
     # ------------------------------------------------------------------ live
     def open_live(self, request: MeetingRequest) -> LiveMeeting:
         with self._lock:
-            if self._live >= self.max_live:
-                raise Busy(f"{self._live} live meetings are being transcribed; at most {self.max_live} at once")
+            if self._live >= self.options.max_live:
+                raise Busy(f"{self._live} live meetings are being transcribed; at most {self.options.max_live} "
+                           "at once")
             self._live += 1
         try:
-            encoder = speaker_encoder_for(self.models, self.settings) if request.speakers else None
+            encoder = speaker_encoder_for(self.models) if request.speakers else None
             return LiveMeeting(self.models, request, encoder)
         except BaseException:
             self.close_live(None)
@@ -92,8 +99,8 @@ class MinutesService:
     def compose(self, meeting: Meeting, method: str, progress=None) -> Meeting:
         """Compose a stored meeting's minutes by ``method`` and store them; a failure keeps the stored minutes."""
         try:
-            meeting.minutes = compose_minutes(meeting, method, self.models, self.settings, self.compose_options,
-                                              progress)
+            meeting.minutes = compose_minutes(meeting, method, self.models, self.options.llm_enabled,
+                                              self.options.compose, progress)
         except Exception as exc:  # the transcript is safe; the minutes stay as they were
             log.warning("composing the minutes of %s failed: %s", meeting.id, exc)
             return meeting
@@ -128,8 +135,8 @@ class MinutesService:
                 job.segments += 1
 
         try:
-            meeting = transcribe_file(path, self.models, request, self.settings, progress=progress,
-                                      on_event=on_event, max_duration_s=self.max_duration_s)
+            meeting = transcribe_file(path, self.models, request, progress=progress, on_event=on_event,
+                                      max_duration_s=self.options.max_duration_s)
             self.store.save(meeting)  # the transcript is durable before the (slower) composing starts
             job.meeting_id = meeting.id
             job.stage = "composing"
@@ -182,5 +189,9 @@ class MinutesService:
     def search(self, query: str, k: int = 10) -> list[dict]:
         return self.store.search(query, self.models.embedder(), k)
 
-    def shutdown(self) -> None:
+    def check_method(self, method: str | None) -> str:
+        """``method`` validated for this service (see :func:`minutes.compose.check_method`)."""
+        return check_method(method, self.models, self.options.llm_enabled)
+
+    def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -209,18 +209,3 @@ def speaker_of(turns: list[tuple[float, float, str]], start: float, end: float) 
         if amount > 0:
             overlap[label] = overlap.get(label, 0.0) + amount
     return max(overlap, key=overlap.get) if overlap else None
-
-
-_ENCODERS: dict[tuple[str, str], object] = {}
-
-
-def load_encoder(ref: str, store, threads: int = 2):
-    """The speaker encoder for a registry name or path, loaded once per process."""
-    from models.speaker import load_speaker_encoder
-
-    key = (str(store.root), ref)
-    if key not in _ENCODERS:
-        encoder = load_speaker_encoder(ref, store, threads)
-        encoder.warm_up()
-        _ENCODERS[key] = encoder
-    return _ENCODERS[key]

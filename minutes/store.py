@@ -1,7 +1,7 @@
 """Stored meetings (SQLite by default, PostgreSQL by URL, the process's database) and search over what was said.
 
-Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revision 0004 of
-``civic_services/storage`` (the definitions below are what the store reads and writes; a test checks that the
+Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revision 0004 of the database
+floor (``database/migrations``) (the definitions below are what the store reads and writes; a test checks that the
 migrated schema matches them). Search uses the shared hybrid index
 (:class:`retrieval_index.HybridIndex`, dense e5 + Korean/English BM25) over segments grouped by meeting, built
 from the database on first use and kept up to date as meetings are saved.
@@ -15,10 +15,10 @@ import threading
 from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
 from sqlalchemy import delete as sql_delete
 
-from civic_services.storage.base import UTCDateTime
+from database.base import UTCDateTime
 from minutes.document import ActionItem, Item, Meeting, Minutes
-from minutes.streaming import StreamWord
-from minutes.transcriber import Segment
+from speech.streaming import StreamWord
+from speech.transcriber import Segment
 
 metadata = MetaData()
 
@@ -76,21 +76,12 @@ def _minutes_from_json(data: dict) -> Minutes:
 
 
 class MeetingStore:
-    """Meetings in the tables of migration 0004 (see :meth:`open`, which applies the migrations first)."""
+    """Meetings in the tables of migration 0004 (the runtime migrates the database before it builds a store)."""
 
     def __init__(self, engine):
         self.engine = engine
         self._index = None
         self._index_lock = threading.Lock()
-
-    @classmethod
-    def open(cls, engine) -> "MeetingStore":
-        """The store of ``engine``'s database, brought to the newest schema first (Alembic, shared with the civic
-        services; idempotent, safe when several processes start at once)."""
-        from civic_services.storage import upgrade
-
-        upgrade(engine)
-        return cls(engine)
 
     # ------------------------------------------------------------------ write
     def save(self, meeting: Meeting) -> None:
@@ -187,24 +178,8 @@ class MeetingStore:
                  "score": round(hit.score, 4)} for hit in hits]
 
 
-_STORES: dict[str, MeetingStore] = {}
-
-
-def open_store(settings, engine=None) -> MeetingStore:
-    """The meeting store of the configured database (one per URL per process)."""
-    url = settings.resolved_database_url
-    if url not in _STORES:
-        if engine is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            from dasan.db import make_engine
-
-            engine = make_engine(url)
-        _STORES[url] = MeetingStore.open(engine)
-    return _STORES[url]
-
-
 def dumps(meeting: Meeting) -> str:
     return json.dumps(meeting.to_dict(), ensure_ascii=False)
 
 
-__all__ = ["MeetingStore", "MeetingNotFound", "open_store"]
+__all__ = ["MeetingStore", "MeetingNotFound"]

@@ -1,20 +1,58 @@
-"""The models of one process: each role loaded once, on first use or at warm-up, from the configured references."""
+"""The models of one process: each role loaded once, on first use or at warm-up, from the configured references.
+
+:data:`ROLES` is the one list of model roles: its key, the kind of model the registry holds for it, the settings
+field that names its model, and how the model set loads it. Settings, readiness checks and warm-up all read it.
+The model set also owns the process-wide objects built on top of a loaded model (a backend's window decoder, for
+instance) through :meth:`ModelSet.shared`, so no other package keeps a cache of its own.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.asr import BACKENDS
+from models.registry import KINDS
 from models.store import ModelError, ModelStore
 
-ROLE_KEYS = ("asr", "embedder", "vad", "tts_en", "tts_ko", "llm")
+
+@dataclass(frozen=True)
+class Role:
+    key: str  # the role's name in settings, refs and readiness checks
+    kind: str  # what the registry calls such a model (models.registry.KINDS)
+    setting: str  # the Settings field that names the role's model
+    load: Callable[["ModelSet"], Any]  # how a model set loads it
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"role {self.key}: unknown kind {self.kind!r}")
+
+
+ROLES: tuple[Role, ...] = (
+    Role("asr", "asr", "asr_model", lambda models: models.transcriber()),
+    Role("embedder", "embedder", "embedder_model", lambda models: models.embedder()),
+    Role("vad", "vad", "vad_model", lambda models: models.vad()),
+    Role("tts_en", "tts", "tts_voice_en", lambda models: models.tts("en")),
+    Role("tts_ko", "tts", "tts_voice_ko", lambda models: models.tts("ko")),
+    Role("llm", "llm", "llm_model", lambda models: models.llm()),
+    Role("speaker", "speaker", "speaker_model", lambda models: models.speaker_encoder()),
+)
+ROLE_KEYS = tuple(role.key for role in ROLES)
+_BY_KEY = {role.key: role for role in ROLES}
+
+
+def role(key: str) -> Role:
+    try:
+        return _BY_KEY[key]
+    except KeyError:
+        raise ModelError(f"unknown model role {key!r}; roles: {', '.join(ROLE_KEYS)}") from None
 
 
 @dataclass
 class ModelSet:
-    """Holds the loaded model of each role. ``refs`` maps a role key (see ``ROLE_KEYS``) to a model reference."""
+    """Holds the loaded model of each role. ``refs`` maps a role key (see :data:`ROLES`) to a model reference."""
 
     store: ModelStore
     refs: Mapping[str, str]
@@ -22,16 +60,26 @@ class ModelSet:
     asr_compute_type: str = "int8"
     threads: int = 2
     tts_api_key: str | None = field(default=None, repr=False)  # for voices served by a speech server
-    _loaded: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _loaded: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    def _get(self, key: str, factory) -> Any:
+    def __post_init__(self) -> None:
+        if self.asr_backend not in BACKENDS:
+            raise ModelError(f"unknown ASR backend {self.asr_backend!r}; choose one of {', '.join(BACKENDS)}")
+
+    def _get(self, key: Hashable, factory, warm: bool = True) -> Any:
         with self._lock:
             if key not in self._loaded:
                 model = factory()
-                model.warm_up()
+                if warm:
+                    model.warm_up()
                 self._loaded[key] = model
             return self._loaded[key]
+
+    def shared(self, key: Hashable, factory: Callable[[], Any]) -> Any:
+        """The process's one object under ``key``, built by ``factory`` on first use (for what is made from a
+        loaded model and should be made once, such as a backend's window decoder)."""
+        return self._get(("shared", key), factory, warm=False)
 
     def transcriber(self, backend: str | None = None):
         from models.asr import load_transcriber
@@ -69,13 +117,14 @@ class ModelSet:
 
         return self._get("llm", lambda: load_llm(self.refs["llm"], self.store, self.threads))
 
-    def load_role(self, role: str) -> Any:
-        loaders = {"asr": self.transcriber, "embedder": self.embedder, "vad": self.vad,
-                   "tts_en": lambda: self.tts("en"), "tts_ko": lambda: self.tts("ko"), "llm": self.llm}
-        if role not in loaders:
-            raise ModelError(f"unknown model role {role!r}; roles: {', '.join(loaders)}")
-        return loaders[role]()
+    def speaker_encoder(self):
+        from models.speaker import load_speaker_encoder
+
+        return self._get("speaker", lambda: load_speaker_encoder(self.refs["speaker"], self.store, self.threads))
+
+    def load_role(self, key: str) -> Any:
+        return role(key).load(self)
 
     def loaded_roles(self) -> list[str]:
         with self._lock:
-            return sorted(self._loaded)
+            return sorted(str(key) for key in self._loaded if not isinstance(key, tuple))

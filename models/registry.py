@@ -242,7 +242,8 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-ROLES = ("asr", "embedder", "vad", "tts", "llm", "speaker")
+# The kinds of model the registry holds (a model set's roles, models.loaded.ROLES, each name one kind).
+KINDS = ("asr", "embedder", "vad", "tts", "llm", "speaker")
 
 
 class UnknownModelError(KeyError):

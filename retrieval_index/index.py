@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +107,10 @@ class HybridIndex:
     def dense_kind(self) -> str:
         return self._dense.kind if self._dense is not None else (self._forced_kind or "flat")
 
-    def add(self, documents: Sequence[Document], batch_size: int = 64) -> None:
-        """Add documents; a document whose id is already indexed replaces the old one."""
+    def add(self, documents: Sequence[Document], batch_size: int = 64,
+            progress: Callable[[int, int], None] | None = None) -> None:
+        """Add documents; a document whose id is already indexed replaces the old one. ``progress(done, total)``
+        is told after each batch is embedded."""
         if not documents:
             return
         ids = [d.id for d in documents]
@@ -117,10 +119,12 @@ class HybridIndex:
         if self.group_key and any(self.group_key not in d.meta for d in documents):
             raise ValueError(f"every document needs the group key {self.group_key!r} in its meta")
         self.delete([i for i in ids if i in self._num_by_id])
-        vectors = np.concatenate([
-            self.embedder.embed_passages([d.text for d in documents[start:start + batch_size]])
-            for start in range(0, len(documents), batch_size)
-        ])
+        batches = []
+        for start in range(0, len(documents), batch_size):
+            batches.append(self.embedder.embed_passages([d.text for d in documents[start:start + batch_size]]))
+            if progress is not None:
+                progress(min(start + batch_size, len(documents)), len(documents))
+        vectors = np.concatenate(batches)
         if self._dense is None:
             kind = self._forced_kind or choose_kind(len(self._docs) + len(documents), self.dense_config)
             self._dense = DenseIndex(vectors.shape[1], kind, self.dense_config)

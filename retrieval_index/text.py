@@ -1,4 +1,5 @@
-"""Turning Korean and English text into search terms for sparse retrieval.
+"""Text rules shared by every package above retrieval: search terms for sparse retrieval, language detection, the
+one Kiwi analyser of the process (:func:`kiwi`), sentence splitting and the number check of grounded text.
 
 Korean is split into morphemes by Kiwi (which also copes with run-together input, "환승할인조건몇분이내"), and
 only content morphemes are kept, so that particles do not glue onto nouns. English is lower-cased, stop words
@@ -38,20 +39,19 @@ def detect_language(text: str) -> str:
     return "ko" if hangul / len(letters) >= 0.3 else "en"
 
 
-class _KiwiHolder:
-    """One Kiwi per process, created on first use (loading takes about a second)."""
+_kiwi = None
+_kiwi_lock = threading.Lock()
 
-    _kiwi = None
-    _lock = threading.Lock()
 
-    @classmethod
-    def get(cls):
-        with cls._lock:
-            if cls._kiwi is None:
-                from kiwipiepy import Kiwi
+def kiwi():
+    """The process's one Kiwi morphological analyser, created on first use (loading takes about a second)."""
+    global _kiwi
+    with _kiwi_lock:
+        if _kiwi is None:
+            from kiwipiepy import Kiwi
 
-                cls._kiwi = Kiwi(num_workers=-1)
-            return cls._kiwi
+            _kiwi = Kiwi(num_workers=-1)
+        return _kiwi
 
 
 @lru_cache(maxsize=1)
@@ -63,12 +63,12 @@ def _stemmer():
 
 def warm_up() -> None:
     """Load Kiwi and run it once (its first analysis is slow)."""
-    _KiwiHolder.get().tokenize("서울 버스 요금")
+    kiwi().tokenize("서울 버스 요금")
 
 
 def repair_spacing(text: str) -> str:
     """Insert the spaces that run-together Korean input leaves out ("버스요금얼마" -> "버스 요금 얼마")."""
-    return _KiwiHolder.get().space(text) if has_hangul(text) else text
+    return kiwi().space(text) if has_hangul(text) else text
 
 
 _KO_LIGHT = frozenset({"하", "되", "이", "있", "그", "좀"})  # light verbs and fillers carry no topic
@@ -76,7 +76,7 @@ _KO_LIGHT = frozenset({"하", "되", "이", "있", "그", "좀"})  # light verbs
 
 def _korean_terms(text: str) -> list[str]:
     terms = []
-    for token in _KiwiHolder.get().tokenize(text):
+    for token in kiwi().tokenize(text):
         if token.tag in _KEEP_TAGS and token.form not in _KO_LIGHT:
             form = token.form.lower()
             if token.tag in ("SL",):
@@ -97,3 +97,25 @@ def analyze(text: str) -> list[str]:
     if has_hangul(text):
         return _korean_terms(text)
     return _english_terms(text)
+
+
+# ---------------------------------------------------------------------------------------------- sentences, numbers
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|(?<=다\.)\s*|(?<=요\.)\s*")
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a Korean or English text, each ending in one space."""
+    parts = _SENTENCE_END.split(text)
+    return [p if p.endswith(" ") else p + " " for p in parts if p.strip()]
+
+
+def grounded(answer: str, passages: list[str]) -> bool:
+    """True when every number in ``answer`` (fees, phone numbers, dates, counts) appears in the passages."""
+    source = " ".join(passages).replace(",", "")
+    digits_only = re.sub(r"\D", "", source)
+    for number in _NUMBER.findall(answer):
+        plain = number.replace(",", "").rstrip(".")
+        if plain not in source and plain.replace(".", "") not in digits_only:
+            return False
+    return True

@@ -1,18 +1,36 @@
-"""Shared fixtures. Models come from the real models directory that `make test` fills (no stand-ins)."""
+"""Shared fixtures. Models come from the real models directory that `make test` fills (no stand-ins); settings are
+built from a clean slate (:mod:`tests.harness`), and the assistant is the one the server's runtime builds."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
 import pytest
 
 from dasan.settings import Settings
 from models.store import ModelStore
+from tests.harness import clean_settings
 
+# The bundled knowledge base's index, built once and kept between runs (safe: the index records the knowledge base
+# and embedder it was built from and is rebuilt when either changes).
+TEST_INDEX = Path(__file__).resolve().parents[1] / "var" / "test-index" / "kb"
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings()
+def settings(tmp_path_factory) -> Settings:
+    return clean_settings(data_dir=tmp_path_factory.mktemp("runtime") / "var", index_dir=TEST_INDEX,
+                          index_auto_rebuild=True, warm_up=False)
+
+
+@pytest.fixture(scope="session")
+def runtime(settings):
+    """The runtime the server would open from these settings (SQLite in a temporary data directory); its assistant
+    is opened on first use of the ``assistant`` fixture."""
+    from dasan.runtime import Runtime
+
+    with Runtime.open(settings) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +39,8 @@ def store(settings: Settings) -> ModelStore:
 
 
 @pytest.fixture(scope="session")
-def model_set(settings: Settings):
-    from dasan.app import build_model_set
-
-    return build_model_set(settings)
+def model_set(runtime):
+    return runtime.models
 
 
 @pytest.fixture(scope="session")
@@ -35,40 +51,27 @@ def llm_available(store: ModelStore) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder(store):
-    from models.embedder import load_embedder
-
-    return load_embedder("multilingual-e5-small-q4", store)
+def embedder(model_set):
+    return model_set.embedder()
 
 
 @pytest.fixture(scope="session")
-def kb_index_dir(embedder) -> str:
-    """The bundled knowledge base's index, built once and kept between runs under var/test-index (safe: the
-    index records the knowledge base and embedder it was built from and is rebuilt when either changes)."""
-    from pathlib import Path
-
-    from chatbot.kb import KnowledgeBase
-    from chatbot.runtime import open_index
-
-    path = Path(__file__).resolve().parents[1] / "var" / "test-index" / "kb"
-    open_index(KnowledgeBase.from_file(), embedder, path, rebuild_if_stale=True)
-    return str(path)
+def kb_index_dir(assistant) -> str:
+    return str(TEST_INDEX)
 
 
 @pytest.fixture(scope="session")
-def assistant(kb_index_dir, embedder):
-    from pathlib import Path
-
-    from chatbot.runtime import open_assistant
-
-    return open_assistant(None, Path(kb_index_dir), embedder)
+def assistant(runtime):
+    opened = runtime.open_assistant()
+    assert opened is not None, runtime.assistant_error
+    return opened
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, kb_index_dir):
     """One real `dasan serve` process (SQLite in a temporary data directory) shared by the HTTP tests."""
-    from tests.server_process import start_server, stop_server
+    from tests.harness import start_process, stop_process
 
-    process, base = start_server(tmp_path_factory.mktemp("server") / "var", DASAN_INDEX_DIR=kb_index_dir)
+    process, base = start_process(tmp_path_factory.mktemp("server") / "var", DASAN_INDEX_DIR=kb_index_dir)
     yield base
-    stop_server(process)
+    stop_process(process)

@@ -7,40 +7,39 @@ PCM WebSocket (``/voicebot/browser``, used by the call page at ``/voicebot``) an
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect
 
+from chatbot.assistant import Assistant
+from models.loaded import ModelSet
 from voicebot.browser import BadMessage, BrowserOutbound, audio_of, command_of
 from voicebot.call import LANGUAGES, Call, CallConfig
 from voicebot.codec import CALL_RATE
+from voicebot.records import CallRecords
 from voicebot.transport import serve_call
 from voicebot.twilio import TwilioOutbound, TwilioReader
+from webapi.deps import PartUnavailable, get_part, part
 
 log = logging.getLogger("dasan.voicebot")
 router = APIRouter(tags=["voicebot"])
-KEEP_RECORDS = 500
+CallsDep = Annotated[CallRecords, Depends(part("calls"))]
 
 
-def _records(state) -> OrderedDict:
-    if getattr(state, "voicebot_records", None) is None:
-        state.voicebot_records = OrderedDict()
-    return state.voicebot_records
-
-
-def _new_call(state, outbound, lang: str, call_id: str | None = None) -> Call:
-    call = Call(outbound, state.assistant, state.models, CallConfig(lang=lang if lang in LANGUAGES else "en"),
-                call_id=call_id)
-    records = _records(state)
-    records[call.id] = call.record
-    while len(records) > KEEP_RECORDS:
-        records.popitem(last=False)
+def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = None) -> Call:
+    assistant: Assistant = get_part(websocket, "assistant")
+    models: ModelSet = get_part(websocket, "models")
+    call = Call(outbound, assistant, models, CallConfig(lang=lang if lang in LANGUAGES else "en"), call_id=call_id)
+    calls: CallRecords = get_part(websocket, "calls")
+    calls.add(call.id, call.record)
     return call
 
 
 async def _refuse_without_assistant(websocket: WebSocket) -> bool:
-    if getattr(websocket.app.state, "assistant", None) is None:
-        await websocket.close(code=1011, reason="the assistant is not available")
+    try:
+        get_part(websocket, "assistant")
+    except PartUnavailable as exc:
+        await websocket.close(code=1011, reason=str(exc)[:120])
         return True
     return False
 
@@ -70,7 +69,7 @@ async def twilio_stream(websocket: WebSocket) -> None:
     start = message.get("start") if isinstance(message.get("start"), dict) else {}
     params = start.get("customParameters") if isinstance(start.get("customParameters"), dict) else {}
     outbound = TwilioOutbound(websocket, str(message.get("streamSid") or start.get("streamSid") or ""))
-    call = _new_call(websocket.app.state, outbound, str(params.get("lang", "en")),
+    call = _new_call(websocket, outbound, str(params.get("lang", "en")),
                      str(start.get("callSid") or "") or None)
 
     async def receive() -> None:
@@ -99,7 +98,7 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
         await websocket.close(code=1008, reason=f"unknown lang {lang!r}: use {', '.join(LANGUAGES)}")
         return
     outbound = BrowserOutbound(websocket)
-    call = _new_call(websocket.app.state, outbound, lang)
+    call = _new_call(websocket, outbound, lang)
     outbound.event("call", call_id=call.id, lang=call.lang, mode=lang, sample_rate=CALL_RATE)
 
     async def receive() -> None:
@@ -124,8 +123,8 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
 
 
 @router.get("/voicebot/calls/{call_id}", summary="A voice call's record: transcript, tools, outcome, timings")
-def call_record(call_id: str, request: Request) -> dict:
-    record = _records(request.app.state).get(call_id)
+def call_record(call_id: str, calls: CallsDep) -> dict:
+    record = calls.get(call_id)
     if record is None:
         raise HTTPException(404, f"no call {call_id!r}")
     return record.to_dict()

@@ -20,9 +20,9 @@ class Heard:
 
 def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
     """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech."""
-    from minutes.backends import DecodeOptions
-    from minutes.filters import HallucinationFilter, collapse_repeats
-    from minutes.transcriber import join_words
+    from speech.backends import DecodeOptions
+    from speech.filters import HallucinationFilter, collapse_repeats
+    from speech.transcriber import join_words
 
     guard = HallucinationFilter()
     result = decoder.decode(audio, DecodeOptions(language=lang))
@@ -37,7 +37,7 @@ def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
 def hear(models, audio: np.ndarray, lang: str, identify: bool) -> Heard:
     """The utterance's text. With ``identify`` (an ``auto`` call) the language is identified first; otherwise it
     is identified only when the transcript in ``lang`` looks wrong, and a confident other language wins."""
-    from minutes.transcriber import window_decoder_for
+    from speech.transcriber import window_decoder_for
 
     decoder = window_decoder_for(models)
     detected, probability = None, 0.0

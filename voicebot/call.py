@@ -42,7 +42,7 @@ __all__ = ["Call", "CallConfig", "CallRecord", "CallState", "LANGUAGES", "PHRASE
 def speech_chunks(text: str, first_max_chars: int = 60) -> list[str]:
     """The text in sentences, the first cut shorter at a comma, colon or semicolon (or after 10 words when it is
     very long) so that its synthesis, which the caller waits for, is quick."""
-    from chatbot.assistant import split_sentences
+    from retrieval_index.text import split_sentences
 
     chunks = [c.strip() for c in split_sentences(text) if c.strip()]
     if chunks and len(chunks[0]) > first_max_chars:

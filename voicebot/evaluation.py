@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voicebot.simulated_caller import LineEcho, LocalServer, SimulatedCaller, call_threads
+from voicebot.simulated_caller import LineEcho, SimulatedCaller, call_record, call_threads
 
 INTERRUPTION = {"en": "Sorry, wait a moment.", "ko": "잠깐만요."}
 
@@ -76,33 +76,37 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
     return result
 
 
-def evaluate(assistant, models, rows: list[dict], lang: str = "en", concurrency: int = 1, barge_in: bool = True,
+def evaluate(server, models, rows: list[dict], lang: str = "en", concurrency: int = 1, barge_in: bool = True,
              timeout: float = 90.0, progress: Callable[[], None] | None = None, echo: LineEcho | None = None) -> dict:
+    """Each query spoken (by the bundled voice of ``models``) as a caller into a real call on ``server`` (a running
+    Dasan server: ``base``, ``ws_base`` and ``tasks(prefix)``, as :class:`dasan.serving.InThread` has), interrupted
+    once when ``barge_in``; accuracy, latency, barge-in, stage timings and leftovers."""
     texts = [row["query"] for row in rows]
     audio = speak_all(models, texts + [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)
     questions, interruption = audio[:-1], (audio[-1] if barge_in else None)
     models.transcriber(), models.tts(lang)  # loaded before the first call, not during it
 
-    with LocalServer(assistant, models) as server:
-        async def run_all() -> list[dict]:
-            gate = asyncio.Semaphore(concurrency)
+    ws_url = f"{server.ws_base}/voicebot/twilio"
 
-            async def guarded(question: np.ndarray) -> dict:
-                async with gate:
-                    try:
-                        return await _one_call(server.ws_url, lang, question, interruption, timeout, echo)
-                    finally:
-                        if progress is not None:
-                            progress()
+    async def run_all() -> list[dict]:
+        gate = asyncio.Semaphore(concurrency)
 
-            return await asyncio.gather(*(guarded(q) for q in questions))
+        async def guarded(question: np.ndarray) -> dict:
+            async with gate:
+                try:
+                    return await _one_call(ws_url, lang, question, interruption, timeout, echo)
+                finally:
+                    if progress is not None:
+                        progress()
 
-        results = asyncio.run(run_all())
-        deadline = time.monotonic() + 15
-        while (server.call_tasks() or call_threads()) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        leaked = len(server.call_tasks()) + len(call_threads())
-        records = [server.record(r["call_id"]) if r.get("call_id") else {} for r in results]
+        return await asyncio.gather(*(guarded(q) for q in questions))
+
+    results = asyncio.run(run_all())
+    deadline = time.monotonic() + 15
+    while (server.tasks("call-") or call_threads()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    leaked = len(server.tasks("call-")) + len(call_threads())
+    records = [call_record(server.base, r["call_id"]) if r.get("call_id") else {} for r in results]
 
     correct = 0
     reused = 0

@@ -237,60 +237,11 @@ class SimulatedCaller:
             await asyncio.sleep(0.05)
 
 
-class LocalServer:
-    """A real uvicorn server in a thread around an app with the voicebot router (for tests and the eval)."""
+def call_record(base: str, call_id: str) -> dict:
+    """A call's record from the server at ``base``."""
+    import httpx
 
-    def __init__(self, assistant, models):
-        from fastapi import FastAPI
-
-        from voicebot.api import router
-
-        self.app = FastAPI()
-        self.app.state.assistant = assistant
-        self.app.state.models = models
-        self.app.include_router(router)
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    def __enter__(self) -> "LocalServer":
-        import socket
-
-        import uvicorn
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
-                                                    ws="websockets-sansio"))
-        self.base = f"http://127.0.0.1:{port}"
-        self.ws_url = f"ws://127.0.0.1:{port}/voicebot/twilio"
-        self.browser_url = f"ws://127.0.0.1:{port}/voicebot/browser"
-
-        def serve() -> None:
-            self.loop = asyncio.new_event_loop()
-            self.loop.run_until_complete(self.server.serve())
-
-        self.thread = threading.Thread(target=serve, name="voicebot-test-server", daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-    def call_tasks(self) -> list[str]:
-        """Names of the server's live tasks that belong to calls."""
-        async def names() -> list[str]:
-            return [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("call-")]
-
-        return asyncio.run_coroutine_threadsafe(names(), self.loop).result(timeout=5)
-
-    def record(self, call_id: str) -> dict:
-        import httpx
-
-        return httpx.get(f"{self.base}/voicebot/calls/{call_id}", timeout=10).json()
+    return httpx.get(f"{base}/voicebot/calls/{call_id}", timeout=10).json()
 
 
 def call_threads() -> list[str]:

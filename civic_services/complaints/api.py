@@ -27,6 +27,7 @@ from civic_services.complaints.service import ComplaintService, ListQuery, NewRe
 from civic_services.complaints.tables import STATUSES
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
+from webapi.deps import PartUnavailable, get_part, part
 
 log = logging.getLogger("civic_services.complaints.api")
 
@@ -58,7 +59,10 @@ class Open311Route(APIRoute):
         async def open311_handler(request: Request) -> Response:
             fmt = _format_of(request)
             length = request.headers.get("content-length", "")
-            service: ComplaintService | None = getattr(request.app.state, "complaints", None)
+            try:
+                service: ComplaintService | None = get_part(request, "complaints")
+            except PartUnavailable:
+                service = None
             if length.isdigit() and service is not None:
                 limits = service.limits
                 most = max(limits.max_photos * limits.photo_max_bytes, limits.video_max_bytes) + 1_000_000
@@ -85,11 +89,7 @@ ERRORS = {code: {"description": text, "content": {"application/json": {"example"
           for code, text in ((400, "Invalid request (Open311 error list)"), (404, "Not found"))}
 
 
-def complaints(request: Request) -> ComplaintService:
-    return request.app.state.complaints
-
-
-Service = Annotated[ComplaintService, Depends(complaints)]
+Service = Annotated[ComplaintService, Depends(part("complaints"))]
 
 
 def _render(payload, fmt: str, root: str, status: int = 200) -> Response:

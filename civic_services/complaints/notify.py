@@ -8,7 +8,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from civic_services.complaints.tables import Event, Outbox, Reporter, Request
-from civic_services.storage.base import utcnow
+from database.base import utcnow
 
 STATUS_WORDS = {"open": "received", "acknowledged": "acknowledged", "in_progress": "being worked on",
                 "closed": "closed"}

@@ -28,7 +28,7 @@ from civic_services.complaints.location import resolve
 from civic_services.complaints.media import KST, MediaInfo, MediaStore
 from civic_services.complaints.notify import Notifier, OutboxNotifier
 from civic_services.complaints.tables import STATUSES, Event, Media, Outbox, Reporter, Request, TicketCounter
-from civic_services.storage.base import utcnow
+from database.base import utcnow
 
 TICKET_FORMAT = "SR-{year:04d}-{number:06d}"
 TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]+")

@@ -24,6 +24,7 @@ from civic_services.iot.odata import parse_time
 from civic_services.iot.sensorthings import parse_path
 from civic_services.iot.service import IoTService
 from civic_services.staff.api import require_scope
+from webapi.deps import part
 
 BODY_MAX = 32_000_000
 
@@ -62,11 +63,7 @@ class IoTRoute(APIRoute):
 router = APIRouter(tags=["IoT (SensorThings API 1.1)"], route_class=IoTRoute)
 
 
-def iot(request: Request) -> IoTService:
-    return request.app.state.iot
-
-
-Service = Annotated[IoTService, Depends(iot)]
+Service = Annotated[IoTService, Depends(part("iot"))]
 Writer = Depends(require_scope("iot:write"))
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic_services.storage.base import Base, BigId, UTCDateTime
+from database.base import Base, BigId, UTCDateTime
 
 
 class Thing(Base):

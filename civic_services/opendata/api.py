@@ -25,6 +25,7 @@ from civic_services.opendata.errors import NotFound, OpenDataError, ValidationEr
 from civic_services.opendata.service import OpenData
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
+from webapi.deps import part
 
 UPLOAD_MAX_BYTES = 200_000_000
 
@@ -79,11 +80,7 @@ router = APIRouter(tags=["open data (CKAN action API)"], route_class=CKANRoute)
 ENVELOPE = {409: {"description": "Validation error (CKAN error envelope)"}, 404: {"description": "Not found"}}
 
 
-def opendata(request: Request) -> OpenData:
-    return request.app.state.opendata
-
-
-Service = Annotated[OpenData, Depends(opendata)]
+Service = Annotated[OpenData, Depends(part("opendata"))]
 
 
 def _base(request: Request) -> str:

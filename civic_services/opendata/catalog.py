@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civic_services.opendata.errors import NotFound, ValidationError
 from civic_services.opendata.tables import Dataset, Resource, Tag
-from civic_services.storage.base import utcnow
+from database.base import utcnow
 
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual", "irregular")
 FACETS = ("tags", "organization", "license_id", "res_format", "frequency")

@@ -14,7 +14,7 @@ from civic_services.opendata.datastore import Datastore, SearchResult, table_nam
 from civic_services.opendata.errors import Forbidden, NotFound, ValidationError
 from civic_services.opendata.sql import SqlResult, SqlSandbox
 from civic_services.opendata.tables import Dataset, Resource
-from civic_services.storage.base import utcnow
+from database.base import utcnow
 
 
 @dataclass(frozen=True)

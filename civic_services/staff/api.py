@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from civic_services.staff.tokens import StaffIdentity, StaffTokens
+from webapi.deps import part
 
 bearer = HTTPBearer(auto_error=False, description="A staff token from `dasan staff token create`.")
 
@@ -16,8 +17,7 @@ class StaffAuthError(HTTPException):
     """401 (no or bad token) or 403 (missing scope); each service renders it in its own error format."""
 
 
-def staff_tokens(request: Request) -> StaffTokens:
-    return request.app.state.staff_tokens
+staff_tokens = part("staff_tokens")
 
 
 def require_scope(scope: str) -> Callable[..., StaffIdentity]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic_services.storage.base import Base, BigId, UTCDateTime
+from database.base import Base, BigId, UTCDateTime
 
 
 class StaffToken(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import sessionmaker
 
 from civic_services.staff.tables import StaffToken
-from civic_services.storage.base import utcnow
+from database.base import utcnow
 
 TOKEN_PREFIX = "dasan_st_"
 

@@ -1,46 +1,42 @@
 """HTTP faces of the tool registry: ``GET /tools`` (OpenAI function-calling format) and the Rasa action server
-(``POST /webhook``, ``GET /actions``, ``GET /health``). The registry is ``app.state.tools``; the services the
-handlers call come from :func:`dasan.tools_wiring.tool_services` (the app's state)."""
+(``POST /webhook``, ``GET /actions``, ``GET /health``). The registry and the services its handlers call are the
+running process's parts ``tools`` and ``tool_services`` (:mod:`webapi.deps`)."""
 
 from __future__ import annotations
 
 import json
 import zlib
-from typing import Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from civic_services.tools import rasa_actions
+from civic_services.tools.registry import ToolRegistry
+from webapi.deps import part
 
 router = APIRouter(tags=["tools"])
 
-
-def _registry(request: Request):
-    return request.app.state.tools
-
-
-def _services(request: Request):
-    from dasan.tools_wiring import tool_services
-
-    return tool_services(request.app.state)
+RegistryDep = Annotated[ToolRegistry, Depends(part("tools"))]
+ServicesDep = Annotated[Mapping[str, Any], Depends(part("tool_services"))]
 
 
 @router.get("/tools", summary="The assistant's tools in OpenAI function-calling format")
 def openai_tools(
-    request: Request,
+    registry: RegistryDep,
     lang: Literal["en", "ko"] = Query("en", description="Language of the descriptions."),
     role: Literal["citizen", "verified_voter", "staff"] | None = Query(
         None, description="Only the tools this role may call (default: every tool)."),
 ) -> list[dict]:
-    return _registry(request).openai_tools(lang=lang, role=role)
+    return registry.openai_tools(lang=lang, role=role)
 
 
 @router.post("/webhook", summary="Rasa action server: run a custom action (a tool) on a tracker",
              responses={400: {"description": "Action execution rejected (a required slot is empty)"},
                         404: {"description": "No registered action of that name"}})
-async def rasa_webhook(request: Request) -> JSONResponse:
+async def rasa_webhook(request: Request, registry: RegistryDep, services: ServicesDep) -> JSONResponse:
     raw = await request.body()
     try:
         if request.headers.get("content-encoding", "").lower() == "deflate":  # as rasa_sdk accepts
@@ -48,15 +44,14 @@ async def rasa_webhook(request: Request) -> JSONResponse:
         payload = json.loads(raw)
     except (ValueError, zlib.error) as exc:
         return JSONResponse({"error": f"the body is not JSON: {exc}", "action_name": None}, status_code=400)
-    registry, services = _registry(request), _services(request)
     # Tool handlers are synchronous and reach the database: a worker thread, not the event loop.
     answer = await anyio.to_thread.run_sync(rasa_actions.run_action, registry, services, payload)
     return JSONResponse(answer.body, status_code=answer.status)
 
 
 @router.get("/actions", summary="Rasa action server: the custom actions served here")
-def rasa_actions_list(request: Request) -> list[dict]:
-    return rasa_actions.list_actions(_registry(request))
+def rasa_actions_list(registry: RegistryDep) -> list[dict]:
+    return rasa_actions.list_actions(registry)
 
 
 @router.get("/health", summary="Rasa action server: health check")

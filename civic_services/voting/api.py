@@ -25,6 +25,7 @@ from civic_services.voting.audit import audit
 from civic_services.voting.errors import VotingError
 from civic_services.voting.rules import OptionSpec, PollSpec
 from civic_services.voting.service import VotingService
+from webapi.deps import part
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -59,11 +60,7 @@ router = APIRouter(prefix="/voting", tags=["voting (mVoting with a verifiable ba
 voter_bearer = HTTPBearer(auto_error=False, description="A voting credential (dasan_vc_...) issued at registration.")
 
 
-def voting(request: Request) -> VotingService:
-    return request.app.state.voting
-
-
-Service = Annotated[VotingService, Depends(voting)]
+Service = Annotated[VotingService, Depends(part("voting"))]
 Admin = Annotated[StaffIdentity, Depends(require_scope("voting:admin"))]
 PollId = Annotated[str, Path(max_length=20, description="MV-1187 (or 1187)")]
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic_services.storage.base import Base, UTCDateTime
+from database.base import Base, UTCDateTime
 
 KINDS = ("policy", "general", "budget")
 BUDGET_RULES = ("threshold", "minimum", "projects")

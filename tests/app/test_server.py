@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.server_process import start_server, stop_server
+from tests.harness import start_process, stop_process
 
 pytestmark = pytest.mark.slow
 
@@ -45,13 +45,13 @@ def test_unknown_path_is_a_404_with_a_message(server):
 
 
 def test_not_ready_without_models_and_says_what_to_run(tmp_path):
-    process, base = start_server(tmp_path / "var", DASAN_MODELS_DIR=str(tmp_path / "empty-models"))
+    process, base = start_process(tmp_path / "var", DASAN_MODELS_DIR=str(tmp_path / "empty-models"))
     try:
         assert httpx.get(f"{base}/healthz").status_code == 200
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 503
         assert "dasan models fetch whisper-base" in ready.json()["checks"]["model:asr"]["error"]
     finally:
-        log = stop_server(process)
+        log = stop_process(process)
     assert "Traceback" not in log
     assert "dasan models fetch" in log  # the warm-up says what to run, too

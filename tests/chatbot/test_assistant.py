@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from chatbot.assistant import grounded
+from retrieval_index.text import grounded
 from chatbot.privacy import mask_pii
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from chatbot.assistant import Assistant, grounded
+from chatbot.assistant import Assistant
+from retrieval_index.text import grounded
 
 pytestmark = [pytest.mark.slow, pytest.mark.llm]
 

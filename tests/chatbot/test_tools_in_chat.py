@@ -3,7 +3,6 @@ filed only after confirmation, a missing detail is asked for, results come back 
 and questions for the knowledge base stay with the knowledge base."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,16 +14,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
     from civic_services.opendata import samples
-    from civic_services.storage import upgrade
-    from dasan.civic import build_civic_services
-    from dasan.db import make_engine
-    from dasan.settings import Settings
+    from dasan.runtime import Runtime
+    from tests.harness import clean_settings
 
-    tmp = tmp_path_factory.mktemp("civic")
-    settings = Settings(data_dir=tmp)
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    civic = build_civic_services(settings, engine)
+    civic = Runtime.open(clean_settings(data_dir=tmp_path_factory.mktemp("civic")))
     samples.seed(civic.opendata, only=["public_toilets", "street_trees"])
     return {"complaints": civic.complaints, "opendata": civic.opendata}
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +16,7 @@ import pytest
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from tests.server_process import free_port
+from tests.harness import clean_settings, serve
 
 PG_ADMIN_URL = os.environ.get("DASAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -65,52 +63,43 @@ def make_database_url(kind: str, tmp: Path, request) -> str:
 @dataclass
 class Running:
     base: str
-    app: object
+    served: object  # dasan.serving.InThread
     settings: object
     kind: str
 
     @property
-    def state(self):
-        return self.app.state
+    def runtime(self):
+        return self.served.runtime
 
     def staff_token(self, *scopes: str) -> dict:
-        issued = self.state.staff_tokens.create("tester", list(scopes))
+        issued = self.runtime.staff_tokens.create("tester", list(scopes))
         return {"Authorization": f"Bearer {issued.token}"}
 
+    def stop(self) -> None:
+        runtime = self.runtime
+        self.served.stop()
+        if runtime is not None:
+            runtime.engine.dispose()
 
-def start_server(tmp: Path, database_url: str, kind: str, **overrides):
-    import uvicorn
 
-    from dasan.app import create_app
-    from dasan.settings import Settings
-
+def start_server(tmp: Path, database_url: str, kind: str, **overrides) -> Running:
+    """The app (its own runtime, as `dasan serve` opens it) in a thread over ``database_url``."""
     # The civic services need no model and no assistant.
-    settings = Settings(data_dir=tmp / "var", database_url=database_url, warm_up=False, chat_enabled=False,
-                        **overrides)
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("the test server did not start")
-        time.sleep(0.05)
-    return server, thread, Running(f"http://127.0.0.1:{port}", app, settings, kind)
+    settings = clean_settings(data_dir=tmp / "var", database_url=database_url, warm_up=False, chat_enabled=False,
+                              **overrides)
+    served = serve(settings)
+    return Running(served.base, served, settings, kind)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"civic-{request.param}")
     url = make_database_url(request.param, tmp, request)
-    handle, thread, running = start_server(tmp, url, request.param, datastore_sql_enabled=True,
-                                           complaint_photo_max_bytes=400_000, complaint_video_max_bytes=2_000_000,
-                                           datastore_rows_max=500, datastore_sql_rows_max=50)
+    running = start_server(tmp, url, request.param, datastore_sql_enabled=True,
+                           complaint_photo_max_bytes=400_000, complaint_video_max_bytes=2_000_000,
+                           datastore_rows_max=500, datastore_sql_rows_max=50)
     yield running
-    handle.should_exit = True
-    thread.join(timeout=30)
-    running.state.engine.dispose()
+    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,7 @@ def test_single_and_batch_observations_and_queries(http, writer, station):
                         params={"$expand": "Datastreams,Locations"}).json()
     assert len(expanded["Datastreams"]) == 3 and expanded["Locations"][0]["location"]["type"] == "Point"
     observation = listing["value"][0]
-    one = http.get(f"/v1.1/Observations", params={"$filter": f"Datastream/id eq {temp} and result eq 14"}).json()
+    one = http.get("/v1.1/Observations", params={"$filter": f"Datastream/id eq {temp} and result eq 14"}).json()
     assert one["value"][0]["result"] == 14.0
     ident = one["value"][0]["@iot.id"]
     assert http.get(f"/v1.1/Observations({ident})/Datastream").json()["@iot.id"] == temp

@@ -27,10 +27,10 @@ from civic_services.iot import IoTService
 from civic_services.iot.mqtt import MqttConsumer
 from civic_services.iot.simulator import Simulator
 from civic_services.iot.tables import Observation
-from civic_services.storage import upgrade
-from dasan.db import make_engine
+from database import upgrade
+from database import make_engine
 from tests.civic_services.conftest import make_database_url
-from tests.server_process import free_port
+from tests.harness import free_port
 
 BROKER = os.environ.get("DASAN_TEST_MQTT", "127.0.0.1:1883")
 

@@ -16,9 +16,9 @@ PREFIXES = ("/v1.1", "/iot/", "/voting/")
 
 
 def test_no_input_causes_a_server_error(server):
-    server.state.iot.provision_stations(3, prefix="fuzz")
+    server.runtime.iot.provision_stations(3, prefix="fuzz")
     now = datetime.now(timezone.utc)
-    server.state.voting.create_poll(PollSpec(kind="policy", title="fuzz", options=(OptionSpec("찬성"), OptionSpec("반대")),
+    server.runtime.voting.create_poll(PollSpec(kind="policy", title="fuzz", options=(OptionSpec("찬성"), OptionSpec("반대")),
                                              opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1)))
     headers = server.staff_token("iot:write", "voting:admin")
     report = fuzz_for_server_errors(server.base, PREFIXES, headers)

@@ -5,8 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from civic_services.storage import upgrade
-from civic_services.storage.migrate import VERSION_TABLE, declared_metadata
+from database import upgrade
+from dasan.runtime import declared_metadata
+from database.migrate import VERSION_TABLE
 from tests.civic_services.conftest import make_database_url
 
 

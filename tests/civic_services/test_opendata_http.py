@@ -15,7 +15,7 @@ SAMPLE_IDS = [s.meta.id for s in samples.samples()]
 
 @pytest.fixture(scope="module")
 def seeded(server):
-    samples.seed(server.state.opendata)
+    samples.seed(server.runtime.opendata)
     return server
 
 

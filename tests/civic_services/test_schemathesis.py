@@ -13,7 +13,7 @@ PREFIXES = ("/open311/", "/api/3/", "/catalog", "/dataset/", "/{key}/")
 
 
 def test_no_input_causes_a_server_error(server):
-    samples.seed(server.state.opendata, only=["public_toilets"])
+    samples.seed(server.runtime.opendata, only=["public_toilets"])
     headers = server.staff_token("complaints:read", "complaints:write", "opendata:write")
     report = fuzz_for_server_errors(server.base, PREFIXES, headers)
     assert report.operations >= 20

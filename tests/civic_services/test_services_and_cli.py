@@ -13,21 +13,19 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from civic_services.opendata import samples
-from civic_services.storage import current_revision, head_revision, upgrade
-from dasan.civic import build_civic_services
-from dasan.db import make_engine
-from dasan.settings import Settings
+from database import current_revision, head_revision, upgrade
+from dasan.runtime import Runtime
+from database import make_engine
+from tests.harness import clean_settings
 from tests.civic_services.conftest import make_database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def services(request, tmp_path):
     url = make_database_url(request.param, tmp_path, request)
-    engine = make_engine(url)
-    upgrade(engine)
-    settings = Settings(data_dir=tmp_path, database_url=url, datastore_sql_enabled=True, warm_up=False)
-    yield build_civic_services(settings, engine)
-    engine.dispose()
+    settings = clean_settings(data_dir=tmp_path, database_url=url, datastore_sql_enabled=True, warm_up=False)
+    with Runtime.open(settings) as runtime:
+        yield runtime
 
 
 def test_migrations_are_idempotent_and_create_every_table(tmp_path):
@@ -61,12 +59,10 @@ def test_sandbox_engine_walls_hold_without_the_parser(services):
 def test_default_window_is_90_days(tmp_path):
     from civic_services.complaints import NewReport
     from civic_services.complaints.service import ListQuery
-    from civic_services.storage.base import utcnow
+    from database.base import utcnow
 
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    complaints = build_civic_services(Settings(data_dir=tmp_path, database_url=url), engine).complaints
+    complaints = Runtime.open(clean_settings(data_dir=tmp_path, database_url=url)).complaints
     now = utcnow()
     for days_ago in (120, 10):
         complaints.clock = lambda d=days_ago: now - timedelta(days=d)

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from civic_services.storage import upgrade
+from database import upgrade
 from civic_services.voting import AlreadyVoted, NotEligible, OptionSpec, PollSpec, VotingError, VotingService
 from civic_services.voting.audit import audit
 from civic_services.voting.merkle import MerkleTree, leaf_hash, node_hash, verify_consistency, verify_inclusion
 from civic_services.voting.receipts import verify_receipt
-from dasan.db import make_engine
+from database import make_engine
 from tests.civic_services.conftest import make_database_url
 
 NOW = datetime.now(timezone.utc)

@@ -4,10 +4,8 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def speaker_encoder(store):
-    from minutes.speakers import load_encoder
-
-    return load_encoder("resemblyzer-ge2e", store)
+def speaker_encoder(model_set):
+    return model_set.speaker_encoder()
 
 
 @pytest.fixture(scope="session")

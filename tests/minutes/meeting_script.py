@@ -31,11 +31,11 @@ def synthesize(path: Path) -> None:
     import numpy as np
     import soundfile
 
-    from dasan.app import build_model_set
-    from dasan.settings import Settings
+    from dasan.runtime import build_model_set
     from models.audio import resample
+    from tests.harness import clean_settings
 
-    tts = build_model_set(Settings()).tts("en")
+    tts = build_model_set(clean_settings()).tts("en")
     pieces = []
     for line in LINES:
         speech = tts.synthesize(line)
@@ -45,20 +45,19 @@ def synthesize(path: Path) -> None:
 
 
 def make_transcript(wav: Path) -> list[dict]:
-    from dasan.app import build_model_set
-    from dasan.settings import Settings
+    from dasan.runtime import build_model_set
     from minutes.pipeline import MeetingRequest, transcribe_file
+    from tests.harness import clean_settings
 
-    settings = Settings()
-    meeting = transcribe_file(wav, build_model_set(settings), MeetingRequest("Transport team", "en", speakers=False),
-                              settings)
+    meeting = transcribe_file(wav, build_model_set(clean_settings()),
+                              MeetingRequest("Transport team", "en", speakers=False))
     return [{"id": s.id, "start": round(s.start, 2), "end": round(s.end, 2), "text": s.text} for s in meeting.segments]
 
 
 def load_meeting():
     """The committed transcript as a meeting (segments only; its minutes are for the test to write)."""
     from minutes.document import Meeting
-    from minutes.transcriber import Segment
+    from speech.transcriber import Segment
 
     rows = json.loads(TRANSCRIPT.read_text(encoding="utf-8"))["segments"]
     segments = [Segment(r["id"], r["start"], r["end"], r["text"], (), None, "en") for r in rows]

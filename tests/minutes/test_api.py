@@ -37,7 +37,7 @@ async def stream_pcm(url: str, pcm: bytes, chunk_bytes: int, rename: dict | None
 
 
 def jfk_pcm(rate: int, channels: int) -> bytes:
-    from minutes.audio import iter_file
+    from speech.audio import iter_file
 
     audio = np.concatenate(list(iter_file(JFK)))  # 16 kHz mono
     if rate != 16_000:

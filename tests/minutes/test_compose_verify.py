@@ -9,7 +9,7 @@ from minutes.compose import ComposeOptions, check_method, chunk_segments, compos
 from minutes.compose_prompt import parse, schema
 from minutes.compose_verify import Proposal, Verifier, clock_ref, parse_ref
 from minutes.document import Meeting
-from minutes.transcriber import Segment
+from speech.transcriber import Segment
 
 EN = [
     ("Speaker 1", "Good morning. The first item on the agenda is the bike lanes in Mapo-gu."),
@@ -126,19 +126,18 @@ def test_a_spent_time_budget_leaves_the_extractive_minutes_with_the_reason():
     assert "time budget" in minutes.composition["errors"][0]
 
 
-def test_method_choice_and_unknown_methods(model_set, settings):
+def test_method_choice_and_unknown_methods(model_set):
     with pytest.raises(ValueError):
-        check_method("gpt", model_set, settings)
-    disabled = settings.model_copy(update={"llm_enabled": False})
+        check_method("gpt", model_set)
     m = meeting("en", EN)
-    minutes = compose_minutes(m, "auto", model_set, disabled)
+    minutes = compose_minutes(m, "auto", model_set, llm_enabled=False)
     assert minutes.composed_by == "extractive" and "disabled" in minutes.composition["reason"]
     from minutes.compose import LLMUnavailable
 
     with pytest.raises(LLMUnavailable):
-        compose_minutes(m, "llm", model_set, disabled)
-    assert compose_minutes(m, "extractive", model_set, settings).composition == {"method": "extractive",
-                                                                                 "reason": "requested"}
+        compose_minutes(m, "llm", model_set, llm_enabled=False)
+    assert compose_minutes(m, "extractive", model_set).composition == {"method": "extractive",
+                                                                       "reason": "requested"}
 
 
 def test_a_correction_reverifies_composed_items():

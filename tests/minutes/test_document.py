@@ -5,8 +5,8 @@ import json
 
 from minutes.document import Meeting, extract_minutes
 from minutes.exports import export
-from minutes.streaming import StreamWord
-from minutes.transcriber import Segment
+from speech.streaming import StreamWord
+from speech.transcriber import Segment
 
 
 def meeting(language, lines):

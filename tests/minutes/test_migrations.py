@@ -10,13 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from civic_services.storage import current_revision, head_revision, upgrade
-from civic_services.storage.migrate import alembic_config
-from dasan.db import make_engine
+from database import current_revision, head_revision, upgrade
+from database.migrate import alembic_config
+from database import make_engine
 from minutes import store as minutes_store
 from minutes.document import ActionItem, Item, Meeting, Minutes
 from minutes.store import MeetingStore
-from minutes.transcriber import Segment
+from speech.transcriber import Segment
 from tests.civic_services.conftest import make_database_url, postgres_available  # noqa: F401  (a fixture)
 
 TABLES = {"minutes_meetings", "minutes_segments"}
@@ -84,7 +84,7 @@ def test_a_database_from_the_old_create_all_path_upgrades_and_keeps_its_meetings
     assert current_revision(engine) == ("0003" if civic_first else None)
     assert upgrade(engine) == "0004" == upgrade(engine)
     assert schema_differences(engine) == []
-    kept = MeetingStore.open(engine).get(meeting.id)
+    kept = MeetingStore(engine).get(meeting.id)
     assert kept.title == "예산 회의" and [s.text for s in kept.segments] == [s.text for s in meeting.segments]
 
 
@@ -100,6 +100,8 @@ def test_downgrade_drops_the_tables_and_upgrade_brings_them_back(engine):
 
 
 def test_the_store_opens_through_the_migrations(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    store = MeetingStore.open(engine)
-    assert current_revision(engine) == head_revision() and store.list() == []
+    from dasan.runtime import Runtime
+    from tests.harness import clean_settings
+
+    with Runtime.open(clean_settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'm.db'}")) as runtime:
+        assert current_revision(runtime.engine) == head_revision() and runtime.minutes.store.list() == []

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def page(tmp_path_factory):
     import soundfile
 
-    from minutes.audio import iter_file
+    from speech.audio import iter_file
     from tests.speech_data import JFK
 
     audio = np.concatenate(list(iter_file(JFK)) + [np.zeros(16_000 * 3, dtype=np.float32)])

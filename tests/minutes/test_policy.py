@@ -1,8 +1,8 @@
 """The commit policy, the hallucination filters and the scoring functions, in pure Python (no model)."""
 
-from minutes.filters import HallucinationFilter, collapse_repeats
+from speech.filters import HallucinationFilter, collapse_repeats
 from minutes.metrics import der, normalise_korean, score, sino_korean
-from minutes.streaming import HypothesisBuffer, StreamWord
+from speech.streaming import HypothesisBuffer, StreamWord
 
 
 def words(*items):

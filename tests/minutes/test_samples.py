@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from minutes.samples import AudioRing, SampleBuffer
+from speech.samples import AudioRing, SampleBuffer
 
 
 def test_sample_buffer_matches_concatenation_through_appends_and_drops():

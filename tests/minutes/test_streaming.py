@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from minutes.metrics import cer, normalise_words, wer
-from minutes.transcriber import StreamingOptions, make_transcriber, run_stream
+from speech.transcriber import StreamingOptions, make_transcriber, run_stream
 from tests.speech_data import JFK_TEXT, KO_CLIP, KO_TEXT
 
 pytestmark = pytest.mark.slow

@@ -2,14 +2,14 @@
 
 import re
 
-from models.registry import MODELS, ROLES
+from models.registry import KINDS, MODELS
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def test_every_model_is_pinned_and_licensed():
     for spec in MODELS.values():
-        assert spec.role in ROLES, spec.name
+        assert spec.role in KINDS, spec.name
         assert spec.license, spec.name
         if spec.system_package:
             assert spec.system_program

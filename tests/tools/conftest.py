@@ -16,12 +16,10 @@ def server(tmp_path_factory):
     from civic_services.opendata import samples
 
     tmp = tmp_path_factory.mktemp("tools")
-    handle, thread, running = start_server(tmp, f"sqlite:///{tmp / 'tools.db'}", "sqlite")
-    samples.seed(running.state.opendata, only=[SEEDED])
+    running = start_server(tmp, f"sqlite:///{tmp / 'tools.db'}", "sqlite")
+    samples.seed(running.runtime.opendata, only=[SEEDED])
     yield running
-    handle.should_exit = True
-    thread.join(timeout=30)
-    running.state.engine.dispose()
+    running.stop()
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +30,4 @@ def http(server):
 
 @pytest.fixture(scope="session")
 def services(server):
-    from dasan.tools_wiring import tool_services
-
-    return tool_services(server.state)
+    return server.runtime.tool_services()

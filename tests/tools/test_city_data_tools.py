@@ -10,16 +10,10 @@ from civic_services.tools.registry import ToolContext, ToolError
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    from civic_services.storage import upgrade
-    from dasan.civic import build_civic_services
-    from dasan.db import make_engine
-    from dasan.settings import Settings
+    from dasan.runtime import Runtime
+    from tests.harness import clean_settings
 
-    tmp = tmp_path_factory.mktemp("city")
-    settings = Settings(data_dir=tmp)
-    engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
-    civic = build_civic_services(settings, engine)
+    civic = Runtime.open(clean_settings(data_dir=tmp_path_factory.mktemp("city")))
     now = datetime.now(timezone.utc)
     for name, district, lat, lon, pm10 in (("m1", "Mapo-gu", 37.56, 126.90, 160.0), ("j1", "Jung-gu", 37.56, 126.99, 20.0)):
         streams = civic.iot.provision_station(name, district, lat, lon, ("pm10", "humidity"))

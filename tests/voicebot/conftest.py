@@ -7,12 +7,30 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(scope="session")
-def server(model_set, assistant):
-    from voicebot.simulated_caller import LocalServer
+class VoiceServer:
+    """The app over the tests' runtime (uvicorn in a thread) seen from the voicebot's side."""
 
-    with LocalServer(assistant, model_set) as running:
-        yield running
+    def __init__(self, served):
+        self.served = served
+        self.base = served.base
+        self.ws_url = f"{served.ws_base}/voicebot/twilio"
+        self.browser_url = f"{served.ws_base}/voicebot/browser"
+
+    def call_tasks(self) -> list[str]:
+        return self.served.tasks("call-")
+
+    def record(self, call_id: str) -> dict:
+        from voicebot.simulated_caller import call_record
+
+        return call_record(self.base, call_id)
+
+
+@pytest.fixture(scope="session")
+def server(runtime, assistant):
+    from tests.harness import serve
+
+    with serve(runtime=runtime, ready=False, ws="websockets-sansio") as served:
+        yield VoiceServer(served)
 
 
 @pytest.fixture(scope="session")

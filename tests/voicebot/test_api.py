@@ -3,10 +3,16 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 
-def test_the_app_mounts_both_websockets_the_call_page_and_call_records():
+def test_the_app_mounts_both_websockets_the_call_page_and_call_records(tmp_path):
     from dasan.app import create_app
+    from tests.harness import clean_settings
 
-    client = TestClient(create_app())  # no lifespan: no assistant loaded
+    settings = clean_settings(data_dir=tmp_path / "var", chat_enabled=False, warm_up=False)  # no assistant
+    with TestClient(create_app(settings)) as client:
+        _mounted(client)
+
+
+def _mounted(client) -> None:
     response = client.get("/voicebot/calls/CA-unknown")
     assert response.status_code == 404 and "no call" in response.json()["detail"]
     with client.websocket_connect("/voicebot/twilio") as ws:

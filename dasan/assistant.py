@@ -1,0 +1,65 @@
+"""The 120 assistant as the settings configure it: the embedder and (optionally) the LLM from the model set, the
+knowledge base and its index, and the tool dialogue over the tool registry, given to the assistant when it is
+built. :class:`dasan.runtime.Runtime` calls this once per process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from chatbot.assistant import Assistant, AssistantConfig
+from chatbot.runtime import open_assistant
+from dasan.settings import Settings
+from models.loaded import ModelSet
+from models.store import ModelError
+from retrieval_index.text import warm_up as warm_up_text
+
+log = logging.getLogger("dasan.assistant")
+
+
+def assistant_config(settings: Settings) -> AssistantConfig:
+    return AssistantConfig(answer_threshold=settings.chat_answer_threshold,
+                           compose_with_llm=settings.chat_compose_with_llm,
+                           rerank_with_llm=settings.chat_rerank_with_llm)
+
+
+def tool_router(kind: str, models: ModelSet, registry):
+    """The tool router of that kind (``nlu`` or ``llm``); the LLM router falls back to the lexical one, with a
+    warning, when the local LLM cannot be loaded."""
+    from chatbot.routing.nlu import NluRouter
+
+    if kind == "llm":
+        try:
+            from chatbot.routing.llm_router import LlmRouter
+
+            return LlmRouter(models.llm(), registry)
+        except ModelError as exc:
+            log.warning("tool requests use the lexical router: the local LLM is unavailable (%s)", exc)
+    return NluRouter()
+
+
+def build_tool_dialogue(settings: Settings, models: ModelSet, registry, services: Callable[[], Mapping] | Mapping):
+    """The assistant's tool calling, with the router the settings choose (None when turned off)."""
+    from chatbot.tool_dialogue import ToolDialogue
+
+    if settings.chat_tool_router == "off":
+        return None
+    return ToolDialogue(registry, tool_router(settings.chat_tool_router, models, registry), services,
+                        answer_threshold=settings.chat_answer_threshold)
+
+
+def build_assistant(settings: Settings, models: ModelSet, registry=None,
+                    services: Callable[[], Mapping] | Mapping | None = None, rebuild: bool = False,
+                    progress=None) -> Assistant:
+    """The assistant; ``registry`` and ``services`` give it its tools (none without a registry)."""
+    llm = None
+    if (settings.chat_compose_with_llm or settings.chat_rerank_with_llm) and settings.llm_enabled:
+        try:
+            llm = models.llm()
+        except ModelError as exc:
+            log.warning("answers stay curated: the local LLM is unavailable (%s)", exc)
+    warm_up_text()
+    tools = build_tool_dialogue(settings, models, registry, services or {}) if registry is not None else None
+    return open_assistant(settings.kb_path, settings.resolved_index_dir, models.embedder(),
+                          config=assistant_config(settings), llm=llm, rebuild=rebuild,
+                          rebuild_if_stale=settings.index_auto_rebuild, tools=tools, progress=progress)

@@ -1,0 +1,98 @@
+"""Guards against Whisper's known failure modes on meetings: text invented on silence or noise, and loops.
+
+The VAD gate keeps most silence and noise away from Whisper; these filters catch what gets through:
+windows Whisper itself rates as non-speech, repetition loops (Whisper's compression-ratio signal), phrases
+repeated three or more times in a row, and the stock phrases Whisper writes on noise ("Thank you for
+watching", "시청해 주셔서 감사합니다") when they come alone and uncertain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from speech.backends import WindowResult
+
+W = TypeVar("W")
+
+# Whisper's stock outputs on silence, music and noise (from its subtitle-heavy training data).
+STOCK_PHRASES = {
+    "thank you", "thank you very much", "thanks for watching", "thank you for watching",
+    "please subscribe", "subscribe", "bye", "you", "so", "oh", "okay", "hmm", "uh",
+    "시청해 주셔서 감사합니다", "시청해주셔서 감사합니다", "감사합니다", "구독과 좋아요 부탁드립니다",
+    "mbc 뉴스 이덕영입니다", "다음 영상에서 만나요", "자막 제공 및 자막 편집 배급",
+}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", text.lower()).strip()
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    max_compression_ratio: float = 2.4  # above: a loop, not speech (Whisper's own threshold)
+    no_speech_prob: float = 0.6  # with a low log-probability below, the window is silence
+    min_avg_logprob: float = -1.0
+    stock_phrase_max_prob: float = 0.7  # a stock phrase alone is kept only when Whisper is at least this sure
+    max_repeats: int = 2  # a phrase said more than this many times in a row is cut back to one
+
+
+class HallucinationFilter:
+    def __init__(self, options: FilterOptions = FilterOptions()):
+        self.options = options
+
+    def window_is_speech(self, result: WindowResult) -> bool:
+        if not result.words:
+            return False
+        if result.compression_ratio > self.options.max_compression_ratio:
+            return False
+        if result.no_speech_prob > self.options.no_speech_prob and result.avg_logprob < self.options.min_avg_logprob:
+            return False
+        return True
+
+    def committed(self, words: list[W]) -> list[W]:
+        return words
+
+    def segment_words(self, words: Sequence[W]) -> list[W]:
+        """The words of a finished segment with loops collapsed and a lone uncertain stock phrase removed."""
+        words = collapse_repeats(list(words), self.options.max_repeats)
+        if not words:
+            return []
+        text = _key(" ".join(w.text for w in words))
+        if text in STOCK_PHRASES or not text:
+            mean_prob = sum(w.probability for w in words) / len(words)
+            if not text or mean_prob < self.options.stock_phrase_max_prob:
+                return []
+        return words
+
+
+def collapse_repeats(words: list[W], max_repeats: int = 2, max_n: int = 8) -> list[W]:
+    """Cut any run of more than ``max_repeats`` consecutive copies of the same 1..max_n-word phrase to one copy."""
+    keys = [_key(w.text) for w in words]
+    out_words: list[W] = []
+    out_keys: list[str] = []
+    i = 0
+    while i < len(words):
+        collapsed = False
+        for n in range(1, max_n + 1):
+            if i + n > len(words):
+                break
+            phrase = keys[i:i + n]
+            if not any(phrase):
+                continue
+            count = 1
+            while keys[i + count * n: i + (count + 1) * n] == phrase:
+                count += 1
+            if count > max_repeats:
+                out_words.extend(words[i:i + n])
+                out_keys.extend(phrase)
+                i += count * n
+                collapsed = True
+                break
+        if not collapsed:
+            out_words.append(words[i])
+            out_keys.append(keys[i])
+            i += 1
+    return out_words
