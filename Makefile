@@ -16,6 +16,10 @@ WHEEL_CACHE ?= $(HOME)/.cache/dasan/wheels
 TORCH := torch==2.13.0
 OPENAI_WHISPER := openai-whisper==20250625
 LLAMA_VERSION := 0.3.36
+# llama.cpp tuned for this CPU, without the AMX tile kernels: virtual machines often report AMX while the guest may
+# not use its tile state, and the first decode then dies of a protection fault (seen on this project's machines).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_WHEELS := $(WHEEL_CACHE)/llama-noamx
 # espeak-ng: fallback voice; chromium: the browser tests of the web pages
 SYSTEM_PACKAGES := espeak-ng chromium
 export DASAN_SKIP_LLM ?=
@@ -58,19 +62,21 @@ $(INSTALL_STAMP): pyproject.toml Makefile
 	$(PIP) install -q --no-deps $(OPENAI_WHISPER)
 ifeq ($(SKIP_LLM),)
 	@$(MAKE) --no-print-directory llm-wheel
-	$(PIP) install -q --find-links $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION)
+	$(PIP) install -q --force-reinstall --no-deps --find-links $(LLAMA_WHEELS) --no-index llama-cpp-python==$(LLAMA_VERSION)
+	$(PIP) install -q --find-links $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 endif
 	@rm -f $(VENV)/.installed $(VENV)/.installed-nollm
 	@touch $@
 
 # llama-cpp-python ships as source only: build its wheel once and keep it, so a second install does not rebuild.
 llm-wheel:
-	@mkdir -p $(WHEEL_CACHE)
-	@if ls $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-	  echo "llama-cpp-python $(LLAMA_VERSION): using the cached wheel in $(WHEEL_CACHE)"; \
+	@mkdir -p $(LLAMA_WHEELS)
+	@if ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	  echo "llama-cpp-python $(LLAMA_VERSION): using the cached wheel in $(LLAMA_WHEELS)"; \
 	else \
 	  echo "building llama-cpp-python $(LLAMA_VERSION) (about 5-9 minutes on 2 cores, once)"; \
-	  $(PIP) wheel -q --no-deps -w $(WHEEL_CACHE) llama-cpp-python==$(LLAMA_VERSION); \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --no-binary llama-cpp-python -w $(LLAMA_WHEELS) \
+	    llama-cpp-python==$(LLAMA_VERSION); \
 	fi
 
 models: python-packages
