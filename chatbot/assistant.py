@@ -95,6 +95,19 @@ class _Retrieval:
     coverage: float
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """What one turn will do: ``kind`` is answer, tool, handoff or decline (``reason`` says why for the last two;
+    ``turn`` is the tool dialogue's turn for a tool)."""
+
+    session: Session
+    lang: str
+    retrieval: _Retrieval
+    kind: str
+    reason: str = ""
+    turn: object = None
+
+
 class Assistant:
     def __init__(self, kb: KnowledgeBase, index: HybridIndex, sessions: SessionStore | None = None,
                  config: AssistantConfig = AssistantConfig(), calibration: Calibration = Calibration(), llm=None,
@@ -236,42 +249,47 @@ class Assistant:
         return message.strip()
 
     def _decide(self, message: str, session_id: str | None, lang: str | None, role: str = "citizen",
-                voter_key: str | None = None) -> tuple[Session, str, _Retrieval, str, str, object]:
-        """(session, lang, retrieval, kind, reason, tool turn) where kind is answer, tool, handoff or decline."""
+                voter_key: str | None = None) -> _Decision:
+        """What to do with the message: answer, tool, handoff or decline. The scope check comes first, so a
+        declined message costs no search."""
         message = self._validate(message)
         if lang is not None and lang not in ("ko", "en"):
             raise ValueError("lang must be 'ko' or 'en'")
         session = self.sessions.get_or_create(session_id)
         lang = lang or detect_language(message)
-        retrieval = self._retrieve_in_context(message, session)
         verdict = classify_scope(message)
-        if self.tools is not None and verdict.kind != "decline":
+        if verdict.kind == "decline":
+            return _Decision(session, lang, _Retrieval(message, (), 0.0, 0.0), "decline", verdict.reason)
+        retrieval = self._retrieve_in_context(message, session)
+        if self.tools is not None:
             turn = self.tools.handle(session, message, lang, retrieval.confidence, role, voter_key)
             if turn is not None:
-                return session, lang, retrieval, "tool", "", turn
+                return _Decision(session, lang, retrieval, "tool", turn=turn)
         if verdict.kind != "answer":
-            return session, lang, retrieval, verdict.kind, verdict.reason, None
+            return _Decision(session, lang, retrieval, verdict.kind, verdict.reason)
         if not retrieval.ranked_ids or retrieval.confidence < self.config.answer_threshold:
             if retrieval.coverage < self.config.nonsense_coverage:
-                return session, lang, retrieval, "decline", "not understood", None
-            return session, lang, retrieval, "handoff", "no confident answer in the knowledge base", None
-        return session, lang, retrieval, "answer", "", None
+                return _Decision(session, lang, retrieval, "decline", "not understood")
+            return _Decision(session, lang, retrieval, "handoff", "no confident answer in the knowledge base")
+        return _Decision(session, lang, retrieval, "answer")
 
     def reply(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",
               voter_key: str | None = None) -> Reply:
         started = time.perf_counter()
-        session, lang, retrieval, kind, reason, turn = self._decide(message, session_id, lang, role, voter_key)
+        decision = self._decide(message, session_id, lang, role, voter_key)
         decided = time.perf_counter()
         composed = None
-        if kind == "answer":
-            final = [e for e in self._compose(retrieval.ranked_ids, message, lang) if e["type"] == "composed"][-1]
+        if decision.kind == "answer":
+            events = self._compose(decision.retrieval.ranked_ids, message, decision.lang)
+            final = [e for e in events if e["type"] == "composed"][-1]
             composed = (final["text"], final["by"])
-        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed, turn)
+        reply = self._finish(decision, message.strip(), composed)
         return replace(reply, timings_ms={"retrieve": round((decided - started) * 1000, 2),
                                           "total": round((time.perf_counter() - started) * 1000, 2)})
 
-    def _finish(self, session: Session, message: str, lang: str, retrieval: _Retrieval, kind: str, reason: str,
-                composed: tuple[str, str] | None = None, turn=None) -> Reply:
+    def _finish(self, decision: _Decision, message: str, composed: tuple[str, str] | None = None) -> Reply:
+        session, lang, retrieval, kind, reason, turn = (decision.session, decision.lang, decision.retrieval,
+                                                        decision.kind, decision.reason, decision.turn)
         citations: tuple[Citation, ...] = ()
         summary = None
         composed_by = "curated"
@@ -303,16 +321,16 @@ class Assistant:
                voter_key: str | None = None) -> Iterator[dict]:
         """Events for a streaming client: ``delta`` pieces of the answer as they are ready (a ``replace`` when
         composed text is withdrawn), then ``reply``."""
-        session, lang, retrieval, kind, reason, turn = self._decide(message, session_id, lang, role, voter_key)
+        decision = self._decide(message, session_id, lang, role, voter_key)
         composed = None
-        if kind == "answer":
-            for event in self._compose(retrieval.ranked_ids, message, lang):
+        if decision.kind == "answer":
+            for event in self._compose(decision.retrieval.ranked_ids, message, decision.lang):
                 if event["type"] == "composed":
                     composed = (event["text"], event["by"])
                 else:
                     yield event
-        reply = self._finish(session, message.strip(), lang, retrieval, kind, reason, composed, turn)
-        if kind != "answer":
+        reply = self._finish(decision, message.strip(), composed)
+        if decision.kind != "answer":
             for sentence in split_sentences(reply.answer):
                 yield {"type": "delta", "text": sentence}
         yield {"type": "reply", "reply": reply.to_dict()}

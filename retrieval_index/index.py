@@ -25,16 +25,16 @@ FORMAT_VERSION = 1
 MODES = ("hybrid", "dense", "sparse")
 
 
-class IndexError_(RuntimeError):
-    """Base of the index's own errors (named so as not to shadow the builtin IndexError)."""
+class IndexStateError(RuntimeError):
+    """A saved index that cannot be used as it is (built from something else, or damaged)."""
 
 
-class IndexMismatchError(IndexError_):
-    pass
+class IndexMismatchError(IndexStateError):
+    """The saved index was built from another knowledge base or embedder."""
 
 
-class IndexCorruptError(IndexError_):
-    pass
+class IndexCorruptError(IndexStateError):
+    """The saved index's files are missing, damaged or of an unknown format."""
 
 
 @dataclass(frozen=True)
