@@ -16,10 +16,12 @@ WHEEL_CACHE ?= $(HOME)/.cache/dasan/wheels
 TORCH := torch==2.13.0
 OPENAI_WHISPER := openai-whisper==20250625
 LLAMA_VERSION := 0.3.36
-# llama.cpp tuned for this CPU, without the AMX tile kernels: virtual machines often report AMX while the guest may
-# not use its tile state, and the first decode then dies of a protection fault (seen on this project's machines).
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
-LLAMA_WHEELS := $(WHEEL_CACHE)/llama-noamx
+# llama.cpp for any x86-64 CPU with AVX2, not -march=native: a native build on a CPU that reports AMX compiles the
+# AMX tile kernels, and on virtual machines that do not let the guest use the tile state the first decode dies of a
+# protection fault (seen on this project's machines).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_WHEELS := $(WHEEL_CACHE)/llama-avx2
 # espeak-ng: fallback voice; chromium: the browser tests of the web pages
 SYSTEM_PACKAGES := espeak-ng chromium
 export DASAN_SKIP_LLM ?=
@@ -28,14 +30,14 @@ SKIP_LLM := $(filter 1 true yes,$(DASAN_SKIP_LLM))
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 INSTALL_STAMP := $(VENV)/.installed$(if $(SKIP_LLM),-nollm,)
 
-.PHONY: run test setup system-packages python-packages models llm-wheel clean help
+.PHONY: run test setup system-packages python-packages models index llm-wheel clean help
 
 help:
 	@echo "make run    set up everything and start the Dasan server on http://127.0.0.1:8000"
 	@echo "make test   set up everything and run the whole test suite"
 	@echo "make clean  remove the virtual environment (model weights stay in the models directory)"
 
-run: setup
+run: setup index
 	$(BIN)/dasan serve
 
 test: setup
@@ -75,12 +77,17 @@ llm-wheel:
 	  echo "llama-cpp-python $(LLAMA_VERSION): using the cached wheel in $(LLAMA_WHEELS)"; \
 	else \
 	  echo "building llama-cpp-python $(LLAMA_VERSION) (about 5-9 minutes on 2 cores, once)"; \
-	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --no-binary llama-cpp-python -w $(LLAMA_WHEELS) \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python -w $(LLAMA_WHEELS) \
 	    llama-cpp-python==$(LLAMA_VERSION); \
 	fi
 
 models: python-packages
 	$(BIN)/dasan models fetch
+
+# The knowledge-base index, built before the server starts (a minute, once; `dasan index build --if-stale` skips an
+# index that matches the knowledge base and the embedder).
+index: models
+	$(BIN)/dasan index build --if-stale
 
 clean:
 	rm -rf $(VENV) *.egg-info

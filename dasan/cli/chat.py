@@ -12,7 +12,7 @@ from dasan.cli.common import fail as _fail
 
 def chat(
     message: Annotated[Optional[str], typer.Option("--message", "-m", help="Ask one question and exit.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Reply language: ko or en [default: detected].")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Reply language: ko or en \\[default: detected].")] = None,
 ) -> None:
     """Talk to the 120 assistant in the terminal (Korean or English). Empty line or Ctrl-D ends."""
     if lang not in (None, "ko", "en"):

@@ -91,8 +91,7 @@ def _router(kind: str):
     if kind == "nlu":
         return NluRouter()
     from chatbot.routing.llm_router import LlmRouter
-    from civic_services.tools.catalog import build_registry
-    from dasan.runtime import build_model_set
+    from dasan.runtime import build_model_set, gather_tools
     from models.store import ModelError
 
     try:
@@ -100,4 +99,4 @@ def _router(kind: str):
             llm = build_model_set(_settings()).llm()
     except ModelError as exc:
         _fail(str(exc))
-    return LlmRouter(llm, build_registry())
+    return LlmRouter(llm, gather_tools())

@@ -27,13 +27,13 @@ from models.asr import BACKENDS
 def eval_asr(
     manifest: Annotated[list[Path], typer.Option(help="A manifest.jsonl, or a folder (every manifest.jsonl "
                                                  "below it); repeatable.")],
-    backend: Annotated[Optional[str], typer.Option(help="faster-whisper or openai-whisper [default: "
+    backend: Annotated[Optional[str], typer.Option(help="faster-whisper or openai-whisper \\[default: "
                                                    "DASAN_ASR_BACKEND].")] = None,
     streaming: Annotated[bool, typer.Option("--streaming", help="Through the streaming transcriber at simulated "
                                             "real time (adds latency percentiles).")] = False,
     realtime: Annotated[bool, typer.Option("--realtime", help="With --streaming: feed at the real pace "
                                            "(sleeping), not simulated.")] = False,
-    beam_size: Annotated[Optional[int], typer.Option(min=1, max=10, help="Beam size [default: 5 offline, 1 "
+    beam_size: Annotated[Optional[int], typer.Option(min=1, max=10, help="Beam size \\[default: 5 offline, 1 "
                                                      "streaming].")] = None,
     min_chunk_s: Annotated[float, typer.Option(min=0.1, max=10.0, help="Streaming: decode every this many "
                                                "seconds of new speech.")] = 1.0,

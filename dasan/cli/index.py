@@ -17,8 +17,10 @@ index_app = typer.Typer(help="Build and inspect the knowledge-base search index.
 
 @index_app.command("build")
 def index_build(
-    kb: Annotated[Optional[Path], typer.Option(help="A knowledge base (.jsonl or .csv) [default: DASAN_KB_PATH or "
+    kb: Annotated[Optional[Path], typer.Option(help="A knowledge base (.jsonl or .csv) \\[default: DASAN_KB_PATH or "
                                                     "the bundled 120 KB].")] = None,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Only when the saved index is missing or was built "
+                                           "from another knowledge base or embedder (what `make run` does).")] = False,
 ) -> None:
     """(Re)build the search index of the knowledge base and save it (atomically) in the data directory."""
     from chatbot.kb import load_entries
@@ -36,10 +38,11 @@ def index_build(
             _fail(f"{source}: no valid entries", 2)
         if kb is not None and kb != settings.kb_path:
             err.print(f"[dim]note: the server uses this knowledge base only with DASAN_KB_PATH={kb}[/]")
-    settings = settings.model_copy(update={"kb_path": kb}) if kb is not None else settings
+    settings = settings.model_copy(update={"kb_path": kb or settings.kb_path, "index_auto_rebuild": True,
+                                           "chat_tool_router": "off"})
     with runtime_of(settings) as runtime:
-        with console.status("building the index"):
-            assistant = runtime.open_assistant(rebuild=True)
+        with console.status("building the index" if not if_stale else "checking the index"):
+            assistant = runtime.open_assistant(rebuild=not if_stale)
         if assistant is None:
             _fail(runtime.assistant_error or "the index could not be built")
     info = assistant.index.info()

@@ -28,9 +28,9 @@ def _term_as_interrupt() -> None:
 
 @iot_app.command("consume")
 def iot_consume(
-    batch_size: Annotated[Optional[int], typer.Option(min=1, help="Observations per commit [default: "
+    batch_size: Annotated[Optional[int], typer.Option(min=1, help="Observations per commit \\[default: "
                                                       "DASAN_IOT_BATCH_SIZE, 5000].")] = None,
-    batch_ms: Annotated[Optional[int], typer.Option(min=1, help="Longest wait before a commit [default: "
+    batch_ms: Annotated[Optional[int], typer.Option(min=1, help="Longest wait before a commit \\[default: "
                                                     "DASAN_IOT_BATCH_MS, 200].")] = None,
     client_id: Annotated[str, typer.Option(help="MQTT client id: the broker keeps this consumer's session "
                                            "(unacknowledged messages) under it.")] = "dasan-iot-consumer",

@@ -35,11 +35,11 @@ def _check_choice(value: Optional[str], choices: tuple, name: str) -> None:
 @minutes_app.command("transcribe")
 def transcribe(
     file: Annotated[Path, typer.Argument(help="An audio or video file (any common format).")],
-    language: Annotated[Optional[str], typer.Option(help="ko or en [default: detected].")] = None,
-    backend: Annotated[Optional[str], typer.Option(help="faster-whisper or openai-whisper [default: "
+    language: Annotated[Optional[str], typer.Option(help="ko or en \\[default: detected].")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="faster-whisper or openai-whisper \\[default: "
                                                    "DASAN_ASR_BACKEND].")] = None,
     glossary: Annotated[Optional[str], typer.Option(help="Names and terms to spell right, comma-separated.")] = None,
-    title: Annotated[Optional[str], typer.Option(help="The meeting's title [default: the file name].")] = None,
+    title: Annotated[Optional[str], typer.Option(help="The meeting's title \\[default: the file name].")] = None,
     speakers: Annotated[bool, typer.Option("--speakers/--no-speakers", help="Tell speakers apart.")] = True,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the minutes here (format from "
                                                    "the extension: .md .docx .srt .vtt .json .txt).")] = None,

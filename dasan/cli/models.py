@@ -27,23 +27,36 @@ def _store():
 def models_list(
     check: Annotated[bool, typer.Option("--check/--no-check", help="Check installed files against the "
                                         "recorded hashes (fast; `verify` rehashes everything).")] = True,
+    sources: Annotated[bool, typer.Option("--sources", help="Also show where each model's weights come from "
+                                          "(a wider table).")] = False,
 ) -> None:
-    """List every registered model: role, size, license, installed?, verified?"""
+    """List every registered model: role, size, whether it is installed and verified, license."""
+    from rich import box
+
     from models.registry import MODELS
 
     store = _store()
-    table = Table(title=f"Models in {store.root}")
-    for column in ("name", "role", "size", "license", "installed", "verified", "source"):
-        table.add_column(column, overflow="fold")
+    console.print(f"Models in {store.root}", highlight=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("role", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("license", overflow="fold", max_width=None if sources else 24)
+    if sources:
+        table.add_column("source", overflow="fold")
     for spec in MODELS.values():
         status = store.status(spec.name) if check else None
+        if status is None:
+            state = "?"
+        elif status.verified:
+            state = "[green]verified[/]"
+        else:
+            state = "[red]corrupt[/]" if status.installed else "missing"
         size = f"{spec.size / 1e6:,.0f} MB" if spec.size else "system"
-        table.add_row(
-            spec.name, spec.role, size, spec.license,
-            ("yes" if status.installed else "no") if status else "?",
-            ("yes" if status.verified else "[red]no[/]") if status else "?",
-            spec.sources,
-        )
+        license_ = spec.license if sources else spec.license.split(" (")[0].split(";")[0]  # the short form fits
+        row = [spec.name, spec.role, size, state, license_]
+        table.add_row(*row, *([spec.sources] if sources else []))
     console.print(table)
 
 
@@ -66,7 +79,7 @@ def _names(names: list[str], include_optional: bool) -> list[str]:
 
 @models_app.command("fetch")
 def models_fetch(
-    names: Annotated[Optional[list[str]], typer.Argument(help="Models to install [default: every default "
+    names: Annotated[Optional[list[str]], typer.Argument(help="Models to install \\[default: every default "
                                                          "model; the LLM is left out when DASAN_SKIP_LLM=1].")] = None,
     force: Annotated[bool, typer.Option("--force", help="Reinstall even if installed and verified.")] = False,
 ) -> None:
@@ -93,7 +106,7 @@ def models_fetch(
 
 @models_app.command("verify")
 def models_verify(
-    names: Annotated[Optional[list[str]], typer.Argument(help="Models to check [default: all installed].")] = None,
+    names: Annotated[Optional[list[str]], typer.Argument(help="Models to check \\[default: all installed].")] = None,
 ) -> None:
     """Rehash every file of the installed models against the pinned sha256; exit 1 on any mismatch."""
     from models.registry import MODELS

@@ -20,7 +20,7 @@ opendata_app = typer.Typer(help="The open-data plaza: sample datasets, loading C
 def opendata_seed(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data.")] = 120,
     end_date: Annotated[Optional[str], typer.Option(help="Last day the time series cover (YYYY-MM-DD) "
-                                                    "[default: 2026-10-31].")] = None,
+                                                    "\\[default: 2026-10-31].")] = None,
     only: Annotated[Optional[list[str]], typer.Option(help="Only these datasets (repeatable).")] = None,
 ) -> None:
     """Create (or replace) the 13 synthetic sample datasets for Seoul's 25 districts."""
@@ -48,7 +48,7 @@ def opendata_seed(
 def opendata_ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .json or .jsonl file.")],
     dataset: Annotated[str, typer.Option(help="Dataset id (snake_case), e.g. public_toilets.")],
-    resource: Annotated[Optional[str], typer.Option(help="Resource id [default: the dataset's first resource, "
+    resource: Annotated[Optional[str], typer.Option(help="Resource id \\[default: the dataset's first resource, "
                                                     "or the dataset id].")] = None,
     name: Annotated[Optional[str], typer.Option(help="Resource name shown in the catalogue.")] = None,
     type_: Annotated[Optional[list[str]], typer.Option("--type", help="Force a column type: COLUMN=TYPE "

@@ -12,8 +12,8 @@ from dasan.cli.common import load_settings as _settings
 
 
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Interface to listen on [default: DASAN_HOST or 127.0.0.1].")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port [default: DASAN_PORT or 8000].")] = None,
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on \\[default: DASAN_HOST or 127.0.0.1].")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port \\[default: DASAN_PORT or 8000].")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads its own models).")] = 1,
 ) -> None:
     """Start the Dasan server (API, web pages, health checks)."""

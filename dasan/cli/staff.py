@@ -20,7 +20,7 @@ staff_app.add_typer(token_app, name="token")
 def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token, e.g. a person's name or 'dispatch-app'.")],
     scopes: Annotated[str, typer.Option(help="Comma-separated: complaints:read, complaints:write, opendata:write.")],
-    days: Annotated[Optional[int], typer.Option(min=1, help="Expire after this many days [default: never].")] = None,
+    days: Annotated[Optional[int], typer.Option(min=1, help="Expire after this many days \\[default: never].")] = None,
 ) -> None:
     """Create a staff token and print it once (only its hash is stored)."""
     from civic_services.staff import StaffTokenError

@@ -52,8 +52,8 @@ def mcp(
 
 @rasa_app.command("export")
 def rasa_export(
-    out: Annotated[Optional[Path], typer.Option(help="Write the domain snippet here [default: stdout].")] = None,
-    url: Annotated[Optional[str], typer.Option(help="The action endpoint Rasa calls [default: "
+    out: Annotated[Optional[Path], typer.Option(help="Write the domain snippet here \\[default: stdout].")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The action endpoint Rasa calls \\[default: "
                                                "http://DASAN_HOST:DASAN_PORT/webhook].")] = None,
     endpoints: Annotated[Optional[Path], typer.Option(help="Also write an endpoints.yml with the action_endpoint "
                                                      "here.")] = None,
@@ -62,14 +62,14 @@ def rasa_export(
     endpoints.yml action_endpoint line as a comment."""
     import yaml
 
-    from civic_services.tools.catalog import build_registry
     from civic_services.tools.rasa_actions import endpoints_snippet, export_yaml
+    from dasan.runtime import gather_tools
 
     if url is None:
         settings = _settings()
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         url = f"http://{host}:{settings.port}/webhook"
-    text = export_yaml(build_registry(), url)
+    text = export_yaml(gather_tools(), url)
     if out is None:
         typer.echo(text, nl=False)
     else:
