@@ -11,13 +11,10 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from civic_services.complaints import open311
@@ -28,6 +25,7 @@ from civic_services.complaints.tables import STATUSES
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
 from webapi.deps import PartUnavailable, get_part, part
+from webapi.errors import Failure, error_route
 
 log = logging.getLogger("civic_services.complaints.api")
 
@@ -45,44 +43,22 @@ def error_response(status: int, descriptions: list[str], fmt: str = "json", head
     return Response(body, status_code=status, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-def _describe(error: dict) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form"))
-    return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid request")
+def _body_max(request: Request) -> int | None:
+    """The largest body a report can need (its photos or its video, and the form around them)."""
+    try:
+        service: ComplaintService = get_part(request, "complaints")
+    except PartUnavailable:
+        return None
+    limits = service.limits
+    return max(limits.max_photos * limits.photo_max_bytes, limits.video_max_bytes) + 1_000_000
 
 
-class Open311Route(APIRoute):
-    """Turns every failure of a route into an Open311 error list; refuses oversize bodies before parsing."""
-
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def open311_handler(request: Request) -> Response:
-            fmt = _format_of(request)
-            length = request.headers.get("content-length", "")
-            try:
-                service: ComplaintService | None = get_part(request, "complaints")
-            except PartUnavailable:
-                service = None
-            if length.isdigit() and service is not None:
-                limits = service.limits
-                most = max(limits.max_photos * limits.photo_max_bytes, limits.video_max_bytes) + 1_000_000
-                if int(length) > most:
-                    return error_response(413, [f"the request body is {int(length):,} bytes; at most {most:,}"], fmt)
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return error_response(400, [_describe(e) for e in exc.errors()] or ["invalid request"], fmt)
-            except ComplaintError as exc:
-                return error_response(exc.status, [exc.description], fmt)
-            except (DataError, OverflowError) as exc:  # a value the database cannot hold (NUL, out of range)
-                return error_response(400, [f"a value is out of range or holds a NUL character "
-                                            f"({type(exc).__name__})"], fmt)
-            except HTTPException as exc:
-                return error_response(exc.status_code, [str(exc.detail)], fmt, exc.headers)
-
-        return open311_handler
+def render_open311(request: Request, failure: Failure) -> Response:
+    return error_response(failure.status, failure.sentences, _format_of(request), failure.headers)
 
 
+# Every failure of a route becomes an Open311 error list; oversize bodies are refused before parsing.
+Open311Route = error_route(render_open311, service_errors=ComplaintError, body_max=_body_max)
 router = APIRouter(prefix="/open311/v2", tags=["complaints (Open311 GeoReport v2)"], route_class=Open311Route)
 ERRORS = {code: {"description": text, "content": {"application/json": {"example": [{"code": code,
                                                                                      "description": text}]}}}

@@ -1,14 +1,12 @@
 """Errors a complaint operation reports to its caller; the API turns them into Open311 error lists."""
 
+from civic_services.errors import ServiceError
 
-class ComplaintError(Exception):
-    status = 400
 
-    def __init__(self, description: str, status: int | None = None):
-        super().__init__(description)
-        self.description = description
-        if status is not None:
-            self.status = status
+class ComplaintError(ServiceError):
+    @property
+    def description(self) -> str:  # Open311's word for the message
+        return self.message
 
 
 class NotFound(ComplaintError):

@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
-from sqlalchemy.exc import DataError, IntegrityError
 
 from civic_services.iot import catalogue
 from civic_services.iot.analytics import PERIODS
@@ -25,41 +22,12 @@ from civic_services.iot.sensorthings import parse_path
 from civic_services.iot.service import IoTService
 from civic_services.staff.api import require_scope
 from webapi.deps import part
+from webapi.errors import error_route, plain_json
 
 BODY_MAX = 32_000_000
 
 
-def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"code": status, "type": "error", "message": message}, status_code=status, headers=headers)
-
-
-class IoTRoute(APIRoute):
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def iot_handler(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > BODY_MAX:
-                return error(413, f"the request body is {int(length):,} bytes; at most {BODY_MAX:,}")
-            try:
-                return await handler(request)
-            except IoTError as exc:
-                return error(exc.status, exc.message)
-            except RequestValidationError as exc:
-                details = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'query')}: {e.get('msg')}"
-                                    for e in exc.errors())
-                return error(400, details or "invalid request")
-            except HTTPException as exc:
-                return error(exc.status_code, str(exc.detail), exc.headers)
-            except (DataError, OverflowError) as exc:
-                return error(400, f"a value is out of range for the database ({type(exc).__name__})")
-            except IntegrityError:
-                return error(409, "the request conflicts with stored data (a referenced entity is missing or "
-                                  "the entity exists)")
-
-        return iot_handler
-
-
+IoTRoute = error_route(plain_json, service_errors=IoTError, body_max=BODY_MAX)
 router = APIRouter(tags=["IoT (SensorThings API 1.1)"], route_class=IoTRoute)
 
 

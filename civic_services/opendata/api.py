@@ -11,13 +11,10 @@ import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError
 
 from civic_services.opendata import dcat
 from civic_services.opendata.catalog import DatasetMeta, SearchParams
@@ -26,6 +23,7 @@ from civic_services.opendata.service import OpenData
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
 from webapi.deps import part
+from webapi.errors import Failure, error_route
 
 UPLOAD_MAX_BYTES = 200_000_000
 
@@ -43,39 +41,30 @@ def ok(request: Request, result: Any) -> JSONResponse:
     return JSONResponse({"help": _help(request), "success": True, "result": result})
 
 
-class CKANRoute(APIRoute):
-    """Turns every failure of a route into CKAN's error envelope."""
-
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def ckan_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                error: dict = {"__type": "Validation Error"}
-                for item in exc.errors():
-                    loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form")]
-                    error.setdefault(".".join(loc) or "request", []).append(item.get("msg", "invalid"))
-                error["message"] = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.items()
-                                             if isinstance(v, list))
-                return ckan_error(request, 409, error)
-            except OpenDataError as exc:
-                return ckan_error(request, exc.status, exc.as_ckan())
-            except (DataError, OverflowError) as exc:  # a value the database cannot hold (NUL, out of range)
-                return ckan_error(request, 409, {"__type": "Validation Error", "message": "a value is out of "
-                                                 f"range or holds a NUL character ({type(exc).__name__})"})
-            except HTTPException as exc:
-                kind = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error"}.get(
-                    exc.status_code, "Bad Request")
-                response = ckan_error(request, exc.status_code, {"__type": kind, "message": str(exc.detail)})
-                for key, value in (exc.headers or {}).items():
-                    response.headers[key] = value
-                return response
-
-        return ckan_handler
+_KINDS = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error"}
 
 
+def render_ckan(request: Request, failure: Failure) -> JSONResponse:
+    """A failure in CKAN's error envelope: ``__type``, ``message`` and, for an invalid request, each field's
+    problems."""
+    if failure.kind == "service":
+        error = failure.error.as_ckan()
+    elif failure.kind == "invalid":
+        error = {"__type": "Validation Error"}
+        for where, text in failure.problems:
+            error.setdefault(where or "request", []).append(text)
+        error["message"] = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.items() if isinstance(v, list))
+    elif failure.kind == "http":
+        error = {"__type": _KINDS.get(failure.status, "Bad Request"), "message": failure.message}
+    else:
+        error = {"__type": "Validation Error", "message": failure.message}
+    response = ckan_error(request, failure.status, error)
+    response.headers.update(failure.headers or {})
+    return response
+
+
+# Every failure of a route becomes CKAN's error envelope (a malformed request is 409, as CKAN answers).
+CKANRoute = error_route(render_ckan, service_errors=OpenDataError, invalid_status=409)
 router = APIRouter(tags=["open data (CKAN action API)"], route_class=CKANRoute)
 ENVELOPE = {409: {"description": "Validation error (CKAN error envelope)"}, 404: {"description": "Not found"}}
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from civic_services.errors import ServiceError
 
-class OpenDataError(Exception):
+
+class OpenDataError(ServiceError):
     status = 409
     kind = "Validation Error"
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
-        self.message = message
         self.field = field
 
     def as_ckan(self) -> dict:

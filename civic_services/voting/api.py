@@ -10,14 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
 
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
@@ -26,37 +22,12 @@ from civic_services.voting.errors import VotingError
 from civic_services.voting.rules import OptionSpec, PollSpec
 from civic_services.voting.service import VotingService
 from webapi.deps import part
+from webapi.errors import error_route, plain_json
 
+BODY_MAX = 20_000_000
 
-def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"code": status, "type": "error", "message": message}, status_code=status, headers=headers)
-
-
-class VotingRoute(APIRoute):
-    def get_route_handler(self):
-        handler = super().get_route_handler()
-
-        async def voting_handler(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > 20_000_000:
-                return error(413, "the request body is over 20 MB")
-            try:
-                return await handler(request)
-            except VotingError as exc:
-                return error(exc.status, exc.message)
-            except RequestValidationError as exc:
-                details = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query'))}: "
-                                    f"{e.get('msg')}" for e in exc.errors())
-                return error(400, details or "invalid request")
-            except HTTPException as exc:
-                return error(exc.status_code, str(exc.detail), exc.headers)
-            except (DataError, OverflowError) as exc:
-                return error(400, f"a value is out of range for the database ({type(exc).__name__})")
-
-        return voting_handler
-
-
-router = APIRouter(prefix="/voting", tags=["voting (mVoting with a verifiable ballot ledger)"], route_class=VotingRoute)
+router = APIRouter(prefix="/voting", tags=["voting (mVoting with a verifiable ballot ledger)"],
+                   route_class=error_route(plain_json, service_errors=VotingError, body_max=BODY_MAX))
 voter_bearer = HTTPBearer(auto_error=False, description="A voting credential (dasan_vc_...) issued at registration.")
 
 
