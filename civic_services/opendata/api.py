@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from civic_services.opendata import dcat
-from civic_services.opendata.catalog import DatasetMeta, SearchParams
+from civic_services.opendata.catalogue import DatasetMeta, SearchParams
 from civic_services.opendata.errors import NotFound, OpenDataError, ValidationError
 from civic_services.opendata.service import OpenData
 from civic_services.staff.api import require_scope

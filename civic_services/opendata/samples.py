@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from civic_services.districts import District, districts
-from civic_services.opendata.catalog import DatasetMeta
+from civic_services.opendata.catalogue import DatasetMeta
 
 DEFAULT_SEED = 120
 DEFAULT_END = date(2026, 10, 31)  # the last day the time series cover; `--end-date` moves them

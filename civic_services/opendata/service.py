@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from civic_services.opendata import ingest as ingest_mod
-from civic_services.opendata.catalog import Catalog, DatasetMeta, SearchParams
+from civic_services.opendata.catalogue import Catalog, DatasetMeta, SearchParams
 from civic_services.opendata.datastore import Datastore, SearchResult, table_name_for
 from civic_services.opendata.errors import Forbidden, NotFound, ValidationError
 from civic_services.opendata.sql import SqlResult, SqlSandbox

@@ -130,7 +130,7 @@ def _complaint_status(args: dict, ctx: ToolContext) -> ToolResult:
 
 
 def _search_datasets(args: dict, ctx: ToolContext) -> ToolResult:
-    from civic_services.opendata.catalog import SearchParams
+    from civic_services.opendata.catalogue import SearchParams
 
     found = ctx.services["opendata"].catalog.search(SearchParams(q=args["query"], rows=5))
     rows = [{"id": d["name"], "title": d.get("title"), "records": d.get("num_resources")} for d in found["results"]]
