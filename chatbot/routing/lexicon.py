@@ -1,12 +1,21 @@
 """Gazetteers and normalisers for tool arguments: districts, metrics, periods, complaint categories, datasets,
-ticket and poll ids, counts. Korean and English. Every list here is data a city can extend."""
+ticket and poll ids, counts. Korean and English. Every list here is data a city can extend.
+
+Districts, sensor metrics, periods and complaint categories, with the words people use for them, come from the
+services' catalogues (:mod:`civic_services.districts`, :mod:`civic_services.iot.catalogue`,
+:mod:`civic_services.periods`, :mod:`civic_services.complaints.catalogue`): a city adds one there and the router
+knows it."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
+from civic_services import periods
+from civic_services.complaints import catalogue as complaint_catalogue
 from civic_services.districts import districts
+from civic_services.iot import catalogue as iot_catalogue
+
 
 def contains(lowered: str, word: str) -> int:
     """Position of ``word`` in the lower-cased text, or -1. English words match whole words only ("hot" is not
@@ -84,51 +93,30 @@ def district_ko(name_en: str) -> str:
     return next(d.name_ko for d in districts() if d.name_en == name_en)
 
 
-# --- sensor metrics and periods -----------------------------------------------------------------------------
-METRICS: dict[str, tuple[str, ...]] = {
-    "pm2_5": ("초미세먼지", "pm2.5", "pm 2.5", "pm2_5", "ultrafine", "ultra-fine", "fine particulate"),
-    "pm10": ("미세먼지", "pm10", "pm 10", "fine dust", "dust", "air quality", "공기질", "대기질"),
-    "temperature": ("기온", "온도", "temperature", "hot", "cold", "덥", "추웠", "춥", "더웠"),
-    "humidity": ("습도", "humidity", "humid", "습해", "습한"),
-    "noise": ("소음", "시끄", "noise", "noisy", "loud", "데시벨", "decibel"),
-    "illumination": ("조도", "밝기", "illumination", "brightness", "lux", "light level"),
-    "wind_speed": ("풍속", "바람", "wind speed", "wind", "windy"),
-    "wind_direction": ("풍향", "wind direction", "바람 방향"),
-    "vibration": ("진동", "vibration"),
-    "uv": ("자외선", "uv", "ultraviolet"),
-    "floating_population": ("유동인구", "유동 인구", "floating population", "foot traffic", "pedestrian count",
-                            "people passing"),
-}
+# --- sensor metrics and periods: the services' catalogues name them and the words for them -----------------
+METRICS: dict[str, tuple[str, ...]] = {m.code: m.phrases for m in iot_catalogue.METRICS}
 PERIODS: list[tuple[str, tuple[str, ...]]] = [  # first match wins: specific phrases before general ones
-    ("last_24h", ("24시간", "하루 동안", "last 24 hours", "past 24 hours", "24 hours", "24h")),
-    ("last_7d", ("최근 일주일", "최근 7일", "지난 7일", "일주일간", "일주일 동안", "last 7 days", "past 7 days",
-                 "past week", "last seven days", "past seven days", "7일")),
-    ("last_30d", ("지난 한 달", "최근 한 달", "한 달간", "한달간", "최근 30일", "지난 30일", "last 30 days",
-                  "past 30 days", "past month", "30일")),
-    ("last_week", ("지난주", "지난 주", "저번 주", "저번주", "last week")),
-    ("last_month", ("지난달", "지난 달", "저번 달", "저번달", "last month")),
-    ("this_year", ("올해", "금년", "this year")),
-    ("last_year", ("작년", "지난해", "last year")),
-    ("yesterday", ("어제", "어젯밤", "yesterday", "last night")),
-    ("today", ("오늘", "today", "this morning", "this afternoon")),
-]
+    (p.code, p.phrases) for p in sorted(periods.CATALOGUE, key=lambda p: p.precedence)]
 HISTORY_WORDS = ("추이", "기록", "변화", "동안", "데이터", "history", "trend", "over the", "hourly", "daily", "how did",
                  "how hot did", "그래프", "chart")
 LATEST_WORDS = ("지금", "현재", "최신", "실시간", "right now", "now", "currently", "current", "latest")
 
 
-def find_metric(text: str) -> str | None:
+def longest_mention(text: str, words_of: dict[str, tuple[str, ...]]) -> str | None:
+    """The key whose words the text mentions, preferring the longest word (초미세먼지 over 미세먼지), then the
+    earliest."""
     lowered = text.lower()
-    best: tuple[int, str] | None = None
-    for metric, words in METRICS.items():
+    best: tuple[tuple[int, int], str] | None = None
+    for key, words in words_of.items():
         for word in words:
             index = contains(lowered, word)
-            if index >= 0:
-                # prefer the longest specific word (초미세먼지 over 미세먼지), then the earliest
-                key = (-len(word), index)
-                if best is None or key < best[0]:
-                    best = (key, metric)
+            if index >= 0 and (best is None or (-len(word), index) < best[0]):
+                best = ((-len(word), index), key)
     return best[1] if best else None
+
+
+def find_metric(text: str) -> str | None:
+    return longest_mention(text, METRICS)
 
 
 def find_period(text: str) -> str | None:
@@ -139,31 +127,10 @@ def find_period(text: str) -> str | None:
     return None
 
 
-# --- complaints -------------------------------------------------------------------------------------------------
-COMPLAINT_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "pothole": ("포트홀", "도로 파임", "도로가 파", "움푹", "pothole"),
-    "illegal_dumping": ("무단투기", "쓰레기 버리", "쓰레기를 버", "쓰레기 투기", "illegal dumping", "dumped", "dumping"),
-    "streetlight": ("가로등", "보안등", "streetlight", "street light", "street lamp", "lamp post"),
-    "illegal_parking": ("불법주차", "불법 주차", "주차 돼", "주차돼", "세워", "illegal parking", "illegally parked",
-                        "parks on", "parked on", "double parked", "blocking the"),
-    "broken_sidewalk": ("보도블록", "보도 블록", "인도 파손", "인도가 깨", "sidewalk is broken", "broken sidewalk",
-                        "cracked sidewalk", "paving"),
-    "traffic_signal": ("신호등", "신호기", "traffic light", "traffic signal", "crossing signal", "signal button"),
-    "illegal_banner": ("현수막", "전단지", "불법 광고", "벽보", "banner", "flyer", "poster"),
-    "fallen_tree": ("쓰러진 나무", "가로수가 쓰러", "나무가 쓰러", "쓰러져", "fallen tree", "tree fell", "tree has fallen",
-                    "tree down"),
-    "manhole": ("맨홀", "manhole"),
-    "abandoned_bicycle": ("방치 자전거", "방치된 자전거", "자전거 방치", "버려진 자전거", "abandoned bike",
-                          "abandoned bicycle"),
-    "blocked_drain": ("배수구", "하수구", "빗물받이", "drain", "gutter"),
-    "damaged_facility": ("벤치", "파손", "부서", "고장", "망가", "bench", "broken", "damaged", "vandalized"),
-    "graffiti": ("낙서", "그래피티", "graffiti", "spray paint"),
-    "road_ice": ("빙판", "결빙", "얼어", "black ice", "icy", "road ice", "frozen road"),
-}
+# --- complaints: the services citizens can report, from the complaints catalogue --------------------------------
+COMPLAINT_CATEGORIES: dict[str, tuple[str, ...]] = {code: s.phrases for code, s in complaint_catalogue.SERVICES.items()}
 # order matters where several match ("가로수가 쓰러져 ... 파손"): the most specific categories first
-_CATEGORY_ORDER = ("fallen_tree", "pothole", "streetlight", "traffic_signal", "illegal_parking", "illegal_banner",
-                   "graffiti", "manhole", "abandoned_bicycle", "blocked_drain", "broken_sidewalk", "road_ice",
-                   "illegal_dumping", "damaged_facility")
+_CATEGORY_ORDER = tuple(sorted(COMPLAINT_CATEGORIES, key=lambda code: complaint_catalogue.SERVICES[code].precedence))
 REPORT_WORDS = ("신고", "접수", "제보", "첨부", "사진", "report", "file a", "photo", "pic", "attached", "fix", "고쳐",
                 "처리해", "생겼", "있어요", "났어요", "돼 있어요", "막고", "keeps", "every night", "all night")
 
@@ -291,16 +258,7 @@ SUM_FIELDS = {"subway_ridership": "ridership", "ttareungyi_rentals": "rentals", 
 
 
 def find_dataset(text: str) -> str | None:
-    lowered = text.lower()
-    best: tuple[tuple[int, int], str] | None = None
-    for dataset, words in DATASETS.items():
-        for word in words:
-            index = contains(lowered, word)
-            if index >= 0:
-                key = (-len(word), index)
-                if best is None or key < best[0]:
-                    best = (key, dataset)
-    return best[1] if best else None
+    return longest_mention(text, DATASETS)
 
 
 def find_subway_line(text: str) -> str | None:

@@ -1,8 +1,8 @@
 """What staff and the assistant ask of the sensors: the latest value in a district, a period's hourly or daily
 aggregates (avg/min/max), districts compared, and fine-dust alerts with Korea's PM grades.
 
-Periods are the assistant's words (last_24h, yesterday, today, last_7d, last_week, last_30d, last_month,
-this_year, last_year), in Seoul time, aligned to whole hours. Long periods read the hourly aggregates; hours
+Periods are the named ones of :mod:`civic_services.periods` (last_24h, yesterday, last_week, ...), in Seoul
+time, aligned to whole hours. Long periods read the hourly aggregates; hours
 not yet rolled up are aggregated from raw observations in the same query plan.
 """
 
@@ -20,40 +20,15 @@ from civic_services.iot.errors import IoTError
 from civic_services.iot.ingest import epoch_hour, hour_start
 from civic_services.iot.rollup import hour_bucket
 from civic_services.iot.tables import Datastream, HourlyAggregate, Observation
+from civic_services.periods import KST, PERIODS, period_range, unknown_period
 
-KST = timezone(timedelta(hours=9), "KST")
-PERIODS = ("last_24h", "today", "yesterday", "last_7d", "last_week", "last_30d", "last_month", "this_year",
-           "last_year")
 LATEST_WINDOW = timedelta(hours=1)  # a sensor's reading older than this is not "now"
 
 
-def period_range(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of a named period, in UTC."""
-    local = now.astimezone(KST)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "last_24h":
-        return now - timedelta(hours=24), now
-    if period == "today":
-        return midnight.astimezone(timezone.utc), now
-    if period == "yesterday":
-        return (midnight - timedelta(days=1)).astimezone(timezone.utc), midnight.astimezone(timezone.utc)
-    if period == "last_7d":
-        return now - timedelta(days=7), now
-    if period == "last_30d":
-        return now - timedelta(days=30), now
-    if period == "last_week":  # the previous calendar week, Monday to Monday
-        monday = midnight - timedelta(days=local.weekday())
-        return (monday - timedelta(days=7)).astimezone(timezone.utc), monday.astimezone(timezone.utc)
-    if period == "last_month":
-        first = midnight.replace(day=1)
-        previous = (first - timedelta(days=1)).replace(day=1)
-        return previous.astimezone(timezone.utc), first.astimezone(timezone.utc)
-    if period == "this_year":
-        return midnight.replace(month=1, day=1).astimezone(timezone.utc), now
-    if period == "last_year":
-        january = midnight.replace(month=1, day=1)
-        return january.replace(year=january.year - 1).astimezone(timezone.utc), january.astimezone(timezone.utc)
-    raise IoTError(f"unknown period {period!r}; use one of {', '.join(PERIODS)}")
+def resolve_period(period: str, now: datetime) -> tuple[datetime, datetime]:
+    if period not in PERIODS:
+        raise IoTError(unknown_period(period))
+    return period_range(period, now)
 
 
 def resolve_metric(code: str) -> catalogue.Metric:
@@ -144,7 +119,7 @@ class Analytics:
             raise IoTError("interval must be hour or day")
         now = self.clock()
         if period:
-            start, end = period_range(period, now)
+            start, end = resolve_period(period, now)
         elif start is None:
             raise IoTError("give a period (e.g. last_7d) or a start time")
         end = end or now

@@ -14,12 +14,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from civic_services.iot import catalogue
-from civic_services.iot.analytics import PERIODS
 from civic_services.iot.entities import ENTITY_SETS
 from civic_services.iot.errors import IoTError
 from civic_services.iot.odata import parse_time
 from civic_services.iot.sensorthings import parse_path
 from civic_services.iot.service import IoTService
+from civic_services.periods import PERIODS
 from civic_services.staff.api import require_scope
 from webapi.deps import part
 from webapi.errors import error_route, plain_json

@@ -19,6 +19,8 @@ class Metric:
     low: float  # a result outside [low, high] is a sensor fault, refused
     high: float
     definition: str
+    phrases: tuple[str, ...] = ()  # how people say it, in Korean and English (the assistant's router finds it by
+    # these; where several match, the longest wins: 초미세먼지 over 미세먼지)
 
     @property
     def unit(self) -> dict:
@@ -27,19 +29,31 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("pm10", "PM10 (fine dust)", "미세먼지", "microgram per cubic metre", "ug/m3", 0, 2000,
-           "Mass concentration of particles under 10 um"),
+           "Mass concentration of particles under 10 um",
+           phrases=("미세먼지", "pm10", "pm 10", "fine dust", "dust", "air quality", "공기질", "대기질")),
     Metric("pm2_5", "PM2.5 (ultrafine dust)", "초미세먼지", "microgram per cubic metre", "ug/m3", 0, 1000,
-           "Mass concentration of particles under 2.5 um"),
-    Metric("wind_direction", "Wind direction", "풍향", "degree", "deg", 0, 360, "Direction the wind blows from"),
-    Metric("wind_speed", "Wind speed", "풍속", "metre per second", "m/s", 0, 75, "Mean wind speed"),
-    Metric("temperature", "Air temperature", "기온", "degree Celsius", "Cel", -50, 60, "Air temperature"),
-    Metric("humidity", "Relative humidity", "습도", "percent", "%", 0, 100, "Relative humidity of the air"),
-    Metric("illumination", "Illumination", "조도", "lux", "lx", 0, 200_000, "Illuminance"),
-    Metric("noise", "Noise", "소음", "decibel (A-weighted)", "dB(A)", 0, 160, "Equivalent sound level"),
-    Metric("vibration", "Vibration", "진동", "millimetre per second", "mm/s", 0, 1000, "Ground vibration velocity"),
-    Metric("uv", "UV index", "자외선 지수", "UV index", "UVI", 0, 20, "Ultraviolet index"),
+           "Mass concentration of particles under 2.5 um",
+           phrases=("초미세먼지", "pm2.5", "pm 2.5", "pm2_5", "ultrafine", "ultra-fine", "fine particulate")),
+    Metric("wind_direction", "Wind direction", "풍향", "degree", "deg", 0, 360, "Direction the wind blows from",
+           phrases=("풍향", "wind direction", "바람 방향")),
+    Metric("wind_speed", "Wind speed", "풍속", "metre per second", "m/s", 0, 75, "Mean wind speed",
+           phrases=("풍속", "바람", "wind speed", "wind", "windy")),
+    Metric("temperature", "Air temperature", "기온", "degree Celsius", "Cel", -50, 60, "Air temperature",
+           phrases=("기온", "온도", "temperature", "hot", "cold", "덥", "추웠", "춥", "더웠")),
+    Metric("humidity", "Relative humidity", "습도", "percent", "%", 0, 100, "Relative humidity of the air",
+           phrases=("습도", "humidity", "humid", "습해", "습한")),
+    Metric("illumination", "Illumination", "조도", "lux", "lx", 0, 200_000, "Illuminance",
+           phrases=("조도", "밝기", "illumination", "brightness", "lux", "light level")),
+    Metric("noise", "Noise", "소음", "decibel (A-weighted)", "dB(A)", 0, 160, "Equivalent sound level",
+           phrases=("소음", "시끄", "noise", "noisy", "loud", "데시벨", "decibel")),
+    Metric("vibration", "Vibration", "진동", "millimetre per second", "mm/s", 0, 1000, "Ground vibration velocity",
+           phrases=("진동", "vibration")),
+    Metric("uv", "UV index", "자외선 지수", "UV index", "UVI", 0, 20, "Ultraviolet index",
+           phrases=("자외선", "uv", "ultraviolet")),
     Metric("floating_population", "Floating population", "유동인구", "persons", "{persons}", 0, 1_000_000,
-           "People counted near the sensor during the interval"),
+           "People counted near the sensor during the interval",
+           phrases=("유동인구", "유동 인구", "floating population", "foot traffic", "pedestrian count",
+                    "people passing")),
 )
 BY_CODE = {m.code: m for m in METRICS}
 _ALIASES = {"pm25": "pm2_5", "pm2.5": "pm2_5", "pm_10": "pm10", "pm2-5": "pm2_5", "uv_index": "uv",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from civic_services.iot import catalogue
-from civic_services.iot.analytics import KST, period_range
+from civic_services.periods import KST, period_range
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
