@@ -15,13 +15,12 @@ import asyncio
 import io
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 import httpx
@@ -29,6 +28,8 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from civic_services.districts import districts
+from dasan.serving import free_port
+from common import scratch_url  # bench/common.py
 
 DISTRICTS = districts()
 
@@ -45,28 +46,6 @@ def photo(seed: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, exif=exif.tobytes())
     return out.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def scratch_postgres(url: str):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"dasan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
 async def run_load(base: str, seconds: float, warmup: float, concurrency: int, photos: list[bytes]):
@@ -116,34 +95,29 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="dasan-bench-"))
-    drop = None
-    url = args.database_url
-    if url.startswith("postgresql"):
-        url, drop = scratch_postgres(url)
-    port = free_port()
-    env = {**os.environ, "DASAN_DATA_DIR": str(tmp / "var"), "DASAN_WARM_UP": "false",
-           "DASAN_MODELS_DIR": str(tmp / "no-models"), "DASAN_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "dasan.cli", "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/open311/v2/services.json", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
-            time.sleep(0.5)
-        photos = [photo(i) for i in range(8)]
-        latencies, errors = asyncio.run(run_load(base, args.seconds, args.warmup, args.concurrency, photos))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if drop:
-            drop()
+    with scratch_url(args.database_url) if args.database_url else nullcontext("") as url:
+        port = free_port()
+        env = {**os.environ, "DASAN_DATA_DIR": str(tmp / "var"), "DASAN_WARM_UP": "false",
+               "DASAN_MODELS_DIR": str(tmp / "no-models"), "DASAN_LOG_LEVEL": "WARNING", "DATABASE_URL": url}
+        server = subprocess.Popen([sys.executable, "-m", "dasan.cli", "serve", "--port", str(port), "--workers",
+                                   str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    if httpx.get(f"{base}/open311/v2/services.json", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+                time.sleep(0.5)
+            photos = [photo(i) for i in range(8)]
+            latencies, errors = asyncio.run(run_load(base, args.seconds, args.warmup, args.concurrency, photos))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"

@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from civic_services.districts import districts  # noqa: E402
 from civic_services.opendata import DatasetMeta, OpenData, OpenDataOptions  # noqa: E402
 from civic_services.opendata.samples import COMPLAINT_CATEGORIES  # noqa: E402
-from database import upgrade  # noqa: E402
-from database import make_engine  # noqa: E402
+from common import bench_engine  # noqa: E402  (bench/common.py)
 
 
 def write_csv(path: Path, rows: int, seed: int = 1) -> None:
@@ -57,23 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="dasan-ds-bench-"))
-    url, drop = args.database_url or f"sqlite:///{tmp / 'bench.db'}", None
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        name = f"dasan_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(url).set(database=name).render_as_string(hide_password=False)
-
-        def drop():
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with bench_engine(args.database_url or f"sqlite:///{tmp / 'bench.db'}") as engine:
         opendata = OpenData(engine, OpenDataOptions())
         opendata.catalog.upsert(DatasetMeta(id="bench_events", title_ko="", title_en="Benchmark events", publisher="Bench",
                                             synthetic=True))
@@ -95,7 +77,7 @@ def main() -> None:
             "district filter, sort date desc, offset 1000": lambda: dict(filters={"district": rng.choice(names)},
                                                                          sort="date desc", offset=1000),
         }
-        engine_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        engine_name = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
         print(f"datastore_search over {report.rows:,} rows on {engine_name}: CSV generated in {generated:.1f} s, "
               f"ingested in {ingested:.1f} s; indexes chosen: "
               + ", ".join("(" + ", ".join(c) + ")" for c in report.indexes))
@@ -112,10 +94,6 @@ def main() -> None:
                 assert len(result.records) == 100
             print(f"  {label:46s} p50 {pct(timings, 50):6.1f} ms  p95 {pct(timings, 95):6.1f} ms  "
                   f"(limit 100 + total, ~{statistics.mean(totals):,.0f} matching rows, {args.queries} queries)")
-    finally:
-        engine.dispose()
-        if drop:
-            drop()
 
 
 if __name__ == "__main__":

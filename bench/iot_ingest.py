@@ -8,7 +8,8 @@
 
     python bench/iot_ingest.py [--database-url URL] [--stations 500] [--interval 0.5] [--seconds 30]
 
-Without --database-url a scratch database is created on the local PostgreSQL (and dropped afterwards).
+The benchmark runs on a scratch database (bench/common.py) on the local PostgreSQL, or beside the one
+--database-url names, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -30,10 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import text  # noqa: E402
 
-from voting import scratch_database  # noqa: E402  (bench/voting.py)
+from common import bench_engine  # noqa: E402  (bench/common.py)
 from civic_services.iot import IoTService  # noqa: E402
-from database import upgrade  # noqa: E402
-from database import make_engine  # noqa: E402
 
 
 def count(engine) -> int:
@@ -165,11 +164,8 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-mqtt", action="store_true")
     args = parser.parse_args()
-    url, drop = (args.database_url, None) if args.database_url else scratch_database()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        print(f"machine load (1/5/15 min): {os.getloadavg()}; {os.cpu_count()} CPUs")
+    with bench_engine(args.database_url) as engine:
+        url = engine.url.render_as_string(hide_password=False)
         service = IoTService(engine)
         started = time.perf_counter()
         stations = service.provision_stations(args.stations, prefix="bench")
@@ -185,11 +181,6 @@ def main() -> None:
             gateway = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway CreateObservations "
                                 "messages (11 readings each)", "dataarray")
             print(f"MQTT gateway messages / one message per reading: {gateway / rate:.1f}x")
-        print(f"machine load after: {os.getloadavg()}")
-    finally:
-        engine.dispose()
-        if drop:
-            drop()
 
 
 if __name__ == "__main__":

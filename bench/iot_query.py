@@ -12,7 +12,6 @@ the rows each query touches: raw rows per district and metric, or hourly rows (s
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -24,12 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from voting import scratch_database  # noqa: E402  (bench/voting.py)
+from common import bench_engine  # noqa: E402  (bench/common.py)
 
 from civic_services import districts  # noqa: E402
 from civic_services.iot import IoTService, catalogue  # noqa: E402
-from database import upgrade  # noqa: E402
-from database import make_engine  # noqa: E402
 
 
 def timed_queries(service: IoTService, count: int, seed: int) -> list[float]:
@@ -56,11 +53,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=20, help="minutes between a station's reports")
     parser.add_argument("--queries", type=int, default=40)
     args = parser.parse_args()
-    url, drop = (args.database_url, None) if args.database_url else scratch_database()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        print(f"machine load (1/5/15 min): {os.getloadavg()}; {os.cpu_count()} CPUs")
+    with bench_engine(args.database_url) as engine:
         service = IoTService(engine)
         stations = service.provision_stations(args.stations, prefix="q")
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
@@ -101,11 +94,6 @@ def main() -> None:
         print(f"projected to 1e8 observations (linear in rows touched; measured at {total:.1e}): raw p95 "
               f"~{p(raw, 95) * raw_rows_1e8 / raw_rows * 1000:,.0f} ms, hourly p95 "
               f"~{p(hourly, 95) * hourly_rows_1e8 / hourly_rows * 1000:,.0f} ms")
-        print(f"machine load after: {os.getloadavg()}")
-    finally:
-        engine.dispose()
-        if drop:
-            drop()
 
 
 if __name__ == "__main__":

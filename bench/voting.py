@@ -4,48 +4,30 @@ then the final tally, a full audit, and receipts (proof size, verification time)
 
     python bench/voting.py [--database-url URL] [--ballots 120000] [--threads 32]
 
-Without --database-url a scratch database is created on the local PostgreSQL (and dropped afterwards).
+The benchmark runs on a scratch database (bench/common.py) on the local PostgreSQL, or beside the one
+--database-url names, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
 
-from database import upgrade  # noqa: E402
+from common import bench_engine  # noqa: E402  (bench/common.py)
 from civic_services.voting import OptionSpec, PollSpec, VotingService  # noqa: E402
 from civic_services.voting.audit import audit  # noqa: E402
 from civic_services.voting.receipts import verify_receipt  # noqa: E402
-from database import make_engine  # noqa: E402
-
-ADMIN = os.environ.get("DASAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def scratch_database() -> tuple[str, callable]:
-    name = f"dasan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    from sqlalchemy.engine import make_url
-    return make_url(ADMIN).set(database=name).render_as_string(hide_password=False), drop
 
 
 def budget_poll(service: VotingService, title: str) -> str:
@@ -74,15 +56,8 @@ def main() -> None:
     parser.add_argument("--baseline-ballots", type=int, default=3_000)
     parser.add_argument("--threads", type=int, default=128)
     args = parser.parse_args()
-    drop = None
-    url = args.database_url
-    if not url:
-        url, drop = scratch_database()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
+    with bench_engine(args.database_url) as engine:
         keys = Path(tempfile.mkdtemp(prefix="dasan-bench-keys-"))
-        print(f"machine load (1/5/15 min): {os.getloadavg()}; {os.cpu_count()} CPUs; database {engine.dialect.name}")
         setup = VotingService(engine, keys)
         started = time.perf_counter()
         voters = []
@@ -132,11 +107,6 @@ def main() -> None:
         final = service.consistency(poll, receipts[0]["tree_head"]["size"])
         print(f"consistency proof from the first receipt's head to the final head: {len(final['proof'])} hashes")
         service.close()
-        print(f"machine load after: {os.getloadavg()}")
-    finally:
-        engine.dispose()
-        if drop:
-            drop()
 
 
 if __name__ == "__main__":
