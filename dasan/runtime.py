@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData
 
+from civic_services.tools.registry import ToolRegistry
 from dasan.settings import Settings
 from models.loaded import ROLES, ModelSet
 from models.store import ModelError, ModelStore
@@ -29,8 +30,17 @@ from webapi.deps import PartUnavailable
 
 log = logging.getLogger("dasan.runtime")
 
-# The services the tool handlers call, by the names the tools declare (Tool.service).
-TOOL_SERVICES = ("assistant", "complaints", "opendata", "iot", "voting")
+
+def gather_tools() -> ToolRegistry:
+    """The assistant's tool registry: each package declares its own tools (schema and handler side by side) and
+    the registry gathers them; :meth:`Runtime.tool_services` hands the handlers the services they name."""
+    from chatbot.tools import TOOLS as assistant_tools
+    from civic_services.complaints.tools import TOOLS as complaint_tools
+    from civic_services.iot.tools import TOOLS as iot_tools
+    from civic_services.opendata.tools import TOOLS as opendata_tools
+    from civic_services.voting.tools import TOOLS as voting_tools
+
+    return ToolRegistry.of(assistant_tools, complaint_tools, voting_tools, opendata_tools, iot_tools)
 
 
 def declared_metadata() -> list[MetaData]:
@@ -98,7 +108,6 @@ class Runtime:
         from civic_services.iot import IoTOptions, IoTService
         from civic_services.opendata import OpenData, OpenDataOptions
         from civic_services.staff import StaffTokens
-        from civic_services.tools.catalog import build_registry
         from civic_services.voting import VotingService
         from minutes.service import MinutesOptions, MinutesService
         from minutes.store import MeetingStore
@@ -120,7 +129,7 @@ class Runtime:
         self.iot = IoTService(engine, IoTOptions(raw_retention_days=settings.iot_raw_retention_days,
                                                  hourly_retention_days=settings.iot_hourly_retention_days))
         self.voting = VotingService(engine, settings.data_dir.resolve() / "keys", batch_max=settings.vote_batch_max)
-        self.tools = build_registry()
+        self.tools = gather_tools()
         self.assistant = None
         self.assistant_error: str | None = None
         uploads = settings.resolved_uploads_dir / "minutes"
@@ -210,8 +219,9 @@ class Runtime:
 
     # ------------------------------------------------------------------ parts
     def tool_services(self) -> Mapping[str, Any]:
-        """Service name -> the object the tool handlers call (None where it does not run)."""
-        return {name: getattr(self, name) for name in TOOL_SERVICES}
+        """Service name -> the object the tool handlers call (None where it does not run), for every service a
+        tool names (:attr:`~civic_services.tools.registry.Tool.service`)."""
+        return {name: getattr(self, name) for name in self.tools.services()}
 
     def part(self, name: str) -> Any:
         """The part ``name`` for a route (see :mod:`webapi.deps`); :class:`PartUnavailable` says why it is not

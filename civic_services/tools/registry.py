@@ -1,17 +1,25 @@
 """One registry of the tools the assistant (and any other agent) can call on the city's services.
 
 Each tool has a name, a description in Korean and English, a JSON Schema of its arguments, the role it needs,
-whether it writes, and a handler that calls the service objects directly. The same registry is served as
-OpenAI-style tools (`GET /tools`), over the Model Context Protocol, and as a Rasa action server.
+whether it writes, and a handler that calls the service objects directly. Each package declares its own tools
+beside the service they call, schema and handler as one object (:func:`tool`; ``civic_services/complaints/tools.py``,
+``opendata/tools.py``, ``iot/tools.py``, ``voting/tools.py``, and the knowledge base's in ``chatbot/tools.py``);
+the composition root gathers them (:meth:`ToolRegistry.of`). The same registry is served as OpenAI-style tools
+(`GET /tools`), over the Model Context Protocol, and as a Rasa action server.
+
+A service's own error (:class:`~civic_services.errors.ServiceError`) raised by a handler reaches the caller as a
+:class:`ToolError` with the service's sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+
+from civic_services.errors import ServiceError
 
 ROLES = ("citizen", "verified_voter", "staff")
 
@@ -51,11 +59,40 @@ class Tool:
         return self.description_ko if lang == "ko" else self.description_en
 
 
+Handler = Callable[[dict, ToolContext], ToolResult]
+
+
+def tool(name: str, *, en: str, ko: str, parameters: dict, service: str, role: str = "citizen",
+         writes: bool = False) -> Callable[[Handler], Tool]:
+    """Declare a tool on its handler, schema and handler side by side::
+
+        @tool("complaint_status", en="...", ko="...", parameters={...}, service="complaints")
+        def complaint_status(args: dict, ctx: ToolContext) -> ToolResult: ...
+
+    makes ``complaint_status`` the :class:`Tool`."""
+
+    def declare(handler: Handler) -> Tool:
+        return Tool(name, en, ko, parameters, handler, role, writes, service)
+
+    return declare
+
+
 @dataclass
 class ToolRegistry:
     tools: dict[str, Tool] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, *tool_lists: Iterable[Tool]) -> "ToolRegistry":
+        """A registry of the tools the packages declare, in the order given."""
+        registry = cls()
+        for tools in tool_lists:
+            for each in tools:
+                registry.register(each)
+        return registry
+
     def register(self, tool: Tool) -> None:
+        if tool.name in self.tools:
+            raise ValueError(f"two tools are named {tool.name!r}")
         if tool.role not in ROLES:
             raise ValueError(f"{tool.name}: unknown role {tool.role!r}")
         jsonschema.Draft202012Validator.check_schema(tool.parameters)
@@ -69,6 +106,10 @@ class ToolRegistry:
 
     def names(self) -> list[str]:
         return list(self.tools)
+
+    def services(self) -> list[str]:
+        """The services the tools' handlers call (:attr:`Tool.service`), each once, in the tools' order."""
+        return list(dict.fromkeys(t.service for t in self.tools.values() if t.service))
 
     @staticmethod
     def allowed(tool: Tool, role: str) -> bool:
@@ -94,7 +135,10 @@ class ToolRegistry:
         if tool.handler is None or (tool.service and context.services.get(tool.service) is None):
             raise ToolError(f"{name} is not available on this server (its {tool.service or 'handler'} service is "
                             "not running)")
-        return tool.handler(arguments, context)
+        try:
+            return tool.handler(arguments, context)
+        except ServiceError as exc:
+            raise ToolError(exc.message) from exc
 
     def openai_tools(self, lang: str = "en", role: str | None = None) -> list[dict]:
         """The tools in OpenAI's function-calling format."""

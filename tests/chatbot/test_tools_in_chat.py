@@ -27,11 +27,11 @@ def chat(assistant, services):
     from chatbot.assistant import Assistant
     from chatbot.routing.nlu import NluRouter
     from chatbot.tool_dialogue import ToolDialogue
-    from civic_services.tools.catalog import build_registry
+    from dasan.runtime import gather_tools
 
     bot = Assistant(assistant.kb, assistant.index, config=assistant.config)
     all_services = {**services, "assistant": bot}
-    bot.tools = ToolDialogue(build_registry(), NluRouter(), all_services)
+    bot.tools = ToolDialogue(gather_tools(), NluRouter(), all_services)
     return bot
 
 
@@ -96,10 +96,10 @@ def test_the_lexical_router_on_the_development_requests():
 
 
 def test_registry_validation_and_roles():
-    from civic_services.tools.catalog import build_registry
     from civic_services.tools.registry import ToolContext, ToolError
+    from dasan.runtime import gather_tools
 
-    registry = build_registry()
+    registry = gather_tools()
     assert registry.errors("complaint_status", {"ticket_id": "SR-2025-1"})
     assert registry.errors("sensor_latest", {"metric": "pm10", "district": "Busan"})
     assert not registry.errors("sensor_history", {"metric": "pm2_5", "district": ["Mapo-gu", "Jung-gu"],
@@ -112,9 +112,12 @@ def test_registry_validation_and_roles():
 
 def test_lexicon_normalisers():
     from chatbot.routing import lexicon as lx
-    from civic_services.tools.catalog import COMPLAINT_CATEGORIES, METRICS
-    from civic_services.tools.periods import PERIODS
+    from dasan.runtime import gather_tools
 
+    registry = gather_tools()
+    METRICS = registry.get("sensor_latest").parameters["properties"]["metric"]["enum"]
+    PERIODS = registry.get("sensor_history").parameters["properties"]["period"]["enum"]
+    COMPLAINT_CATEGORIES = registry.get("submit_complaint").parameters["properties"]["category"]["enum"]
     # the lexicons name exactly the values the tools' schemas accept
     assert set(lx.METRICS) == set(METRICS) and {p for p, _ in lx.PERIODS} == set(PERIODS)
     assert set(lx.COMPLAINT_CATEGORIES) == set(COMPLAINT_CATEGORIES)

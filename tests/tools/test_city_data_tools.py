@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from civic_services.tools.catalog import build_registry
 from civic_services.tools.registry import ToolContext, ToolError
+from dasan.runtime import gather_tools
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def services(tmp_path_factory):
 
 
 def test_sensor_tools(services):
-    registry = build_registry()
+    registry = gather_tools()
     ctx = ToolContext(services, lang="en")
     latest = registry.call("sensor_latest", {"metric": "humidity", "district": "Mapo-gu"}, ctx)
     assert "61" in latest.text and latest.data["reporting"] == 1
@@ -46,7 +46,7 @@ def test_voting_tools(services):
                                        options=(OptionSpec("찬성", "Yes"), OptionSpec("반대", "No")),
                                        opens_at=now - timedelta(minutes=1), closes_at=now + timedelta(days=1),
                                        results_live=True))
-    registry = build_registry()
+    registry = gather_tools()
     listed = registry.call("list_polls", {"status": "open"}, ToolContext(services, lang="ko"))
     assert poll["id"] in listed.text
     [voter] = voting.register_voters([("010-2222-3333", "Mapo-gu")])

@@ -12,11 +12,11 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-from civic_services.tools.catalog import build_registry
 from civic_services.tools.mcp_server import build_mcp_server
+from dasan.runtime import gather_tools
 from tests.tools.conftest import SEEDED
 
-REGISTRY = build_registry()
+REGISTRY = gather_tools()
 TOOLS = set(REGISTRY.names())
 
 

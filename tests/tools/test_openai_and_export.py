@@ -9,9 +9,9 @@ import sys
 
 import yaml
 
-from civic_services.tools.catalog import build_registry
+from dasan.runtime import gather_tools
 
-REGISTRY = build_registry()
+REGISTRY = gather_tools()
 
 
 def test_tools_in_openai_format(http):

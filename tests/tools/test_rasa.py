@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from civic_services.tools.catalog import SCHEMAS, build_registry
 from civic_services.tools.rasa_actions import arguments_from_tracker, coerce, tracker_lang
+from dasan.runtime import gather_tools
 from tests.tools.conftest import SEEDED
 
 CALL = json.loads((Path(__file__).parent / "data" / "rasa_webhook_call.json").read_text(encoding="utf-8"))
-REGISTRY = build_registry()
+REGISTRY = gather_tools()
 
 
 def rasa_call(action: str, text: str = "", slots: dict | None = None, entities: list | None = None) -> dict:
@@ -134,16 +134,16 @@ def test_actions_and_health(http):
 # --- argument extraction (no HTTP: the rules the webhook applies)
 
 def test_coercion_rules():
-    location = SCHEMAS["submit_complaint"]["properties"]["location"]
+    location = REGISTRY.get("submit_complaint").parameters["properties"]["location"]
     assert coerce("마포구청 앞", location) == {"address": "마포구청 앞"}
     assert coerce('{"lat": 37.56, "lon": 126.9}', location) == {"lat": 37.56, "lon": 126.9}
-    media = SCHEMAS["submit_complaint"]["properties"]["media_count"]
+    media = REGISTRY.get("submit_complaint").parameters["properties"]["media_count"]
     assert coerce(2.0, media) == 2 and coerce("3", media) == 3
-    districts = SCHEMAS["sensor_latest"]["properties"]["district"]
+    districts = REGISTRY.get("sensor_latest").parameters["properties"]["district"]
     assert coerce(["Mapo-gu"], districts) == "Mapo-gu"
     assert coerce(["Gangnam-gu", "Seocho-gu"], districts) == ["Gangnam-gu", "Seocho-gu"]
     assert coerce('["Gangnam-gu", "Seocho-gu"]', districts) == ["Gangnam-gu", "Seocho-gu"]
-    ticket = SCHEMAS["complaint_status"]["properties"]["ticket_id"]
+    ticket = REGISTRY.get("complaint_status").parameters["properties"]["ticket_id"]
     assert coerce(["SR-2026-000001", "SR-2026-000002"], ticket) == "SR-2026-000002"
 
 

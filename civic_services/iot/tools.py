@@ -1,38 +1,33 @@
-"""Handlers of the tools over the IoT (sensors) and voting services."""
+"""The assistant's tools over the IoT sensors: the latest reading, a period's history (one district or several
+compared), and fine-dust alerts. The metrics are the catalogue's (:mod:`civic_services.iot.catalogue`)."""
 
 from __future__ import annotations
 
-from civic_services.tools.registry import ToolContext, ToolError, ToolResult
+from civic_services.iot.catalogue import METRICS
+from civic_services.tools.registry import ToolContext, ToolResult, tool
+from civic_services.tools.schemas import DISTRICTS, ONE_OR_MORE_DISTRICTS, PERIOD
 
-
-def _service_errors():
-    from civic_services.iot.errors import IoTError
-    from civic_services.voting.errors import VotingError
-
-    return IoTError, VotingError
-
-
-def _call(function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except _service_errors() as exc:
-        raise ToolError(str(exc)) from exc
+METRIC = {"type": "string", "enum": [m.code for m in METRICS]}
 
 
 def _value(value, unit: str) -> str:
     return "no recent reading" if value is None else f"{value:,} {unit}".strip()
 
 
+@tool("sensor_latest", service="iot",
+      en="Latest sensor reading of a metric in one or more districts.", ko="한 개 이상 자치구의 센서 최신값을 알려 줍니다.",
+      parameters={"type": "object", "properties": {"metric": METRIC, "district": ONE_OR_MORE_DISTRICTS},
+                  "required": ["metric", "district"], "additionalProperties": False})
 def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
     district = args["district"]
     if isinstance(district, list):
-        compared = _call(analytics.compare, args["metric"], district, None)
+        compared = analytics.compare(args["metric"], district, None)
         rows = compared["districts"]
         text = ", ".join(f"{r['district']} {_value(r['value'], compared['unit'])}" for r in rows)
         return ToolResult(f"{args['metric']} now: {text}", compared, rows, series=[
             {"district": r["district"], "value": r["value"]} for r in rows])
-    latest = _call(analytics.latest, args["metric"], district)
+    latest = analytics.latest(args["metric"], district)
     if latest.get("value") is None:
         text = (f"{district}의 최근 1시간 {args['metric']} 측정값이 없습니다." if ctx.lang == "ko"
                 else latest.get("note") or f"No recent {args['metric']} reading in {district}.")
@@ -45,17 +40,23 @@ def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
     return ToolResult(text, latest, [latest])
 
 
+@tool("sensor_history", service="iot",
+      en="Hourly/daily history of a sensor metric in one or more districts over a period.",
+      ko="기간 동안 자치구별 센서 측정값의 시간별·일별 추이를 보여 줍니다.",
+      parameters={"type": "object",
+                  "properties": {"metric": METRIC, "district": ONE_OR_MORE_DISTRICTS, "period": PERIOD},
+                  "required": ["metric", "district", "period"], "additionalProperties": False})
 def sensor_history(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
     district = args["district"]
     if isinstance(district, list):
-        compared = _call(analytics.compare, args["metric"], district, args["period"])
+        compared = analytics.compare(args["metric"], district, args["period"])
         rows = compared["districts"]
         text = ", ".join(f"{r['district']} avg {_value(r['value'], compared['unit'])}" for r in rows)
         return ToolResult(f"{args['metric']} {args['period']}: {text}", compared, rows,
                           series=[{"district": r["district"], "avg": r["value"]} for r in rows])
     interval = "day" if args["period"] in ("last_30d", "last_month", "this_year", "last_year") else "hour"
-    history = _call(analytics.history, args["metric"], district, period=args["period"], interval=interval)
+    history = analytics.history(args["metric"], district, period=args["period"], interval=interval)
     summary = history.get("summary")
     if not summary:
         text = (f"{district}의 해당 기간 {args['metric']} 기록이 없습니다." if ctx.lang == "ko"
@@ -70,8 +71,13 @@ def sensor_history(args: dict, ctx: ToolContext) -> ToolResult:
     return ToolResult(text, history, buckets, series=[{"start": b["start"], "avg": b["avg"]} for b in buckets])
 
 
+@tool("air_quality_alerts", service="iot",
+      en="Fine-dust alerts by Korea's PM grades in a district or all of Seoul.",
+      ko="자치구 또는 서울 전체의 미세먼지 등급 경보를 알려 줍니다.",
+      parameters={"type": "object", "properties": {"district": {"type": "string", "enum": [*DISTRICTS, "all"]}},
+                  "required": ["district"], "additionalProperties": False})
 def air_quality_alerts(args: dict, ctx: ToolContext) -> ToolResult:
-    report = _call(ctx.services["iot"].analytics.air_quality_alerts, args["district"])
+    report = ctx.services["iot"].analytics.air_quality_alerts(args["district"])
     rows = report if isinstance(report, list) else report.get("districts", report.get("alerts", []))
     alerts = [r for r in rows if r.get("alert")]
     if not alerts:
@@ -82,28 +88,4 @@ def air_quality_alerts(args: dict, ctx: ToolContext) -> ToolResult:
     return ToolResult(text, report, rows)
 
 
-def list_polls(args: dict, ctx: ToolContext) -> ToolResult:
-    polls = _call(ctx.services["voting"].list_polls, args["status"])
-    rows = [{"id": p["id"], "title": p["title"] if ctx.lang == "ko" else (p.get("title_en") or p["title"]),
-             "status": p["status"], "closes_at": p["closes_at"]} for p in polls]
-    text = (f"투표 {len(rows)}건" if ctx.lang == "ko" else f"{len(rows)} poll(s)") + (
-        ": " + ", ".join(f"{r['id']} {r['title']}" for r in rows[:5]) if rows else "")
-    return ToolResult(text, polls, rows)
-
-
-def poll_results(args: dict, ctx: ToolContext) -> ToolResult:
-    results = _call(ctx.services["voting"].results, args["poll_id"])
-    rows = results.get("options") or results.get("tally") or []
-    text = (f"{args['poll_id']} 결과" if ctx.lang == "ko" else f"Results of {args['poll_id']}") + (
-        " (최종)" if ctx.lang == "ko" and results.get("final") else " (final)" if results.get("final") else "")
-    return ToolResult(text, results, rows if isinstance(rows, list) else None)
-
-
-def cast_vote(args: dict, ctx: ToolContext) -> ToolResult:
-    if not ctx.voter_key:
-        raise ToolError("voting needs a verified voter's credential")
-    receipt = _call(ctx.services["voting"].cast, args["poll_id"], ctx.voter_key, [args["choice"]])
-    text = (f"{args['poll_id']} 투표가 기록되었습니다. 영수증의 투표 해시로 포함 여부를 확인할 수 있습니다." if ctx.lang == "ko"
-            else f"Your vote in {args['poll_id']} is recorded; the receipt's ballot hash lets you check it is "
-                 "included.")
-    return ToolResult(text, receipt)
+TOOLS = (sensor_latest, sensor_history, air_quality_alerts)
