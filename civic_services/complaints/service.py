@@ -33,31 +33,15 @@ class ComplaintService:
     def __init__(self, engine: Engine, media_store: MediaStore, limits: ComplaintLimits = ComplaintLimits(),
                  notifier: Notifier | None = None, clock: Callable[[], datetime] = utcnow):
         self.desk = Desk(engine, media_store, limits, notifier or OutboxNotifier(), clock)
+        self.engine, self.media_store, self.limits, self.notifier = engine, media_store, limits, self.desk.notifier
         self.intake = Intake(self.desk)
         self.lifecycle = Lifecycle(self.desk)
         self.public = PublicViews(self.desk)
         self.staff = StaffViews(self.desk, self.public)
 
-    # --- what the parts share
-
-    @property
-    def engine(self) -> Engine:
-        return self.desk.engine
-
-    @property
-    def media_store(self) -> MediaStore:
-        return self.desk.media_store
-
-    @property
-    def limits(self) -> ComplaintLimits:
-        return self.desk.limits
-
-    @property
-    def notifier(self) -> Notifier:
-        return self.desk.notifier
-
     @property
     def clock(self) -> Callable[[], datetime]:
+        """The time source every part reads (a test may set another)."""
         return self.desk.clock
 
     @clock.setter

@@ -42,6 +42,16 @@ def parse_path(path: str) -> list[tuple[str, int | None]]:
     return segments
 
 
+def _objects(body: dict, owner: str, key: str) -> list[dict]:
+    """The entities nested in ``body[key]`` (a list of objects, or nothing)."""
+    items = body.get(key) or []
+    if not isinstance(items, list):
+        raise IoTError(f"{owner}.{key} must be a list")
+    if not all(isinstance(item, dict) for item in items):
+        raise IoTError(f"each of {owner}.{key} must be an object")
+    return items
+
+
 def _text(body: dict, key: str, required: bool = True, most: int = 200) -> str:
     value = body.get(key)
     if value is None:
@@ -264,24 +274,14 @@ class SensorThings:
                       properties=properties, district=district)
         session.add(thing)
         session.flush()
-        locations = body.get("Locations") or []
-        if not isinstance(locations, list):
-            raise IoTError("Thing.Locations must be a list")
-        for item in locations:
-            if not isinstance(item, dict):
-                raise IoTError("each of Thing.Locations must be an object")
+        for item in _objects(body, "Thing", "Locations"):
             location = self._create_location(session, item)
             session.add(ThingLocation(thing_id=thing.id, location_id=location.id))
             if thing.district is None and location.district:
                 thing.district = location.district
                 thing.properties = {**(thing.properties or {}), "district": location.district}
         session.flush()
-        streams = body.get("Datastreams") or []
-        if not isinstance(streams, list):
-            raise IoTError("Thing.Datastreams must be a list")
-        for item in streams:
-            if not isinstance(item, dict):
-                raise IoTError("each of Thing.Datastreams must be an object")
+        for item in _objects(body, "Thing", "Datastreams"):
             self._create_datastream(session, {**item, "Thing": {"@iot.id": thing.id}})
         return thing
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
+from civic_services.complaints.catalogue import SERVICES as COMPLAINT_SERVICES
 from civic_services.districts import District, districts
 from civic_services.opendata.catalogue import DatasetMeta
 
@@ -58,9 +59,7 @@ STATIONS = [
 TREES = [("은행나무", "Ginkgo", 0.30), ("양버즘나무", "Plane tree", 0.18), ("벚나무", "Cherry", 0.14),
          ("느티나무", "Zelkova", 0.12), ("이팝나무", "Fringe tree", 0.10), ("회화나무", "Pagoda tree", 0.06),
          ("메타세쿼이아", "Dawn redwood", 0.05), ("단풍나무", "Maple", 0.05)]
-COMPLAINT_CATEGORIES = ["pothole", "illegal_dumping", "streetlight", "illegal_parking", "broken_sidewalk",
-                        "traffic_signal", "illegal_banner", "fallen_tree", "manhole", "abandoned_bicycle",
-                        "blocked_drain", "damaged_facility", "graffiti", "road_ice"]
+COMPLAINT_CATEGORIES = list(COMPLAINT_SERVICES)  # the services citizens can report
 AGE_GROUPS = ["0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80+"]
 
 

@@ -41,7 +41,7 @@ class AuditReport:
 
 def audit(service, code: str) -> AuditReport:
     started = time.perf_counter()
-    poll, rules = service._load(R.parse_poll_code(code), fresh=True)
+    poll, rules = service.load_poll(R.parse_poll_code(code), fresh=True)
     report = AuditReport(rules.code)
     public_key = service.keys.public_key
     with service.engine.connect() as connection:

@@ -8,12 +8,18 @@ class VotingError(ServiceError):
 
 
 class NotFound(VotingError):
+    """No such poll or registered voter."""
+
     status = 404
 
 
 class NotEligible(VotingError):
+    """A credential that may not vote in this poll (unknown or revoked: 401; another district: 403)."""
+
     status = 403
 
 
 class AlreadyVoted(VotingError):
+    """A second ballot from the same voter in the same poll."""
+
     status = 409

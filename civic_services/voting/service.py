@@ -73,7 +73,8 @@ class VotingService:
             poll_id = poll.id
         return self.poll(R.poll_code(poll_id))
 
-    def _load(self, poll_id: int, fresh: bool = False) -> tuple[Poll, R.PollRules]:
+    def load_poll(self, poll_id: int, fresh: bool = False) -> tuple[Poll, R.PollRules]:
+        """A poll's row and its rules (cached for a few seconds unless ``fresh``); :class:`NotFound` if none."""
         cached = self._rules.get(poll_id)
         if cached and not fresh and time.monotonic() - cached[0] < 5.0:
             return cached[1], cached[2]
@@ -96,7 +97,7 @@ class VotingService:
         return "upcoming" if now < poll.opens_at else "open" if now < poll.closes_at else "closed"
 
     def poll(self, code: str) -> dict:
-        poll, rules = self._load(R.parse_poll_code(code))
+        poll, rules = self.load_poll(R.parse_poll_code(code))
         return self._describe(poll, rules)
 
     def _describe(self, poll: Poll, rules: R.PollRules) -> dict:
@@ -129,7 +130,7 @@ class VotingService:
             statement = statement.where(Poll.opens_at > now)
         with self.sessions() as session:
             ids = session.scalars(statement).all()
-        return [self._describe(*self._load(i)) for i in ids]
+        return [self._describe(*self.load_poll(i)) for i in ids]
 
     def close_poll(self, code: str) -> dict:
         """Close now (no ballot commits after this returns)."""
@@ -138,7 +139,7 @@ class VotingService:
             self.ledger.lock(connection, poll_id)
             now = self.clock()
             connection.execute(update(Poll).where(Poll.id == poll_id, Poll.closes_at > now).values(closes_at=now))
-        self._load(poll_id, fresh=True)
+        self.load_poll(poll_id, fresh=True)
         return self.poll(code)
 
     # --- voter registry
@@ -205,7 +206,7 @@ class VotingService:
         """Cast a ballot; returns the receipt once the ballot is committed to the ledger."""
         if not isinstance(credential, str) or not credential.startswith(CREDENTIAL_PREFIX) or len(credential) > 100:
             raise VotingError("a voting credential (dasan_vc_...) is required", 401)
-        poll, rules = self._load(R.parse_poll_code(code))
+        poll, rules = self.load_poll(R.parse_poll_code(code))
         status = self.status(poll)
         if status != "open":
             raise VotingError(f"poll {rules.code} is {status}; voting "
@@ -219,7 +220,7 @@ class VotingService:
     # --- results
 
     def results(self, code: str) -> dict:
-        poll, rules = self._load(R.parse_poll_code(code))
+        poll, rules = self.load_poll(R.parse_poll_code(code))
         status = self.status(poll)
         if status == "upcoming":
             raise VotingError(f"poll {rules.code} has not opened yet", 409)
@@ -269,7 +270,7 @@ class VotingService:
 
     def bulletin(self, code: str, start: int = 0, limit: int = 1000) -> dict:
         """The ballots in ledger order (no voter identity), once results are public."""
-        poll, rules = self._load(R.parse_poll_code(code))
+        poll, rules = self.load_poll(R.parse_poll_code(code))
         if not self._visible_ballots(poll):
             raise VotingError("the ballot board opens when the results do", 403)
         with self.engine.connect() as connection:
@@ -280,7 +281,7 @@ class VotingService:
 
     def inclusion(self, code: str, leaf_index: int, tree_size: int | None = None) -> dict:
         poll_id = R.parse_poll_code(code)
-        self._load(poll_id)
+        self.load_poll(poll_id)
         tree, size = self.ledger.current_tree(poll_id)
         tree_size = size if tree_size is None else tree_size
         if not 0 <= leaf_index < tree_size <= size:
@@ -292,7 +293,7 @@ class VotingService:
 
     def consistency(self, code: str, first: int, second: int | None = None) -> dict:
         poll_id = R.parse_poll_code(code)
-        self._load(poll_id)
+        self.load_poll(poll_id)
         tree, size = self.ledger.current_tree(poll_id)
         second = size if second is None else second
         if not 0 < first <= second <= size:
@@ -303,7 +304,7 @@ class VotingService:
 
     def heads(self, code: str, after: int = 0, limit: int = 1000) -> dict:
         poll_id = R.parse_poll_code(code)
-        self._load(poll_id)
+        self.load_poll(poll_id)
         return {"poll": R.poll_code(poll_id), "public_key": self.keys.public_key, "key_id": self.keys.key_id,
                 "heads": self.ledger.heads(poll_id, after, min(limit, 10_000))}
 
