@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
                                                            "requests: lexicons (nlu), the local LLM, or not at all.")
     chat_rerank_with_llm: bool = Field(False, description="Let the local LLM reorder the best entries. Measured on "
-                                       "the dev set it hurts with the bundled 1.5B model (README).")
+                                       "the dev set it hurts with the bundled 1.5B model (docs/assistant.md).")
     chat_compose_with_llm: bool = Field(False, description="Compose answers with the local LLM from the retrieved "
                                         "passages (checked against them) instead of the curated text.")
 
