@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from chatbot.confidence import Calibration
 from chatbot.kb import Entry, KnowledgeBase
 from chatbot.messages import decline_message, handoff_message
-from chatbot.privacy import mask_pii
+from retrieval_index.privacy import mask_pii
 from chatbot.scope import classify_scope
 from chatbot.sessions import Session, SessionStore, Turn
 from retrieval_index import HybridIndex

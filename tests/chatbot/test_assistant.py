@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from retrieval_index.text import grounded
-from chatbot.privacy import mask_pii
+from retrieval_index.privacy import mask_pii
 
 pytestmark = pytest.mark.slow
 

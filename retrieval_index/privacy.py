@@ -1,5 +1,6 @@
 """Masking personal data (resident registration numbers, phone numbers, e-mail addresses, card numbers) before
-text reaches a log, a summary or any other place where it would be kept."""
+text reaches a log, a summary, a public copy or any other place where it would be kept (a text rule shared by the
+assistant, the civic services and the minutes)."""
 
 from __future__ import annotations
 
