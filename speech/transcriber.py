@@ -1,6 +1,7 @@
 """The streaming meeting transcriber: 16 kHz audio frames in, partial / final / speaker events out.
 
-Audio passes a Silero VAD gate frame by frame (512 samples, 32 ms). Speech (with a short pre-roll) goes into the
+Audio passes the Silero VAD gate frame by frame (512 samples, 32 ms; :mod:`speech.vad_gate`, the voicebot's gate
+too). Speech (with a short pre-roll) goes into the
 :class:`speech.streaming.OnlineProcessor`, which re-decodes its rolling buffer every ``min_chunk_s`` and
 commits words by LocalAgreement; a pause of ``end_silence_s`` ends the utterance and commits the rest at once.
 No decode runs during a pause. Silence and noise never reach Whisper. Committed words gather into segments, closed at a sentence end, a
@@ -13,7 +14,6 @@ and only the last ``speaker_audio_s`` of audio is kept for speaker embeddings, b
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +23,7 @@ from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder
 from speech.filters import HallucinationFilter
 from speech.samples import AudioRing
 from speech.streaming import OnlineProcessor, PolicyOptions, StreamWord
+from speech.vad_gate import GateOptions, GateStep, VadGate
 
 _SENTENCE_END = (".", "?", "!", "。", "？", "！")
 
@@ -47,6 +48,10 @@ class StreamingOptions:
 
     def policy(self) -> PolicyOptions:
         return PolicyOptions(min_chunk_s=self.min_chunk_s, agreement=self.agreement, max_buffer_s=self.max_buffer_s)
+
+    def gate(self) -> GateOptions:
+        return GateOptions(threshold=self.vad_threshold, neg_threshold=self.vad_neg_threshold,
+                           pre_roll_s=self.pre_roll_s)
 
     def decode(self) -> DecodeOptions:
         return DecodeOptions(language=self.language, beam_size=self.beam_size, prompt=self.glossary,
@@ -102,17 +107,11 @@ class StreamingTranscriber:
                  speakers: SpeakerHook | None = None, filters: HallucinationFilter | None = None):
         self.options = options
         self.vad = vad
-        self.vad.reset()
+        self.gate = VadGate(vad, options.gate())
         self.filters = filters or HallucinationFilter()
         self.processor = OnlineProcessor(decoder, options.decode(), options.policy(), self.filters)
         self.speakers = speakers
         self._frame = self.vad.frame_size
-        self._carry = np.zeros(0, dtype=np.float32)
-        self._pre_roll: deque[np.ndarray] = deque(maxlen=max(1, int(options.pre_roll_s * SAMPLE_RATE / self._frame)))
-        self._in_speech = False
-        self._silence_frames = 0
-        self._speech_frames = 0
-        self._samples = 0  # samples through the VAD
         self._ring = AudioRing(options.speaker_audio_s)
         self._open: list[StreamWord] = []
         self._next_id = 0
@@ -123,7 +122,7 @@ class StreamingTranscriber:
     # ------------------------------------------------------------------ input
     @property
     def now(self) -> float:
-        return self._samples / SAMPLE_RATE
+        return self.gate.samples / SAMPLE_RATE
 
     @property
     def language(self) -> str | None:
@@ -135,57 +134,41 @@ class StreamingTranscriber:
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         if samples.size and not np.all(np.isfinite(samples)):
             samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
-        data = np.concatenate([self._carry, samples]) if self._carry.size else samples
-        n_frames = data.size // self._frame
-        self._carry = data[n_frames * self._frame:].copy()
         events: list[Event] = []
-        for i in range(n_frames):
-            events += self._frame_in(data[i * self._frame:(i + 1) * self._frame])
+        for step in self.gate.feed(samples):
+            events += self._frame_in(step)
         self.audio_seconds += samples.size / SAMPLE_RATE
         self.compute_seconds += time.perf_counter() - started
         return events
 
-    def _frame_in(self, frame: np.ndarray) -> list[Event]:
-        probability = self.vad.probability(frame)
-        self._samples += frame.size
-        self._ring.add(frame)
+    def _frame_in(self, step: GateStep) -> list[Event]:
+        self._ring.add(step.frame)
         events: list[Event] = []
-        if not self._in_speech:
-            if probability >= self.options.vad_threshold:
-                self._in_speech = True
-                self._silence_frames = 0
-                self._speech_frames = 1
-                onset = self.now - (len(self._pre_roll) + 1) * self._frame / SAMPLE_RATE
-                self.processor.start_utterance(onset)
-                for held in self._pre_roll:
-                    self.processor.append(held)
-                self._pre_roll.clear()
-                self.processor.append(frame)
-            else:
-                self._pre_roll.append(frame)
+        if step.onset:
+            self.processor.start_utterance(self.now - len(step.onset) * self._frame / SAMPLE_RATE)
+            for held in step.onset:
+                self.processor.append(held)
             return events
-        self.processor.append(frame)
-        if probability < self.options.vad_neg_threshold:
-            self._silence_frames += 1
-        else:
-            self._silence_frames = 0
-            self._speech_frames += 1
-        if self._silence_frames * self._frame / SAMPLE_RATE >= self.options.end_silence_s:
+        if not step.in_speech:
+            return events
+        self.processor.append(step.frame)
+        silence_frames = self.gate.silence_frames
+        if silence_frames * self._frame / SAMPLE_RATE >= self.options.end_silence_s:
             events += self._end_utterance()
-        elif self.processor.ready() and (self._silence_frames == 0 or not self.options.defer_in_pauses):
+        elif self.processor.ready() and (silence_frames == 0 or not self.options.defer_in_pauses):
             # in a pause the periodic decode waits: speech resumes (decode then) or the utterance ends
             events += self._commit(self.processor.process(self.now))
         return events
 
     def _end_utterance(self) -> list[Event]:
-        self._in_speech = False
-        speech_s = self._speech_frames * self._frame / SAMPLE_RATE
+        self.gate.end()
+        speech_s = self.gate.speech_frames * self._frame / SAMPLE_RATE
         if speech_s < self.options.min_utterance_s and not self.processor.tentative and self.processor.decodes == 0:
             self.processor.start_utterance(self.now)  # a click: never decoded
             words: list[StreamWord] = []
         else:
             # nothing but the pause arrived since the last decode: its hypothesis is committed as it is
-            silent = self.processor.pending_seconds <= self._silence_frames * self._frame / SAMPLE_RATE + 1e-6
+            silent = self.processor.pending_seconds <= self.gate.silence_frames * self._frame / SAMPLE_RATE + 1e-6
             words = self.processor.finish(self.now, decode=not (silent and self.options.defer_in_pauses))
         events = self._commit(words)
         events += self._close_segment()
@@ -195,9 +178,9 @@ class StreamingTranscriber:
         """The stream ended: commit and close everything."""
         started = time.perf_counter()
         events: list[Event] = []
-        if self._carry.size:
-            events += self.feed(np.zeros(self._frame - self._carry.size, dtype=np.float32))
-        if self._in_speech:
+        if self.gate.carried:
+            events += self.feed(np.zeros(self._frame - self.gate.carried, dtype=np.float32))
+        if self.gate.in_speech:
             events += self._end_utterance()
         events += self._close_segment()
         self.compute_seconds += time.perf_counter() - started

@@ -3,11 +3,11 @@ asyncio task tree, cancelled as a whole on hang-up or error.
 
 The transport (see :mod:`voicebot.transport`) feeds the caller's audio (16 kHz float32) and keys in, and gives the
 call an :class:`~voicebot.transport.Outbound` for the bot's audio (20 ms frames of 16 kHz int16; each transport
-encodes them for its wire), ``clear``, the transfer and events. Listening runs the Silero VAD on every 32 ms of
-caller audio; frames that are the echo of the bot's own voice count as silence (:mod:`voicebot.echo`). The turn
-ends on silence plus whether the words sound finished (:mod:`voicebot.turn_end`): the utterance is transcribed at
-its first short pause with the minutes package's window decoder, and that transcript is reused when nothing new
-was said (:mod:`voicebot.asr`). The call's language follows the caller (:mod:`voicebot.language`). Caller speech (or
+encodes them for its wire), ``clear``, the transfer and events. Listening runs the speech engine's VAD gate
+(:mod:`speech.vad_gate`, the minutes transcriber's too) on every 32 ms of caller audio; frames that are the echo of
+the bot's own voice count as silence (:mod:`voicebot.echo`). The turn ends on silence plus whether the words sound
+finished (:mod:`voicebot.turn_end`): the utterance is transcribed at its first short pause with the speech engine's
+window decoder, and that transcript is reused when nothing new was said (:mod:`voicebot.asr`). The call's language follows the caller (:mod:`voicebot.language`). Caller speech (or
 a key) while the bot thinks or speaks is a barge-in: ``clear`` goes out at once and the turn's task (assistant,
 TTS, playback) is cancelled; the new utterance is then handled. Blocking model work runs in the call's worker
 threads, each awaited by the call before it ends, so no job outlives its call.
@@ -22,11 +22,11 @@ import logging
 import re
 import time
 import uuid
-from collections import deque
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from speech.vad_gate import GateOptions, GateStep, VadGate
 from voicebot.asr import Heard, hear
 from voicebot.codec import FRAME_MS, pcm_frames
 from voicebot.echo import EchoGate, EchoOptions
@@ -82,6 +82,10 @@ class CallConfig:
     max_silences: int = 2  # reprompts before the goodbye
     max_utterance_s: float = 20.0
     send_ahead_s: float = 0.06  # audio sent ahead of real time (jitter margin; `clear` drops it)
+
+    def gate(self) -> GateOptions:
+        return GateOptions(threshold=self.vad_threshold, neg_threshold=self.vad_neg_threshold,
+                           pre_roll_s=self.pre_roll_s, loud_threshold=self.barge_in_threshold)
 
 
 @dataclass
@@ -149,20 +153,15 @@ class Call:
         self.state = CallState.GREETING
         self.states: list[str] = [self.state.value]
         self._inbox: asyncio.Queue = asyncio.Queue()
-        self._vad = models.new_vad()
-        self._frame = self._vad.frame_size
-        self._frame_s = self._frame / SAMPLE_RATE
-        self._carry = np.zeros(0, dtype=np.float32)
-        self._pre_roll: deque[np.ndarray] = deque(maxlen=max(1, int(config.pre_roll_s * SAMPLE_RATE / self._frame)))
+        self._echo = EchoGate(config.echo)
+        # the bot's own voice coming back is silence as far as listening goes
+        self._gate = VadGate(models.new_vad(), config.gate(),
+                             silence=lambda frame, end: self._echo.explains(end, len(frame)))
+        self._frame_s = self._gate.frame_s
         self._speech: list[np.ndarray] = []
-        self._in_speech = False
-        self._speech_frames = 0
-        self._silence_frames = 0
         self._last_speech_at = 0.0
         self._turn_end: TurnEnd | None = None
         self._loud_frames = 0  # consecutive frames over the barge-in threshold
-        self._echo = EchoGate(config.echo)
-        self._echo_frames = 0
         self._group: asyncio.TaskGroup | None = None
         self._turn: asyncio.Task | None = None
         self._jobs: set[concurrent.futures.Future] = set()
@@ -178,13 +177,9 @@ class Call:
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         if self.state == CallState.ENDED or samples.size == 0:
             return
-        self._echo.heard(samples)
-        data = np.concatenate([self._carry, samples]) if self._carry.size else samples
-        n = data.size // self._frame
-        self._carry = data[n * self._frame:].copy()
-        last_end = self._echo.samples - self._carry.size  # the sample clock at the end of the last whole frame
-        for i in range(n):
-            self._frame_in(data[i * self._frame:(i + 1) * self._frame], last_end - (n - 1 - i) * self._frame)
+        self._echo.heard(samples)  # the gate's sample clock and the echo gate's are one (both count every sample)
+        for step in self._gate.feed(samples):
+            self._frame_in(step)
 
     def dtmf(self, digit: str) -> None:
         if digit not in set("0123456789*#") or self.state == CallState.ENDED:
@@ -193,48 +188,37 @@ class Call:
             self._interrupt("dtmf", time.monotonic())
         self._inbox.put_nowait(_Digit(digit))
 
-    def _frame_in(self, frame: np.ndarray, end: int) -> None:
+    def _frame_in(self, step: GateStep) -> None:
         cfg = self.config
+        gate = self._gate
         now = time.monotonic()
-        probability = self._vad.probability(frame)
-        if probability >= cfg.vad_neg_threshold and self._echo.explains(end, len(frame)):
-            probability = 0.0  # the bot's own voice coming back: silence as far as listening goes
-            self._echo_frames += 1
         busy = self.state in (CallState.THINKING, CallState.SPEAKING, CallState.GREETING)
         if busy and self._turn is not None and not self._turn.done():
-            self._loud_frames = self._loud_frames + 1 if probability >= cfg.barge_in_threshold else 0
+            self._loud_frames = self._loud_frames + 1 if step.loud else 0
             if self._loud_frames * self._frame_s >= cfg.barge_in_s:
                 onset = now - (self._loud_frames - 1) * self._frame_s
                 self._interrupt("speech", onset)
         else:
             self._loud_frames = 0
-        if not self._in_speech:
-            if probability >= cfg.vad_threshold:
-                self._in_speech = True
-                self._speech = list(self._pre_roll) + [frame]
-                self._pre_roll.clear()
-                self._speech_frames, self._silence_frames = 1, 0
-                self._last_speech_at = now
-                self._turn_end = TurnEnd(cfg.turn, self.lang)
-            else:
-                self._pre_roll.append(frame)
-            return
-        self._speech.append(frame)
-        if probability < cfg.vad_neg_threshold:
-            self._silence_frames += 1
-        else:
-            self._silence_frames = 0
-            self._speech_frames += 1
+        if step.onset:
+            self._speech = list(step.onset)
             self._last_speech_at = now
-        silence_s = self._silence_frames * self._frame_s
+            self._turn_end = TurnEnd(cfg.turn, self.lang)
+            return
+        if not step.in_speech:
+            return
+        self._speech.append(step.frame)
+        if step.voiced:
+            self._last_speech_at = now
+        silence_s = gate.silence_s
         turn_end = self._turn_end
-        if (turn_end.partial_wanted(self._speech_frames, silence_s)
-                and self._speech_frames * self._frame_s >= cfg.turn.min_speech_s and self._group is not None):
+        if (turn_end.partial_wanted(gate.speech_frames, silence_s)
+                and gate.speech_s >= cfg.turn.min_speech_s and self._group is not None):
             turn_end.partial_started()
-            self._group.create_task(self._partial(np.concatenate(self._speech), self._speech_frames, turn_end),
+            self._group.create_task(self._partial(np.concatenate(self._speech), gate.speech_frames, turn_end),
                                     name=f"call-{self.id}-partial")
         too_long = len(self._speech) * self._frame_s >= cfg.max_utterance_s
-        if too_long or turn_end.over(self._speech_frames, silence_s):
+        if too_long or turn_end.over(gate.speech_frames, silence_s):
             self._end_utterance(now)
 
     async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd) -> None:
@@ -242,15 +226,15 @@ class Call:
         still silent."""
         heard = await self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto")
         turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard)
-        if (turn_end is self._turn_end and self._in_speech
-                and turn_end.over(self._speech_frames, self._silence_frames * self._frame_s)):
+        if (turn_end is self._turn_end and self._gate.in_speech
+                and turn_end.over(self._gate.speech_frames, self._gate.silence_s)):
             self._end_utterance(time.monotonic())
 
     def _end_utterance(self, now: float) -> None:
-        self._in_speech = False
+        self._gate.end()
         turn_end, self._turn_end = self._turn_end, None
-        if self._speech_frames * self._frame_s >= self.config.turn.min_speech_s:
-            heard = turn_end.reusable(self._speech_frames) if turn_end is not None else None
+        if self._gate.speech_s >= self.config.turn.min_speech_s:
+            heard = turn_end.reusable(self._gate.speech_frames) if turn_end is not None else None
             self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard))
         self._speech = []
 
@@ -292,7 +276,7 @@ class Call:
             # the jobs are done: wait for the call's worker threads to exit too
             await asyncio.shield(asyncio.to_thread(self._executor.shutdown, True))
             path = self._echo.path
-            self.record.echo = {"frames_ignored": self._echo_frames, "estimates": self._echo.estimates,
+            self.record.echo = {"frames_ignored": self._gate.overridden, "estimates": self._echo.estimates,
                                 "delay_ms": path and round(path.delay / 16, 1), "gain": path and round(path.gain, 3),
                                 "correlation": path and round(path.correlation, 3)}
             self.record.ended_at = time.time()
@@ -339,7 +323,7 @@ class Call:
             try:
                 item = await asyncio.wait_for(self._inbox.get(), timeout=self.config.reprompt_after_s)
             except TimeoutError:
-                if self._in_speech:
+                if self._gate.in_speech:
                     continue
                 silences += 1
                 if silences > self.config.max_silences:
