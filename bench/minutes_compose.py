@@ -36,7 +36,7 @@ def transcript(minutes: float, language: str = "en"):
     """A meeting of ``minutes`` made of the test meeting's transcribed lines (or their Korean version), varied per
     round."""
     from minutes.document import Meeting
-    from speech.transcriber import Segment
+    from speech.events import Segment
 
     if language == "ko":
         lines, districts, owners, names = KOREAN, DISTRICTS_KO, OWNERS_KO, ("마포", "김 과장")

@@ -36,6 +36,7 @@ from minutes.pipeline import LiveMeeting, MeetingRequest
 from minutes.service import Busy, MinutesService
 from minutes.store import MeetingNotFound
 from models.asr import BACKENDS
+from speech.events import Event, Final, Partial, SpeakerLabel
 from webapi.deps import PartUnavailable, get_part, part
 
 log = logging.getLogger("minutes.api")
@@ -47,6 +48,20 @@ MAX_MESSAGE_BYTES = 1 << 20
 
 
 MinutesDep = Annotated[MinutesService, Depends(part("minutes"))]
+
+
+def event_json(event: Event) -> dict:
+    """A transcription event as the WebSocket sends it (the engine's events are objects up to here)."""
+    if isinstance(event, Partial):
+        return {"type": event.type, "segment_id": event.segment_id,
+                "start": round(event.start, 3) if event.start is not None else None,
+                "final_text": event.final_text, "tentative_text": event.tentative_text, "text": event.text}
+    if isinstance(event, Final):
+        return {"type": event.type, "segment": event.segment.to_dict()}
+    if isinstance(event, SpeakerLabel):
+        return {"type": event.type, "segment_id": event.segment_id, "speaker": event.speaker,
+                "refined": event.refined}
+    raise TypeError(f"no JSON form for {type(event).__name__}")
 
 
 def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
@@ -104,7 +119,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
 
     async def send(events) -> None:
         for event in events:
-            await websocket.send_json(event.to_dict())
+            await websocket.send_json(event_json(event))
 
     async def rename(control: dict) -> None:
         try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from minutes import compose_prompt
 from minutes.compose_verify import Proposal, Verifier, clock_ref
 from minutes.document import ActionItem, Item, Meeting, Minutes, extract_minutes
-from speech.transcriber import Segment
+from speech.events import Segment
 from retrieval_index.text import detect_language
 
 log = logging.getLogger("minutes.compose")

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 
 from minutes.compose_verify import Proposal, clock_ref
-from speech.transcriber import Segment
+from speech.events import Segment
 
 LIMITS = {"summary": 2, "decisions": 4, "actions": 5}  # items per chunk
 TEXT_CHARS = 200

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval_index.text import grounded, has_hangul
-from speech.transcriber import Segment
+from speech.events import Segment
 
 KINDS = ("summary", "decision", "action")
 BEFORE, AFTER = 2, 3  # segments around the cited one that may support a summary item

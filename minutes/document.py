@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from speech.transcriber import Segment
+from speech.events import Segment
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool 
                 ) -> tuple[str, list[float], float]:
     """Feed a file through a streaming transcriber; returns (text, word latencies, compute seconds)."""
     from speech.audio import iter_file
+    from speech.events import Final
 
     clock = 0.0  # simulated wall clock, seconds since the stream began
     arrived = 0.0
@@ -147,8 +148,8 @@ def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool 
     def handle(events, at: float) -> None:
         for event in events:
             latencies.extend(at - word.end for word in event.new_words)
-            if event.type == "final":
-                texts.append(event.data["segment"]["text"])
+            if isinstance(event, Final):
+                texts.append(event.segment.text)
 
     for chunk in iter_file(path, chunk_s):
         arrived += len(chunk) / 16_000

@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from minutes.document import Meeting, extract_minutes
-from speech.transcriber import Event, Segment, StreamingOptions, make_transcriber
+from speech.events import Event, Final, Segment, SpeakerLabel
+from speech.transcriber import StreamingOptions, make_transcriber
 
 log = logging.getLogger("minutes.pipeline")
 
@@ -25,7 +26,7 @@ class FileTooLongError(ValueError):
 class MeetingRequest:
     title: str = "Meeting"
     language: str | None = None  # "ko", "en" or None
-    backend: str | None = None  # "faster-whisper", "openai-whisper" or None (the configured one)
+    backend: str | None = None  # one of models.asr.BACKENDS, or None (the configured one)
     glossary: str | None = None
     speakers: bool = True
     compose: str = "auto"  # the minutes: "auto" (the local LLM when available), "llm" or "extractive"
@@ -52,11 +53,9 @@ class LiveMeeting:
         self._segments: dict[int, Segment] = {}
 
     def _absorb(self, events: list[Event]) -> list[Event]:
-        from speech.transcriber import _segment_from_dict
-
         for event in events:
-            if event.type == "final":
-                segment = _segment_from_dict(event.data["segment"])
+            if isinstance(event, Final):
+                segment = event.segment
                 self._segments[segment.id] = segment
                 self.meeting.segments.append(segment)
         self.meeting.language = self.meeting.language or self.transcriber.language
@@ -71,7 +70,7 @@ class LiveMeeting:
         if self.tracker is not None:
             changed = self.tracker.refine()
             for segment_id, label in changed.items():
-                events.append(Event("speaker", {"segment_id": segment_id, "speaker": label, "refined": True}))
+                events.append(SpeakerLabel(segment_id, label, refined=True))
             if changed:
                 self.meeting.segments = [replace(s, speaker=changed.get(s.id, s.speaker))
                                          for s in self.meeting.segments]

@@ -14,6 +14,7 @@ from minutes.compose import ComposeOptions, check_method, compose_minutes, rever
 from minutes.document import Meeting
 from minutes.pipeline import MAX_DURATION_S, LiveMeeting, MeetingRequest, speaker_encoder_for, transcribe_file
 from minutes.store import MeetingStore
+from speech.events import Final
 
 log = logging.getLogger("minutes.service")
 
@@ -131,7 +132,7 @@ class MinutesService:
             job.processed_s = done
 
         def on_event(event) -> None:
-            if event.type == "final":
+            if isinstance(event, Final):
                 job.segments += 1
 
         try:

@@ -18,7 +18,7 @@ from sqlalchemy import delete as sql_delete
 from database.base import UTCDateTime
 from minutes.document import ActionItem, Item, Meeting, Minutes
 from speech.streaming import StreamWord
-from speech.transcriber import Segment
+from speech.events import Segment
 
 metadata = MetaData()
 

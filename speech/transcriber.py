@@ -1,25 +1,27 @@
 """The streaming meeting transcriber: 16 kHz audio frames in, partial / final / speaker events out.
 
 Audio passes the Silero VAD gate frame by frame (512 samples, 32 ms; :mod:`speech.vad_gate`, the voicebot's gate
-too). Speech (with a short pre-roll) goes into the
-:class:`speech.streaming.OnlineProcessor`, which re-decodes its rolling buffer every ``min_chunk_s`` and
-commits words by LocalAgreement; a pause of ``end_silence_s`` ends the utterance and commits the rest at once.
-No decode runs during a pause. Silence and noise never reach Whisper. Committed words gather into segments, closed at a sentence end, a
-pause, or a length limit, and cleaned of loops and stock phrases; each closed segment is given a speaker by the
-optional speaker tracker. Memory is bounded: the buffer holds one utterance (trimmed behind committed words),
-and only the last ``speaker_audio_s`` of audio is kept for speaker embeddings, both in preallocated arrays
-(:mod:`speech.samples`); ``bench/minutes_memory.py`` measures the resident set over a long meeting.
+too). Speech (with a short pre-roll) goes into the :class:`speech.streaming.OnlineProcessor`, which re-decodes its
+rolling buffer every ``min_chunk_s`` and commits words by LocalAgreement; a pause of ``end_silence_s`` ends the
+utterance and commits the rest at once. No decode runs during a pause. Silence and noise never reach Whisper.
+Committed words gather into segments, closed at a sentence end, a pause, or a length limit, and cleaned of loops and
+stock phrases; each closed segment is given a speaker by the optional speaker tracker. The events are typed objects
+(:mod:`speech.events`); turning them into JSON is the wire adapter's business. Memory is bounded: the buffer holds
+one utterance (trimmed behind committed words), and only the last ``speaker_audio_s`` of audio is kept for speaker
+embeddings, both in preallocated arrays (:mod:`speech.samples`); ``bench/minutes_memory.py`` measures the resident
+set over a long meeting.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder
+from speech.events import Event, Final, Partial, Segment, join_words
 from speech.filters import HallucinationFilter
 from speech.samples import AudioRing
 from speech.streaming import OnlineProcessor, PolicyOptions, StreamWord
@@ -56,39 +58,6 @@ class StreamingOptions:
     def decode(self) -> DecodeOptions:
         return DecodeOptions(language=self.language, beam_size=self.beam_size, prompt=self.glossary,
                              max_tokens_per_s=self.max_tokens_per_s)
-
-
-@dataclass(frozen=True)
-class Segment:
-    id: int
-    start: float
-    end: float
-    text: str
-    words: tuple[StreamWord, ...] = ()
-    speaker: str | None = None
-    language: str | None = None
-
-    def to_dict(self, with_words: bool = True) -> dict:
-        data = {"id": self.id, "start": round(self.start, 3), "end": round(self.end, 3), "text": self.text,
-                "speaker": self.speaker, "language": self.language}
-        if with_words:
-            data["words"] = [{"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text,
-                              "probability": round(w.probability, 3)} for w in self.words]
-        return data
-
-
-@dataclass(frozen=True)
-class Event:
-    type: str  # "partial", "final", "speaker"
-    data: dict = field(default_factory=dict)
-    new_words: tuple[StreamWord, ...] = ()  # words that became final with this event (partial events)
-
-    def to_dict(self) -> dict:
-        return {"type": self.type, **self.data}
-
-
-def join_words(words: Iterable[StreamWord]) -> str:
-    return "".join(w.text for w in words).strip()
 
 
 class SpeakerHook:
@@ -206,10 +175,8 @@ class StreamingTranscriber:
     def _partial(self, new_words: tuple[StreamWord, ...]) -> list[Event]:
         tentative = self.processor.tentative
         start = (self._open or tentative or [None])[0]
-        data = {"segment_id": self._next_id, "start": round(start.start, 3) if start else None,
-                "final_text": join_words(self._open), "tentative_text": join_words(tentative)}
-        data["text"] = (data["final_text"] + " " + data["tentative_text"]).strip()
-        return [Event("partial", data, new_words)]
+        return [Partial(self._next_id, start.start if start else None, join_words(self._open),
+                        join_words(tentative), new_words)]
 
     def _close_segment(self) -> list[Event]:
         if not self._open:
@@ -226,7 +193,7 @@ class StreamingTranscriber:
             audio = self._ring.slice(segment.start, segment.end)
             speaker = self.speakers.assign(segment.id, audio, segment.start, segment.end)
             segment = replace(segment, speaker=speaker)
-        return [Event("final", {"segment": segment.to_dict()})]
+        return [Final(segment)]
 
 
 def make_transcriber(models, backend: str | None = None, options: StreamingOptions = StreamingOptions(),
@@ -251,8 +218,8 @@ def run_stream(transcriber: StreamingTranscriber, chunks: Iterable[np.ndarray],
 
     def handle(events: list[Event]) -> None:
         for event in events:
-            if event.type == "final":
-                segments.append(_segment_from_dict(event.data["segment"]))
+            if isinstance(event, Final):
+                segments.append(event.segment)
             if on_event is not None:
                 on_event(event)
 
@@ -262,10 +229,5 @@ def run_stream(transcriber: StreamingTranscriber, chunks: Iterable[np.ndarray],
     return segments
 
 
-def _segment_from_dict(data: dict) -> Segment:
-    words = tuple(StreamWord(w["start"], w["end"], w["text"], w.get("probability", 1.0)) for w in data.get("words", ()))
-    return Segment(data["id"], data["start"], data["end"], data["text"], words, data.get("speaker"),
-                   data.get("language"))
-
-
-__all__ = ["StreamingOptions", "StreamingTranscriber", "Segment", "Event", "make_transcriber", "run_stream"]
+__all__ = ["StreamingOptions", "StreamingTranscriber", "Segment", "Event", "Partial", "Final", "make_transcriber",
+           "run_stream", "window_decoder_for"]

@@ -1,5 +1,6 @@
-"""Hearing one utterance: the minutes package's Whisper window decoder (reused, not copied), guarded against its
-repetition loops and non-speech, plus the language check of :mod:`voicebot.language`."""
+"""Hearing one utterance: the speech engine's Whisper window decoder (:mod:`speech.backends`, the one the minutes
+transcriber uses; reused, not copied), guarded against its repetition loops and non-speech, plus the language
+check of :mod:`voicebot.language`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
     """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech."""
     from speech.backends import DecodeOptions
     from speech.filters import HallucinationFilter, collapse_repeats
-    from speech.transcriber import join_words
+    from speech.events import join_words
 
     guard = HallucinationFilter()
     result = decoder.decode(audio, DecodeOptions(language=lang))

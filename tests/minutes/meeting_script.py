@@ -57,7 +57,7 @@ def make_transcript(wav: Path) -> list[dict]:
 def load_meeting():
     """The committed transcript as a meeting (segments only; its minutes are for the test to write)."""
     from minutes.document import Meeting
-    from speech.transcriber import Segment
+    from speech.events import Segment
 
     rows = json.loads(TRANSCRIPT.read_text(encoding="utf-8"))["segments"]
     segments = [Segment(r["id"], r["start"], r["end"], r["text"], (), None, "en") for r in rows]

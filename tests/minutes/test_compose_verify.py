@@ -9,7 +9,7 @@ from minutes.compose import ComposeOptions, check_method, chunk_segments, compos
 from minutes.compose_prompt import parse, schema
 from minutes.compose_verify import Proposal, Verifier, clock_ref, parse_ref
 from minutes.document import Meeting
-from speech.transcriber import Segment
+from speech.events import Segment
 
 EN = [
     ("Speaker 1", "Good morning. The first item on the agenda is the bike lanes in Mapo-gu."),

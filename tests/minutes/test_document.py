@@ -6,7 +6,7 @@ import json
 from minutes.document import Meeting, extract_minutes
 from minutes.exports import export
 from speech.streaming import StreamWord
-from speech.transcriber import Segment
+from speech.events import Segment
 
 
 def meeting(language, lines):

@@ -16,7 +16,7 @@ from database import make_engine
 from minutes import store as minutes_store
 from minutes.document import ActionItem, Item, Meeting, Minutes
 from minutes.store import MeetingStore
-from speech.transcriber import Segment
+from speech.events import Segment
 from tests.civic_services.conftest import make_database_url, postgres_available  # noqa: F401  (a fixture)
 
 TABLES = {"minutes_meetings", "minutes_segments"}

@@ -23,7 +23,7 @@ def test_english_words_commit_while_the_audio_streams(model_set, jfk_audio):
         committed_during += [w for e in new for w in e.new_words]
         events += new
     events += transcriber.finish()
-    finals = [e.data["segment"] for e in events if e.type == "final"]
+    finals = [e.segment.to_dict() for e in events if e.type == "final"]
     text = " ".join(s["text"] for s in finals)
     assert wer(JFK_TEXT, text) < 0.1, text
     assert "ask not what your country can do for you" in " ".join(normalise_words(text))
@@ -81,7 +81,7 @@ def test_memory_stays_bounded_on_continuous_speech(model_set, jfk_audio):
         longest = max(longest, transcriber.processor.buffer_seconds)
     events += transcriber.finish()
     assert longest <= 25.0
-    text = " ".join(e.data["segment"]["text"] for e in events if e.type == "final").lower()
+    text = " ".join(e.segment.text for e in events if e.type == "final").lower()
     assert text.count("your country") >= 4  # nothing lost at the cuts (each loop says it twice)
 
 
