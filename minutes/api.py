@@ -21,6 +21,8 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +38,7 @@ from minutes.pipeline import LiveMeeting, MeetingRequest
 from minutes.service import Busy, MinutesService
 from minutes.store import MeetingNotFound
 from models.asr import BACKENDS
+from models.store import ModelError
 from speech.events import Event, Final, Partial, SpeakerLabel
 from webapi.deps import PartUnavailable, get_part, part
 
@@ -62,6 +65,22 @@ def event_json(event: Event) -> dict:
         return {"type": event.type, "segment_id": event.segment_id, "speaker": event.speaker,
                 "refined": event.refined}
     raise TypeError(f"no JSON form for {type(event).__name__}")
+
+
+@contextmanager
+def http_errors(*kinds: type[Exception]) -> Iterator[None]:
+    """The route's answer to the domain errors it names: an unknown meeting, job, speaker or segment (KeyError)
+    404, an invalid value 422, a model or the LLM not available 503; errors not named are not caught."""
+    try:
+        yield
+    except kinds as exc:
+        if isinstance(exc, KeyError):
+            raise HTTPException(404, str(exc.args[0]) if exc.args else str(exc)) from None
+        if isinstance(exc, ValueError):
+            raise HTTPException(422, str(exc)) from None
+        if isinstance(exc, (LLMUnavailable, ModelError)):
+            raise HTTPException(503, str(exc)) from None
+        raise
 
 
 def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
@@ -213,7 +232,7 @@ async def create_job(
     file: Annotated[UploadFile, File(description="The recording.")],
     title: Annotated[str | None, Form()] = None,
     language: Annotated[str | None, Form(description="ko, en or auto")] = None,
-    backend: Annotated[str | None, Form(description="faster-whisper or openai-whisper")] = None,
+    backend: Annotated[str | None, Form(description=" or ".join(BACKENDS))] = None,
     glossary: Annotated[str | None, Form(description="Names and terms, comma-separated")] = None,
     speakers: Annotated[bool, Form()] = True,
     compose: Annotated[str | None, Form(description="How the minutes are written: auto (the local LLM when "
@@ -222,13 +241,9 @@ async def create_job(
     from speech.audio import probe_duration
     from models.audio import AudioDecodeError
 
-    try:
+    with http_errors(ValueError, LLMUnavailable):
         meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
                                            speakers, compose, service)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except LLMUnavailable as exc:
-        raise HTTPException(503, str(exc)) from None
     limit = service.options.upload_max_bytes
     suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
     target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
@@ -254,6 +269,11 @@ async def create_job(
         raise HTTPException(413, f"the recording lasts {duration / 3600:.1f} h; the limit is "
                                  f"{service.options.max_duration_s / 3600:.1f} h")
     job = service.submit(target, meeting_request, duration)
+    return _accepted(job)
+
+
+def _accepted(job) -> JSONResponse:
+    """202 with the job and where to follow it."""
     body = job.to_dict()
     body["status_url"] = f"/minutes/jobs/{job.id}"
     return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
@@ -261,10 +281,8 @@ async def create_job(
 
 @router.get("/jobs/{job_id}", summary="A transcription job's progress and, when done, its meeting")
 def get_job(job_id: str, service: MinutesDep) -> dict:
-    try:
+    with http_errors(KeyError):
         return service.job(job_id).to_dict()
-    except KeyError:
-        raise HTTPException(404, f"no job {job_id!r}") from None
 
 
 # ---------------------------------------------------------------------------------------------- meetings
@@ -282,10 +300,8 @@ def list_meetings(service: MinutesDep, limit: Annotated[int, Query(ge=1, le=1000
 
 
 def _get(service: MinutesService, meeting_id: str):
-    try:
+    with http_errors(MeetingNotFound):
         return service.store.get(meeting_id)
-    except MeetingNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/meetings/{meeting_id}", summary="A meeting: segments, speakers, minutes")
@@ -295,10 +311,8 @@ def get_meeting(meeting_id: str, service: MinutesDep) -> dict:
 
 @router.delete("/meetings/{meeting_id}", status_code=204)
 def delete_meeting(meeting_id: str, service: MinutesDep) -> Response:
-    try:
+    with http_errors(MeetingNotFound):
         service.store.delete(meeting_id)
-    except MeetingNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
     return Response(status_code=204)
 
 
@@ -314,14 +328,8 @@ def export_meeting(meeting_id: str, fmt: str, service: MinutesDep) -> Response:
 
 @router.put("/meetings/{meeting_id}/speakers/{speaker}", summary="Name a speaker ('Speaker 2' -> 'Director Kim')")
 def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, service: MinutesDep) -> dict:
-    try:
+    with http_errors(KeyError, ValueError):  # KeyError: the meeting or the speaker
         return service.rename_speaker(meeting_id, speaker, body.name).to_dict()
-    except MeetingNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except KeyError as exc:
-        raise HTTPException(404, str(exc).strip("'\"")) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 class ComposeRequest(BaseModel):
@@ -331,41 +339,23 @@ class ComposeRequest(BaseModel):
 @router.post("/meetings/{meeting_id}/compose", status_code=202,
              summary="Write a stored meeting's minutes again (llm or extractive), as a job")
 def recompose(meeting_id: str, body: ComposeRequest, service: MinutesDep) -> JSONResponse:
-    try:
+    with http_errors(MeetingNotFound, ValueError, LLMUnavailable):
         method = service.check_method(body.compose)
         job = service.submit_compose(meeting_id, method)
-    except MeetingNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except LLMUnavailable as exc:
-        raise HTTPException(503, str(exc)) from None
-    body = job.to_dict()
-    body["status_url"] = f"/minutes/jobs/{job.id}"
-    return JSONResponse(body, status_code=202, headers={"Location": body["status_url"]})
+    return _accepted(job)
 
 
 @router.put("/meetings/{meeting_id}/segments/{segment_id}", summary="Correct a segment's text")
 def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, service: MinutesDep) -> dict:
-    try:
+    with http_errors(KeyError):  # the meeting or the segment
         return service.correct_segment(meeting_id, segment_id, body.text).to_dict()
-    except MeetingNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except KeyError as exc:
-        raise HTTPException(404, str(exc).strip("'\"")) from None
 
 
 @router.get("/search", summary="Past meetings by what was said in them")
 def search(service: MinutesDep, q: Annotated[str, Query(min_length=1, max_length=500)],
            k: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
-    from models.store import ModelError
-
-    try:
+    with http_errors(ValueError, ModelError):
         return service.search(q, k)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    except ModelError as exc:
-        raise HTTPException(503, str(exc)) from None
 
 
 __all__ = ["router"]
