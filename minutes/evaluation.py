@@ -33,7 +33,8 @@ class Item:
     turns: tuple[tuple[float, float, str], ...] = field(default=())
 
 
-def _read_rttm(path: Path) -> tuple[tuple[float, float, str], ...]:
+def read_rttm(path: Path) -> tuple[tuple[float, float, str], ...]:
+    """The (start, end, speaker) turns of an RTTM file, as the diarization references carry them."""
     turns = []
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
@@ -73,7 +74,7 @@ def read_manifests(paths: Iterable[str | Path]) -> list[Item]:
             reference = reference or row.get("transcript")
             turns: tuple = ()
             if row.get("rttm"):
-                turns = _read_rttm(manifest.parent / row["rttm"])
+                turns = read_rttm(manifest.parent / row["rttm"])
             elif row.get("segments"):
                 turns = tuple((s["start"], s["end"], s["speaker"]) for s in row["segments"])
             items.append(Item(audio, language, reference, set_name, str(row.get("utt_id") or audio.stem), turns))

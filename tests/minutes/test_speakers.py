@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minutes.evaluation import _read_rttm
+from minutes.evaluation import read_rttm
 from minutes.metrics import der
 from minutes.speakers import SpeakerTracker, diarize
 from models.audio import load_audio
@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 def test_encoder_tells_voices_apart(speaker_encoder):
     audio = load_audio(DATA / "ami_dev00.wav")
-    turns = _read_rttm(DATA / "ami_dev00.rttm")
+    turns = read_rttm(DATA / "ami_dev00.rttm")
     a1 = speaker_encoder.embed(audio[int(1.5 * 16000):int(13.0 * 16000)])  # MEE009
     a2 = speaker_encoder.embed(audio[int(22.0 * 16000):int(26.0 * 16000)])  # MEE009 again
     b = speaker_encoder.embed(audio[int(13.4 * 16000):int(16.9 * 16000)])  # MEE012
@@ -29,7 +29,7 @@ def test_diarization_of_a_real_meeting(speaker_encoder, model_set):
     audio = load_audio(DATA / "ami_dev00.wav")
     hypothesis = diarize(audio, speaker_encoder, model_set.new_vad())
     assert hypothesis and all(s < e for s, e, _ in hypothesis)
-    assert der(_read_rttm(DATA / "ami_dev00.rttm"), hypothesis) < 0.6  # see the README for the measured DER
+    assert der(read_rttm(DATA / "ami_dev00.rttm"), hypothesis) < 0.6  # see the README for the measured DER
 
 
 def test_live_tracker_keeps_one_speaker_for_one_voice_and_refines(speaker_encoder, jfk_audio):
@@ -44,7 +44,7 @@ def test_live_tracker_keeps_one_speaker_for_one_voice_and_refines(speaker_encode
 def test_tracker_refine_stays_bounded_on_long_meetings(speaker_encoder):
     """Past ``max_refine`` segments, runs of one live speaker are pooled before the final clustering."""
     audio = load_audio(DATA / "ami_dev00.wav")
-    turns = [t for t in _read_rttm(DATA / "ami_dev00.rttm") if t[1] - t[0] >= 1.0]
+    turns = [t for t in read_rttm(DATA / "ami_dev00.rttm") if t[1] - t[0] >= 1.0]
     tracker = SpeakerTracker(speaker_encoder)
     tracker.max_refine = 4
     for n, (start, end, _) in enumerate(turns):
