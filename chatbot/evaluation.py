@@ -50,16 +50,21 @@ def _run(assistant: Assistant, query: str, lang: str | None) -> _Outcome:
 
 
 def evaluate(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict] | None = None,
-             progress=None) -> dict:
+             progress=None, with_failures: bool = False) -> dict:
+    """The figures of the assistant on labelled queries. ``wrong_answer_rate`` is the share of answerable queries
+    answered with another entry (or by a tool), ``handoff_rate`` the share handed to an agent, ``false_handoff``
+    the share not answered at all (handed off or declined). With ``with_failures``, ``failures`` lists every
+    query not answered with its expected entry and every out-of-scope query that was answered."""
     outcomes = []
     for row in paraphrases:
         outcomes.append((row, _run(assistant, row["query"], row.get("lang"))))
         if progress:
             progress()
     n = len(outcomes)
-    r1 = r5 = rr = accurate = false_handoff = 0.0
+    r1 = r5 = rr = accurate = false_handoff = wrong = handed_off = 0.0
     by_lang: dict[str, list[int]] = {}
     latencies = []
+    failures = []
     for row, outcome in outcomes:
         expected = row["expected_id"]
         ranked = list(dict.fromkeys(outcome.ranked))
@@ -68,10 +73,16 @@ def evaluate(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[d
         r5 += rank is not None and rank <= 5
         rr += 1 / rank if rank else 0.0
         answered = not (outcome.handoff or outcome.decline)
-        accurate += answered and outcome.first_citation == expected
+        right = answered and outcome.first_citation == expected
+        accurate += right
+        wrong += answered and not right  # answered with another entry (or by a tool, with none)
         false_handoff += not answered
+        handed_off += outcome.handoff
         by_lang.setdefault(row.get("lang", "?"), []).append(int(rank == 1))
         latencies.append(outcome.ms)
+        if not right:
+            failures.append({"query": row["query"], "expected": expected, "got": _verdict(outcome),
+                             "rank": rank})
     result = {
         "n": n,
         "recall_at_1": round(r1 / n, 4) if n else None,
@@ -80,10 +91,16 @@ def evaluate(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[d
         "answer_accuracy": round(accurate / n, 4) if n else None,
         "by_lang": {lang: round(sum(v) / len(v), 4) for lang, v in sorted(by_lang.items())},
         "false_handoff": round(false_handoff / n, 4) if n else None,
+        "wrong_answer_rate": round(wrong / n, 4) if n else None,
+        "handoff_rate": round(handed_off / n, 4) if n else None,
     }
     oos_outcomes = []
     for row in out_of_scope or []:
-        oos_outcomes.append((row, _run(assistant, row["query"], row.get("lang"))))
+        outcome = _run(assistant, row["query"], row.get("lang"))
+        oos_outcomes.append((row, outcome))
+        if not (outcome.handoff or outcome.decline):
+            failures.append({"query": row["query"], "expected": row["expected"], "got": _verdict(outcome),
+                             "rank": None})
         if progress:
             progress()
     result["oos_n"] = len(oos_outcomes)
@@ -96,7 +113,17 @@ def evaluate(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[d
     latencies += [o.ms for _, o in oos_outcomes]
     result["p50_ms"] = round(float(np.percentile(latencies, 50)), 2) if latencies else None
     result["p95_ms"] = round(float(np.percentile(latencies, 95)), 2) if latencies else None
+    if with_failures:
+        result["failures"] = failures
     return result
+
+
+def _verdict(outcome: _Outcome) -> str:
+    if outcome.handoff:
+        return "handoff"
+    if outcome.decline:
+        return "decline"
+    return outcome.first_citation or "a tool"
 
 
 def calibration_samples(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict]

@@ -29,8 +29,11 @@ def eval_chatbot(
     as_json: Annotated[bool, typer.Option("--json", help="Print only the result object (as the last line).")] = False,
     fit_calibration: Annotated[bool, typer.Option("--fit-calibration", help="Also fit the confidence calibration "
                                                   "on these files and print its coefficients.")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="Also list the queries not answered with their "
+                                                "entry, and the out-of-scope ones that were answered.")] = False,
 ) -> None:
-    """Run every query through the assistant (fresh session each) and report recall, accuracy, hand-offs, latency."""
+    """Run every query through the assistant (fresh session each) and report recall, accuracy, wrong answers,
+    hand-offs, latency."""
     from chatbot.evaluation import EvalFileError, evaluate, fit_and_check, read_jsonl
 
     try:
@@ -46,7 +49,12 @@ def eval_chatbot(
                         console=err, disable=not sys.stderr.isatty())
     with progress:
         task = progress.add_task("queries", total=len(rows) + len(oos))
-        result = evaluate(assistant, rows, oos, progress=lambda: progress.advance(task))
+        result = evaluate(assistant, rows, oos, progress=lambda: progress.advance(task), with_failures=True)
+    failures = result.pop("failures")
+    if show_failures:
+        for failure in failures:
+            err.print(f"[yellow]✗[/] {failure['query']}\n    expected {failure['expected']}, got {failure['got']}"
+                      + (f" (rank {failure['rank']})" if failure["rank"] else ""), markup=False)
     if fit_calibration:
         result["calibration"] = fit_and_check(assistant, rows, oos)
     if not as_json:
