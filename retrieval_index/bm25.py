@@ -47,6 +47,12 @@ class BM25:
     def knows(self, term: str) -> bool:
         return term in self._postings
 
+    def document_frequency(self, term: str) -> int:
+        return len(self._postings.get(term, ()))
+
+    def holds(self, doc: int, term: str) -> bool:
+        return doc in self._postings.get(term, ())
+
     def idf(self, term: str) -> float:
         n = len(self._postings.get(term, ()))
         return math.log(1 + (len(self._lengths) - n + 0.5) / (n + 0.5))

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,6 +69,10 @@ class HybridIndex:
     With ``group_key`` set (say ``"entry"``), the documents that share that metadata value form one group: a
     question and its answer in two languages, for instance. Dense similarity of a group is that of its closest
     document; the sparse index scores the group's text as a whole; results are groups.
+
+    One index may be searched from many threads while others add or delete: the query is embedded and analysed
+    outside, and the index's own state is read and changed under one lock (a search holds it for well under a
+    millisecond on the 120 knowledge base).
     """
 
     def __init__(self, embedder, fusion: FusionConfig = FusionConfig(), dense_config: DenseConfig = DenseConfig(),
@@ -88,6 +93,7 @@ class HybridIndex:
         self._members: dict[str, set[int]] = defaultdict(set)
         self._by_meta: dict[tuple[str, str], set[int]] = defaultdict(set)
         self._next = 0
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ contents
     def __len__(self) -> int:
@@ -118,23 +124,25 @@ class HybridIndex:
             raise ValueError("document ids must be unique within one add()")
         if self.group_key and any(self.group_key not in d.meta for d in documents):
             raise ValueError(f"every document needs the group key {self.group_key!r} in its meta")
-        self.delete([i for i in ids if i in self._num_by_id])
         batches = []
         for start in range(0, len(documents), batch_size):
             batches.append(self.embedder.embed_passages([d.text for d in documents[start:start + batch_size]]))
             if progress is not None:
                 progress(min(start + batch_size, len(documents)), len(documents))
         vectors = np.concatenate(batches)
-        if self._dense is None:
-            kind = self._forced_kind or choose_kind(len(self._docs) + len(documents), self.dense_config)
-            self._dense = DenseIndex(vectors.shape[1], kind, self.dense_config)
-        nums = np.arange(self._next, self._next + len(documents), dtype=np.int64)
-        self._next += len(documents)
-        self._dense.add(vectors, nums)
-        touched = set()
-        for num, document in zip(nums.tolist(), documents):
-            touched.add(self._store(num, document, analyze(document.text)))
-        self._reindex_groups(touched)
+        terms = [analyze(d.text) for d in documents]
+        with self._lock:
+            self.delete([i for i in ids if i in self._num_by_id])
+            if self._dense is None:
+                kind = self._forced_kind or choose_kind(len(self._docs) + len(documents), self.dense_config)
+                self._dense = DenseIndex(vectors.shape[1], kind, self.dense_config)
+            nums = np.arange(self._next, self._next + len(documents), dtype=np.int64)
+            self._next += len(documents)
+            self._dense.add(vectors, nums)
+            touched = set()
+            for num, document, document_terms in zip(nums.tolist(), documents, terms):
+                touched.add(self._store(num, document, document_terms))
+            self._reindex_groups(touched)
 
     def _store(self, num: int, document: Document, terms: list[str]) -> str:
         group = str(document.meta[self.group_key]) if self.group_key else document.id
@@ -161,6 +169,10 @@ class HybridIndex:
                 self._members.pop(group, None)
 
     def delete(self, doc_ids: Iterable[str]) -> int:
+        with self._lock:
+            return self._delete(list(doc_ids))
+
+    def _delete(self, doc_ids: list[str]) -> int:
         nums = [self._num_by_id.pop(doc_id) for doc_id in doc_ids if doc_id in self._num_by_id]
         touched = set()
         for num in nums:
@@ -177,7 +189,8 @@ class HybridIndex:
         return len(nums)
 
     def delete_group(self, group: str) -> int:
-        return self.delete([self._docs[num].id for num in list(self._members.get(group, ()))])
+        with self._lock:
+            return self._delete([self._docs[num].id for num in list(self._members.get(group, ()))])
 
     # ------------------------------------------------------------------ search
     def _allowed(self, filters: Mapping[str, str | Sequence[str]] | None) -> set[int] | None:
@@ -209,29 +222,40 @@ class HybridIndex:
         return best, best_doc
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, str | Sequence[str]] | None = None,
-               mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best groups (documents, when the index does not group) for ``query``."""
+               mode: str = "hybrid", query_vector: np.ndarray | None = None,
+               terms: Sequence[str] | None = None) -> list[Hit]:
+        """The ``k`` best groups (documents, when the index does not group) for ``query``. A caller that already
+        has the query's vector or search terms (:func:`retrieval_index.text.analyze`) may pass them."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
+        if not self._docs:
+            return []
+        vector = None
+        if mode in ("hybrid", "dense"):
+            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+        if mode in ("hybrid", "sparse") and terms is None:
+            terms = analyze(query)
+        with self._lock:
+            return self._search(vector, terms, k, filters, mode)
+
+    def _search(self, vector: np.ndarray | None, terms: Sequence[str] | None, k: int,
+                filters: Mapping[str, str | Sequence[str]] | None, mode: str) -> list[Hit]:
         if not self._docs:
             return []
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
             return []
         n_candidates = max(k, self.fusion.candidates)
-
         dense: dict[str, float] = {}
         best_doc: dict[str, int] = {}
-        if mode in ("hybrid", "dense"):
-            vector = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
+        if vector is not None:
             dense, best_doc = self._dense_groups(vector, n_candidates, allowed)
         sparse: dict[str, float] = {}
-        if mode in ("hybrid", "sparse"):
+        if terms is not None:
             allowed_groups = None
             if allowed is not None:
                 allowed_groups = {self._group_num[self._group_of[num]] for num in allowed}
-            sparse = {self._group_name[g]: score
-                      for g, score in self._bm25.top(analyze(query), n_candidates, allowed_groups)}
+            sparse = {self._group_name[g]: score for g, score in self._bm25.top(terms, n_candidates, allowed_groups)}
 
         if mode == "dense":
             fused = dense
@@ -245,16 +269,31 @@ class HybridIndex:
             rankings = [sorted(dense, key=lambda g: -dense[g]), sorted(sparse, key=lambda g: -sparse[g])]
             fused = reciprocal_rank_fusion(rankings, self.fusion.rrf_k,
                                            [self.fusion.dense_weight, self.fusion.sparse_weight])
-        ranked = sorted(fused, key=lambda g: -fused[g])[:k]
+        ranked = sorted(fused, key=lambda g: (-fused[g], g))[:k]
         return [Hit(g, self._representative(g, best_doc, allowed), fused[g], dense.get(g, -1.0), sparse.get(g, 0.0))
                 for g in ranked]
 
-    def coverage(self, query: str) -> float:
+    def coverage(self, query: str, terms: Sequence[str] | None = None) -> float:
         """Share of the query's distinct search terms that occur anywhere in the index (1.0 for no terms)."""
-        terms = set(analyze(query))
-        if not terms:
+        distinct = set(analyze(query) if terms is None else terms)
+        if not distinct:
             return 1.0
-        return sum(1 for t in terms if self._bm25.knows(t)) / len(terms)
+        with self._lock:
+            return sum(1 for t in distinct if self._bm25.knows(t)) / len(distinct)
+
+    def group_frequency(self, term: str) -> float:
+        """Share of the groups whose text holds ``term`` (0 for a term the index does not know)."""
+        with self._lock:
+            return self._bm25.document_frequency(term) / max(len(self._bm25), 1)
+
+    def shared_terms(self, terms: Sequence[str], group: str) -> float:
+        """Share of the distinct ``terms`` found in the text of ``group`` (1.0 for no terms)."""
+        distinct = set(terms)
+        if not distinct:
+            return 1.0
+        with self._lock:
+            number = self._group_num.get(group)
+            return sum(1 for t in distinct if number is not None and self._bm25.holds(number, t)) / len(distinct)
 
     def _representative(self, group: str, best_doc: dict[str, int], allowed: set[int] | None) -> Document:
         if group in best_doc:
@@ -279,7 +318,10 @@ class HybridIndex:
         """Write the index to the directory ``path`` atomically: readers see the old or the new index, whole.
 
         ``extra`` is stored in the metadata as is (for example a fingerprint of the source collection)."""
-        path = Path(path)
+        with self._lock:
+            self._save(Path(path), extra)
+
+    def _save(self, path: Path, extra: Mapping | None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         try:

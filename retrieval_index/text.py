@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from functools import lru_cache
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -41,29 +40,41 @@ def detect_language(text: str) -> str:
 
 _kiwi = None
 _kiwi_lock = threading.Lock()
+_local = threading.local()  # what one thread may not share: the Snowball stemmer keeps its word in itself
 
 
 def kiwi():
-    """The process's one Kiwi morphological analyser, created on first use (loading takes about a second)."""
+    """The process's one Kiwi morphological analyser, created and run once on first use (loading takes about a
+    second; Kiwi finishes loading on its first analysis, so that happens under the lock too). Once loaded, Kiwi's
+    analysis only reads its model and may be called from many threads (``tests/retrieval_index/test_threads.py``
+    checks it); nothing here changes its dictionary after that."""
     global _kiwi
+    if _kiwi is not None:
+        return _kiwi
     with _kiwi_lock:
         if _kiwi is None:
             from kiwipiepy import Kiwi
 
-            _kiwi = Kiwi(num_workers=-1)
+            analyser = Kiwi(num_workers=-1)
+            analyser.tokenize("서울 버스 요금")
+            analyser.space("서울버스요금")
+            _kiwi = analyser
         return _kiwi
 
 
-@lru_cache(maxsize=1)
 def _stemmer():
-    import snowballstemmer
+    """This thread's Snowball stemmer (one object shared by threads mixes their words: issue 12)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def warm_up() -> None:
     """Load Kiwi and run it once (its first analysis is slow)."""
-    kiwi().tokenize("서울 버스 요금")
+    kiwi()
 
 
 def repair_spacing(text: str) -> str:
