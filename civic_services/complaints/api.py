@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from civic_services.complaints import open311
 from civic_services.complaints.errors import ComplaintError
-from civic_services.complaints.media import KST
+from civic_services.complaints.records import open311_time
 from civic_services.complaints.service import ComplaintService, ListQuery, NewReport, Upload
 from civic_services.complaints.tables import STATUSES
 from civic_services.staff.api import require_scope
@@ -83,10 +83,6 @@ def _original_url(request: Request):
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=KST) if moment is not None and moment.tzinfo is None else moment
 
 
 @router.get("/services.{fmt}", summary="List the services citizens can report", responses=ERRORS)
@@ -171,7 +167,9 @@ def list_requests(
     jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     query = ListQuery(tickets=_split(service_request_id), service_codes=_split(service_code),
-                      statuses=_split(status), start=_aware(start_date), end=_aware(end_date), district=district,
+                      statuses=_split(status), district=district,
+                      start=open311_time(request.query_params.get("start_date"), "start_date"),  # ISO 8601 only
+                      end=open311_time(request.query_params.get("end_date"), "end_date"),
                       lat=lat, lon=long, radius_m=radius, page=page, page_size=page_size)
     return _render(service.list_public(query, _media_url(request)), fmt, "service_requests")
 

@@ -21,6 +21,7 @@ from civic_services.complaints.location import resolve
 from civic_services.complaints.media import KST, MediaInfo
 from civic_services.complaints.records import TICKET_FORMAT, Desk, service_of, token_digest, within_box
 from civic_services.complaints.tables import STATUSES, Event, Media, Reporter, Request, TicketCounter
+from civic_services.complaints.text import public_text
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Submitted:
     district: str
     duplicate_of: str | None
     notice: str
+    masked: bool = False  # personal data in the free text is hidden in the public copy
 
 
 class Intake:
@@ -229,5 +231,10 @@ class Intake:
             original, distance = duplicate
             near = f"{distance:.0f} m away" if distance is not None else "at the same address"
             notice.append(f"A {service.code} report {near} is already open ({original.ticket}); yours is linked to it.")
+        masked = any(public_text(t) != t for t in (request.description, request.address) if t)
+        if masked:
+            notice.append("Personal data in your report (phone numbers, resident registration numbers, e-mail "
+                          "addresses) is hidden in the public copy; staff see it as you wrote it.")
         return Submitted(ticket=ticket, token=token, district=where.district.name_en,
-                         duplicate_of=duplicate[0].ticket if duplicate else None, notice=" ".join(notice))
+                         duplicate_of=duplicate[0].ticket if duplicate else None, notice=" ".join(notice),
+                         masked=masked)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from civic_services.complaints.catalogue import SERVICES, Service
-from civic_services.complaints.errors import NotFound
+from civic_services.complaints.errors import ComplaintError, NotFound
 from civic_services.complaints.media import KST, MediaStore
 from civic_services.complaints.notify import Notifier
 from civic_services.complaints.tables import Media, Request
@@ -65,6 +65,27 @@ def token_digest(token: str) -> str:
 def w3c(moment: datetime | None) -> str | None:
     """Open311's W3C datetime, in Seoul time."""
     return moment.astimezone(KST).isoformat(timespec="seconds") if moment else None
+
+
+# ISO 8601 as Open311 takes it: a calendar date, optionally a time and a zone (extended or basic format).
+_ISO_8601 = re.compile(r"\d{4}-?\d{2}-?\d{2}([T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?")
+
+
+def open311_time(value: str | None, name: str) -> datetime | None:
+    """An Open311 ``start_date``/``end_date``: ISO 8601 only (``2025-06-01``, ``2025-06-01T09:00:00+09:00``,
+    ``...Z``), in Seoul time when it names no zone; a number (an epoch time) or anything else is a
+    :class:`ComplaintError` (400), never a guess."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        if not _ISO_8601.fullmatch(text):
+            raise ValueError(text)
+        moment = datetime.fromisoformat(text.replace(",", "."))
+    except ValueError:
+        raise ComplaintError(f"{name} must be an ISO 8601 date or date and time, such as 2025-06-01 or "
+                             f"2025-06-01T09:00:00+09:00 (got {value[:40]!r})") from None
+    return moment.replace(tzinfo=KST) if moment.tzinfo is None else moment
 
 
 def normalize_ticket(text: str) -> str | None:

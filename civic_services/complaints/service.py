@@ -9,10 +9,15 @@ concern, all working at the same :class:`~civic_services.complaints.records.Desk
 
 Every write is one database transaction that also records the change (``complaint_events``) and the
 reporter's notice (through the notifier); media files are on disk, fsynced, before that transaction commits.
+
+Every method here is an entry point and normalises the text it is given (:mod:`~civic_services.complaints.text`:
+free text NFC, what is matched or parsed NFKC) before any part sees it; every public view masks personal data
+in free text (:mod:`~civic_services.complaints.views`), the staff view keeps the original.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -25,6 +30,7 @@ from civic_services.complaints.lifecycle import Lifecycle
 from civic_services.complaints.media import MediaStore
 from civic_services.complaints.notify import Notifier, OutboxNotifier
 from civic_services.complaints.records import ComplaintLimits, Desk, normalize_ticket, service_of
+from civic_services.complaints.text import clean, clean_free, clean_report
 from civic_services.complaints.views import ListQuery, PublicViews, StaffViews
 from database.base import utcnow
 
@@ -37,7 +43,7 @@ class ComplaintService:
         self.intake = Intake(self.desk)
         self.lifecycle = Lifecycle(self.desk)
         self.public = PublicViews(self.desk)
-        self.staff = StaffViews(self.desk, self.public)
+        self.staff = StaffViews(self.desk)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -54,43 +60,47 @@ class ComplaintService:
         return list(SERVICES.values())
 
     def service(self, code: str) -> Service:
-        return service_of(code)
+        return service_of(clean(code))
 
     # --- submit
 
     def submit(self, report: NewReport) -> Submitted:
-        return self.intake.submit(report)
+        return self.intake.submit(clean_report(report))
 
     # --- read (public)
 
     def get_public(self, ticket: str, media_url: Callable[[str], str]) -> dict:
-        return self.public.get_public(ticket, media_url)
+        return self.public.get_public(clean(ticket), media_url)
 
     def list_public(self, query: ListQuery, media_url: Callable[[str], str]) -> list[dict]:
+        query = replace(query, tickets=tuple(map(clean, query.tickets)),
+                        service_codes=tuple(map(clean, query.service_codes)),
+                        statuses=tuple(map(clean, query.statuses)), district=clean(query.district))
         return self.public.list_public(query, media_url)
 
     def by_token(self, token: str) -> dict:
         """What the reporter sees with their token: the ticket id, its status and the public history."""
-        return self.public.by_token(token)
+        return self.public.by_token(clean(token))
 
     def media_file(self, media_id: str, original: bool = False) -> tuple[Path, str]:
-        return self.public.media_file(media_id, original)
+        return self.public.media_file(clean(media_id), original)
 
     # --- staff
 
     def staff_record(self, ticket: str, media_url: Callable[[str], str],
                      original_url: Callable[[str], str]) -> dict:
-        return self.staff.staff_record(ticket, media_url, original_url)
+        return self.staff.staff_record(clean(ticket), media_url, original_url)
 
     def change_status(self, ticket: str, status: str, actor: str, note: str | None = None,
                       public: bool = True) -> str:
         """Move a report along its lifecycle; closing needs a public note; closing a report closes the reports
         linked to it as duplicates. Returns the new status."""
-        return self.lifecycle.change_status(ticket, status, actor, note, public)
+        return self.lifecycle.change_status(clean(ticket), clean(status), actor, clean_free(note), public)
 
     def assign(self, ticket: str, actor: str, department: str | None = None, assignee: str | None = None,
                note: str | None = None) -> dict:
-        return self.lifecycle.assign(ticket, actor, department, assignee, note)
+        return self.lifecycle.assign(clean(ticket), actor, clean(department), clean_free(assignee),
+                                     clean_free(note))
 
 
 __all__ = ["ComplaintLimits", "ComplaintService", "ListQuery", "NewReport", "Submitted", "Upload",

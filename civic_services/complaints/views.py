@@ -1,6 +1,11 @@
 """Reading reports: the public views (one report with its updates, a filtered and paged list, the reporter's view
 by token, a media file) and the staff view (one report with its reporter, media metadata, full history and
-notices)."""
+notices).
+
+Every public view is built by :meth:`PublicViews.record` or :meth:`PublicViews.by_token`, and both pass each
+piece of free text (description, address, status notes, the notes of updates) through
+:func:`~civic_services.complaints.text.public_text`, which masks personal data; the staff view builds the same
+record from the originals."""
 
 from __future__ import annotations
 
@@ -17,6 +22,56 @@ from civic_services.complaints.errors import ComplaintError, NotFound
 from civic_services.complaints.records import (TOKEN_CHARS, Desk, load, media_of, normalize_ticket, token_digest,
                                                w3c, within_box)
 from civic_services.complaints.tables import STATUSES, Event, Media, Outbox, Reporter, Request
+from civic_services.complaints.text import public_text
+
+Publish = Callable[[str | None], str | None]
+
+
+def _as_is(value: str | None) -> str | None:
+    return value
+
+
+def _updates(events: list[Event], publish: Publish) -> list[dict]:
+    """A report's public history: submission, status changes and public notes."""
+    return [{"datetime": w3c(e.at), "status": e.to_status, "note": publish(e.note)}
+            for e in events if e.public and e.action in ("submitted", "status", "note")]
+
+
+def _record(request: Request, media: list[Media], media_url: Callable[[str], str], updates: list[Event] | None,
+            duplicates: int, publish: Publish) -> dict:
+    """A report in Open311's form, its free text through ``publish``."""
+    service = SERVICES.get(request.service_code)
+    department = DEPARTMENTS.get(request.department)
+    urls = [media_url(m.id) for m in media]
+    if request.external_media_url:
+        urls.append(request.external_media_url)
+    record = {
+        "service_request_id": request.ticket,
+        "status": "closed" if request.status == "closed" else "open",
+        "status_detail": request.status,
+        "status_notes": publish(request.status_notes),
+        "service_name": service.name if service else request.service_code,
+        "service_code": request.service_code,
+        "description": publish(request.description),
+        "agency_responsible": department.name_en if department else request.department,
+        "service_notice": None,
+        "requested_datetime": w3c(request.requested_at),
+        "updated_datetime": w3c(request.updated_at),
+        "expected_datetime": w3c(request.expected_at),
+        "address": publish(request.address),
+        "address_id": request.address_id,
+        "zipcode": None,
+        "lat": request.lat,
+        "long": request.lon,
+        "district": request.district,
+        "media_url": urls[0] if urls else None,
+        "media_urls": urls,
+        "duplicate_of": request.duplicate_of,
+        "duplicates": duplicates,
+    }
+    if updates is not None:
+        record["updates"] = _updates(updates, publish)
+    return record
 
 
 @dataclass(frozen=True)
@@ -40,41 +95,8 @@ class PublicViews:
 
     def record(self, request: Request, media: list[Media], media_url: Callable[[str], str],
                updates: list[Event] | None = None, duplicates: int = 0) -> dict:
-        """A report in Open311's public form (with its public updates when given)."""
-        service = SERVICES.get(request.service_code)
-        department = DEPARTMENTS.get(request.department)
-        urls = [media_url(m.id) for m in media]
-        if request.external_media_url:
-            urls.append(request.external_media_url)
-        record = {
-            "service_request_id": request.ticket,
-            "status": "closed" if request.status == "closed" else "open",
-            "status_detail": request.status,
-            "status_notes": request.status_notes,
-            "service_name": service.name if service else request.service_code,
-            "service_code": request.service_code,
-            "description": request.description,
-            "agency_responsible": department.name_en if department else request.department,
-            "service_notice": None,
-            "requested_datetime": w3c(request.requested_at),
-            "updated_datetime": w3c(request.updated_at),
-            "expected_datetime": w3c(request.expected_at),
-            "address": request.address,
-            "address_id": request.address_id,
-            "zipcode": None,
-            "lat": request.lat,
-            "long": request.lon,
-            "district": request.district,
-            "media_url": urls[0] if urls else None,
-            "media_urls": urls,
-            "duplicate_of": request.duplicate_of,
-            "duplicates": duplicates,
-        }
-        if updates is not None:
-            record["updates"] = [{"datetime": w3c(e.at), "status": e.to_status, "note": e.note}
-                                 for e in updates if e.public and e.action in ("submitted", "status", "note")]
-        return record
-
+        """A report in Open311's public form (with its public updates when given), personal data masked."""
+        return _record(request, media, media_url, updates, duplicates, public_text)
 
     def get_public(self, ticket: str, media_url: Callable[[str], str]) -> dict:
         with self.desk.sessions() as session:
@@ -98,6 +120,8 @@ class PublicViews:
         if query.tickets:
             statement = statement.where(Request.ticket.in_([normalize_ticket(t) or t for t in query.tickets]))
         start, end = query.start, query.end
+        if start and end and end < start:
+            raise ComplaintError("end_date is before start_date")
         if not query.tickets and start is None and end is None:
             start = self.desk.clock() - timedelta(days=self.desk.limits.default_window_days)
         if start:
@@ -147,9 +171,8 @@ class PublicViews:
             events = session.scalars(select(Event).where(Event.request_id == request.id).order_by(Event.id)).all()
             return {"service_request_id": request.ticket, "token": token,
                     "status": "closed" if request.status == "closed" else "open", "status_detail": request.status,
-                    "status_notes": request.status_notes, "duplicate_of": request.duplicate_of,
-                    "updates": [{"datetime": w3c(e.at), "status": e.to_status, "note": e.note}
-                                for e in events if e.public and e.action in ("submitted", "status", "note")]}
+                    "status_notes": public_text(request.status_notes), "duplicate_of": request.duplicate_of,
+                    "updates": _updates(list(events), public_text)}
 
     def media_file(self, media_id: str, original: bool = False) -> tuple[Path, str]:
         with self.desk.sessions() as session:
@@ -159,9 +182,10 @@ class PublicViews:
             return self.desk.media_store.path(row.original_path if original else row.public_path), row.content_type
 
 class StaffViews:
-    def __init__(self, desk: Desk, public: PublicViews):
+    """The staff view: the originals (reporter, free text unmasked, media metadata, history, notices)."""
+
+    def __init__(self, desk: Desk):
         self.desk = desk
-        self.public = public
 
     def staff_record(self, ticket: str, media_url: Callable[[str], str],
                      original_url: Callable[[str], str]) -> dict:
@@ -171,7 +195,7 @@ class StaffViews:
             duplicates = session.scalars(select(Request.ticket).where(Request.duplicate_of == request.ticket)
                                          .order_by(Request.id)).all()
             media = media_of(session, [request.id])[request.id]
-            record = self.public.record(request, media, media_url, list(events), len(duplicates))
+            record = _record(request, media, media_url, list(events), len(duplicates), _as_is)
             reporter = session.get(Reporter, request.id)
             outbox = session.scalars(select(Outbox).where(Outbox.request_id == request.id).order_by(Outbox.id)).all()
             record.update({
