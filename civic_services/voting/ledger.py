@@ -43,6 +43,11 @@ class PendingBallot:
     error: Exception | None = None
 
 
+def insert_of(dialect: str, table):
+    """An INSERT with ON CONFLICT for the engine's dialect (PostgreSQL or SQLite)."""
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
 def iso_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -112,7 +117,7 @@ class BallotLedger:
                         item.done.set()
 
     def _insert(self, table):
-        return pg_insert(table) if self.dialect == "postgresql" else sqlite_insert(table)
+        return insert_of(self.dialect, table)
 
     def _append(self, poll_id: int, items: list[PendingBallot]) -> None:
         accepted: list[PendingBallot] = []

@@ -8,6 +8,7 @@ import json
 import secrets
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,8 +20,9 @@ from sqlalchemy.orm import sessionmaker
 from civic_services import districts
 from civic_services.voting import rules as R
 from civic_services.voting.errors import NotFound, VotingError
+from civic_services.voting.identity import legacy_spellings, person_key
 from civic_services.voting.keys import LedgerKeys, result_message
-from civic_services.voting.ledger import BallotLedger, PendingBallot, credential_digest, new_nonce
+from civic_services.voting.ledger import BallotLedger, PendingBallot, credential_digest, insert_of, new_nonce
 from civic_services.voting.tables import Ballot, Ledger, Option, Participation, Poll, Result, Voter
 from civic_services.voting.merkle import EMPTY_ROOT
 
@@ -53,7 +55,7 @@ class VotingService:
         R.check_spec(spec)
         district = None
         if spec.district:
-            found = districts.by_name(spec.district)
+            found = districts.by_name(unicodedata.normalize("NFKC", spec.district))
             if found is None:
                 raise VotingError(f"unknown district {spec.district!r}")
             district = found.name_en
@@ -147,54 +149,88 @@ class VotingService:
     def register_voters(self, people: list[tuple[str, str]], reissue: bool = False) -> list[Registered]:
         """Register residents (person identifier, district of residence) and issue each a voting credential.
 
-        The identifier (an account id, a verified phone number...) is stored only as a keyed hash. A person
-        already registered is refused, unless ``reissue``: then their old credential stops working."""
+        The identifier (an account id, a verified phone number...) is stored only as a keyed hash of its normal
+        form (:func:`~civic_services.voting.identity.person_key`), so its spellings are one person. A person
+        already registered is refused, unless ``reissue``: then their old credential stops working (and rows an
+        older registry kept for other spellings of them are merged into one)."""
         rows = []
-        for person, district in people:
-            person = " ".join(str(person).split())
-            if not person or len(person) > 200:
-                raise VotingError("a person identifier is 1 to 200 characters")
-            found = districts.by_name(district or "")
+        first_row: dict[str, int] = {}
+        for number, (person, district) in enumerate(people, start=1):
+            current, legacy = self._person_hashes(person)
+            if current in first_row:
+                raise VotingError(f"rows {first_row[current]} and {number} name the same person (identifiers are "
+                                  "compared in their normal form: case, width, spacing and phone separators aside)")
+            first_row[current] = number
+            found = districts.by_name(unicodedata.normalize("NFKC", str(district or "")))
             if found is None:
                 raise VotingError(f"unknown district {district!r} for a voter")
-            credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(24)
-            rows.append((self.keys.keyed("person", person.casefold()), found.name_en, credential))
+            rows.append((current, legacy, found.name_en, CREDENTIAL_PREFIX + secrets.token_urlsafe(24)))
         out = []
-        now = self.clock()
         with self.sessions.begin() as session:
-            existing = {}
-            hashes = [r[0] for r in rows]
-            for start in range(0, len(hashes), 5000):
-                existing.update({v.person_hash: v for v in session.scalars(
-                    select(Voter).where(Voter.person_hash.in_(hashes[start:start + 5000])))})
-            if len(set(hashes)) != len(hashes):
-                raise VotingError("the same person is listed twice")
+            stored = self._voters_by_hash(session, [h for current, legacy, _, _ in rows for h in (current, *legacy)])
             fresh = []
-            for person_hash, district, credential in rows:
-                voter = existing.get(person_hash)
-                if voter is not None:
-                    if not reissue:
-                        raise VotingError("a listed person is already registered (use reissue to replace their "
-                                          "credential)", 409)
+            for current, legacy, district, credential in rows:
+                same = {v.id: v for h in (current, *legacy) if (v := stored.get(h)) is not None}
+                if not same:
+                    voter = Voter(person_hash=current, district=district,
+                                  credential_sha256=credential_digest(credential), registered_at=self.clock())
+                    fresh.append(voter)
+                elif not reissue:
+                    raise VotingError("a listed person is already registered (use reissue to replace their "
+                                      "credential)", 409)
+                else:
+                    voter = self._merge(session, current, list(same.values()))
                     voter.credential_sha256 = credential_digest(credential)
                     voter.district, voter.revoked_at = district, None
-                    out.append((voter, credential))
-                else:
-                    voter = Voter(person_hash=person_hash, district=district,
-                                  credential_sha256=credential_digest(credential), registered_at=now)
-                    fresh.append(voter)
-                    out.append((voter, credential))
+                out.append((voter, credential))
             session.add_all(fresh)
             session.flush()
             return [Registered(v.id, v.district, c) for v, c in out]
 
     def revoke_voter(self, person: str) -> None:
-        person_hash = self.keys.keyed("person", " ".join(str(person).split()).casefold())
+        """Revoke a person's credential (every row the registry holds for them, under any spelling)."""
+        current, legacy = self._person_hashes(person)
         with self.sessions.begin() as session:
-            voter = session.scalar(select(Voter).where(Voter.person_hash == person_hash))
-            if voter is None:
+            found = {v.id: v for v in self._voters_by_hash(session, [current, *legacy]).values()}
+            if not found:
                 raise NotFound("no such registered voter")
+            voter = self._merge(session, current, list(found.values()))
             voter.revoked_at = self.clock()
+
+    def _person_hashes(self, person: str) -> tuple[str, list[str]]:
+        """The registry key of a person (the keyed hash of the identifier's normal form) and the keys an older
+        registry may hold them under (see :func:`~civic_services.voting.identity.legacy_spellings`)."""
+        current = self.keys.keyed("person", person_key(person))
+        return current, sorted({self.keys.keyed("person", form) for form in legacy_spellings(person)} - {current})
+
+    @staticmethod
+    def _voters_by_hash(session, hashes: list[str]) -> dict[str, Voter]:
+        found: dict[str, Voter] = {}
+        unique = sorted(set(hashes))
+        for start in range(0, len(unique), 5000):
+            found.update({v.person_hash: v for v in session.scalars(
+                select(Voter).where(Voter.person_hash.in_(unique[start:start + 5000])))})
+        return found
+
+    def _merge(self, session, current: str, same: list[Voter]) -> Voter:
+        """One person's rows as one: the row under the normal form's key (else the oldest) is kept, and rehashed to
+        that key; the others (spellings an older registry took for other people) are revoked, and wherever they
+        have voted the kept row counts as having voted too, so the merge cannot give the person a second ballot."""
+        kept, *others = sorted(same, key=lambda v: (v.person_hash != current, v.id))
+        if others:
+            now = self.clock()
+            poll_ids = session.scalars(select(Poll.id)).all()
+            for other in others:
+                other.revoked_at = other.revoked_at or now
+                voted = [p for p in poll_ids
+                         if session.get(Participation, (p, self.keys.keyed("voted", f"{p}:{other.id}"))) is not None]
+                if voted:
+                    session.execute(insert_of(self.engine.dialect.name, Participation).values(
+                        [{"poll_id": p, "pseudonym": self.keys.keyed("voted", f"{p}:{kept.id}")} for p in voted])
+                        .on_conflict_do_nothing())
+        if kept.person_hash != current:
+            kept.person_hash = current  # rehashed to the normal form as it is found
+        return kept
 
     def voter_count(self) -> int:
         with self.sessions() as session:

@@ -133,34 +133,41 @@ def vote_verify(
                                                   "consistency proof from your receipt's head.")] = None,
 ) -> None:
     """Check a ballot receipt offline: ballot hash, inclusion proof, signed tree head (and, with --server,
-    that the current log still extends it). Exit 1 if any check fails."""
-    from civic_services.voting.receipts import verify_receipt
+    that the server's current log still extends it: a log shorter than your receipt's head is tampering). Exit 1
+    if any check fails."""
+    from civic_services.voting.receipts import verify_receipt, verify_with_server
 
     try:
         data = json.loads(receipt.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         _fail(f"{receipt} is not JSON: {exc}", 2)
-    later = proof = None
-    if server and isinstance(data, dict):
+    data = data if isinstance(data, dict) else {}
+    checks = verify_receipt(data, public_key)
+    if server:
         import httpx
 
+        def fetch(path: str, params: dict):
+            answer = httpx.get(f"{server.rstrip('/')}{path}", params=params, timeout=30)
+            try:
+                return answer.status_code, answer.json()
+            except ValueError:
+                return answer.status_code, None
+
         try:
-            size = int(data["tree_head"]["size"])
-            answer = httpx.get(f"{server.rstrip('/')}/voting/polls/{data['poll']}/consistency",
-                               params={"first": size}, timeout=30).json()
-            later, proof = answer.get("second_head"), answer.get("proof")
-        except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
-            _fail(f"cannot get a consistency proof from {server}: {exc}")
-    checks = verify_receipt(data if isinstance(data, dict) else {}, public_key, later, proof)
+            checks += verify_with_server(data, fetch)
+        except httpx.HTTPError as exc:
+            _fail(f"cannot ask {server} whether its log extends your receipt: {exc}")
     for check in checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-        console.print(f"{mark} {check.name}: {check.detail}")
+        console.print(f"{mark} {check.name}: {check.detail}", highlight=False)
     if not all(c.ok for c in checks):
-        _fail("the receipt does NOT verify")
-    if isinstance(data, dict) and "public_key" in data and public_key is None:
+        _fail("the receipt does NOT verify" + (" against the server: the server's log was tampered with"
+                                               if server and all(c.ok for c in verify_receipt(data, public_key))
+                                               else ""))
+    if "public_key" in data and public_key is None:
         err.print(f"key in the receipt: {data['public_key']} (compare it with the published key, or pass "
                   "--public-key)")
-    console.print("receipt verified")
+    console.print("receipt verified" + (f" and {server} still holds it" if server else ""))
 
 
 @vote_app.command("audit")
@@ -180,12 +187,19 @@ def vote_audit(
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     else:
-        console.print(f"{report.poll}: {report.ballots:,} ballots, {report.heads:,} signed heads, root "
-                      f"{report.root[:16]}… ({report.seconds:.2f} s)")
+        checked = report.checked
+        console.print(f"{report.poll}: checked {checked['ballots']:,} ballots (each rehashed), {checked['heads']:,} "
+                      f"signed heads ({checked['signatures_valid']:,} of {checked['heads']:,} signatures valid; "
+                      f"{checked['heads_matched']:,} match the ballots, {checked['heads_disagree']:,} disagree, "
+                      f"{checked['heads_unverifiable']:,} cannot be checked), {checked['participation_marks']:,} "
+                      f"participation marks" + (", the signed final results" if checked["final_results"] else "")
+                      + f"; root {report.root[:16]}… ({report.seconds:.2f} s)", highlight=False)
         for problem in report.problems:
-            console.print(f"[red]✗[/] {problem['kind']} at {problem['where']}: {problem['detail']}")
+            console.print(f"[red]✗[/] {problem['kind']} at {problem['where']}: {problem['detail']}", highlight=False)
         if report.ok:
             console.print("[green]✓[/] every ballot, head and count checks out")
+        else:
+            console.print(f"{len(report.problems)} problem(s) found")
     if not report.ok:
         raise typer.Exit(1)
 

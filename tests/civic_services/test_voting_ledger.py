@@ -1,6 +1,7 @@
 """The ballot ledger on SQLite and PostgreSQL: receipts verify, double votes are refused under concurrent
-casting (threads and processes), district eligibility, budget rules, hidden results, consistency across heads,
-and every kind of tampering detected by the audit with where it happened."""
+casting (threads and processes), district eligibility, budget rules, hidden results, consistency across heads.
+Tampering and the audit are in test_voting_audit.py, the voter registry's identifiers in
+test_voting_registry.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from database import upgrade
 from civic_services.voting import AlreadyVoted, NotEligible, OptionSpec, PollSpec, VotingError, VotingService
@@ -262,118 +262,3 @@ def test_consistency_proofs_hold_across_every_pair_of_heads(voting):
         proof = voting.consistency(poll, receipt["tree_head"]["size"])["proof"]
         checks = verify_receipt(receipt, voting.keys.public_key, latest, proof)
         assert all(c.ok for c in checks), checks
-
-
-# --- tampering: every kind is found, with where
-
-def _poll_with_ballots(voting, count=10):
-    poll = voting.create_poll(policy())["id"]
-    people = voting.register_voters([(f"t{i}-{poll}", "Guro-gu") for i in range(count)])
-    for i, person in enumerate(people):  # one at a time: one signed head per ballot
-        voting.cast(poll, person.credential, [str(1 + i % 2)])
-    assert audit(voting, poll).ok
-    return poll, int(poll.split("-")[1])
-
-
-def _sql(voting, statement: str, **params):
-    with voting.engine.begin() as connection:
-        connection.execute(text(statement), params)
-
-
-def _problems(voting, poll):
-    report = audit(voting, poll)
-    assert not report.ok
-    return [(p["kind"], p["where"]) for p in report.problems]
-
-
-def test_changed_ballot_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    _sql(voting, "UPDATE vote_ballots SET ballot = REPLACE(ballot, '[1]', '[2]') WHERE poll_id = :p AND "
-                 "leaf_index = 4", p=pid)
-    assert ("changed", "leaf 4") in _problems(voting, poll)
-
-
-def test_changed_ballot_with_a_rewritten_hash_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    with voting.engine.connect() as connection:
-        raw = connection.execute(text("SELECT ballot FROM vote_ballots WHERE poll_id = :p AND leaf_index = 6"),
-                                 {"p": pid}).scalar()
-    forged = raw.replace("[2]", "[1]") if "[2]" in raw else raw.replace("[1]", "[2]")
-    _sql(voting, "UPDATE vote_ballots SET ballot = :b, leaf_hash = :h WHERE poll_id = :p AND leaf_index = 6",
-         b=forged, h=leaf_hash(forged.encode()).hex(), p=pid)
-    problems = _problems(voting, poll)
-    assert ("mismatch", "head of size 7") in problems  # heads 1..6 still match: leaf 6 is the one
-    report = audit(voting, poll)
-    assert "leaves 6..6" in next(p["detail"] for p in report.problems if p["kind"] == "mismatch")
-
-
-def test_removed_ballot_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    _sql(voting, "DELETE FROM vote_ballots WHERE poll_id = :p AND leaf_index = 3", p=pid)
-    problems = _problems(voting, poll)
-    assert ("removed", "leaf 3") in problems and ("participation", "vote_participation") in problems
-
-
-def test_removed_ballot_with_renumbering_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    _sql(voting, "DELETE FROM vote_ballots WHERE poll_id = :p AND leaf_index = 3", p=pid)
-    for index in range(4, 10):
-        _sql(voting, "UPDATE vote_ballots SET leaf_index = :n WHERE poll_id = :p AND leaf_index = :i",
-             n=index - 1, i=index, p=pid)
-    _sql(voting, "DELETE FROM vote_participation WHERE poll_id = :p AND pseudonym IN "
-                 "(SELECT pseudonym FROM vote_participation WHERE poll_id = :p ORDER BY pseudonym LIMIT 1)", p=pid)
-    problems = _problems(voting, poll)
-    assert ("mismatch", "head of size 4") in problems
-
-
-def test_inserted_ballot_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    extra = json.dumps({"choices": [1], "nonce": "ab" * 16, "poll": poll}, sort_keys=True, separators=(",", ":"))
-    _sql(voting, "INSERT INTO vote_ballots (poll_id, leaf_index, ballot, leaf_hash) VALUES (:p, 10, :b, :h)",
-         p=pid, b=extra, h=leaf_hash(extra.encode()).hex())
-    problems = _problems(voting, poll)
-    assert ("inserted", "leaves 10..10") in problems and ("ledger state", "vote_ledgers") in problems
-
-
-def test_inserted_ballot_in_the_middle_is_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    for index in range(9, 4, -1):
-        _sql(voting, "UPDATE vote_ballots SET leaf_index = :n WHERE poll_id = :p AND leaf_index = :i",
-             n=index + 1, i=index, p=pid)
-    extra = json.dumps({"choices": [2], "nonce": "cd" * 16, "poll": poll}, sort_keys=True, separators=(",", ":"))
-    _sql(voting, "INSERT INTO vote_ballots (poll_id, leaf_index, ballot, leaf_hash) VALUES (:p, 5, :b, :h)",
-         p=pid, b=extra, h=leaf_hash(extra.encode()).hex())
-    assert ("mismatch", "head of size 6") in _problems(voting, poll)
-
-
-def test_copied_ballot_and_forged_head_and_altered_results_are_detected(voting):
-    poll, pid = _poll_with_ballots(voting)
-    _sql(voting, "UPDATE vote_tree_heads SET root = :r WHERE poll_id = :p AND size = 5", r="00" * 32, p=pid)
-    assert ("forged head", "head of size 5") in _problems(voting, poll)
-    _sql(voting, "UPDATE vote_tree_heads SET root = (SELECT root FROM vote_tree_heads WHERE poll_id = :p AND "
-                 "size = 4) WHERE poll_id = :p AND size = 5", p=pid)  # still forged: signature is over the root
-    voting.close_poll(poll)
-    results = voting.results(poll)
-    tally = {**{k: v for k, v in results.items() if k in ("ballots", "options", "leading")}}
-    tally["options"] = [{**o, "votes": o["votes"] + (3 if o["position"] == 2 else 0)} for o in tally["options"]]
-    with voting.engine.begin() as connection:
-        connection.execute(text("UPDATE vote_results SET tally = :t WHERE poll_id = :p"),
-                           {"t": json.dumps(tally), "p": pid})
-    problems = _problems(voting, poll)
-    assert ("results", "vote_results") in problems and ("results", "option 2") in problems
-
-
-def test_audit_command_reports_tampering_with_exit_1(db, voting, tmp_path):
-    url, _, keys = db
-    poll, pid = _poll_with_ballots(voting, 4)
-    env = {"DATABASE_URL": url, "DASAN_DATA_DIR": str(keys.parent), "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run([sys.executable, "-m", "dasan.cli", "vote", "audit", poll], capture_output=True, text=True,
-                        timeout=120, env=env)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "checks out" in ok.stdout
-    _sql(voting, "DELETE FROM vote_ballots WHERE poll_id = :p AND leaf_index = 2", p=pid)
-    bad = subprocess.run([sys.executable, "-m", "dasan.cli", "vote", "audit", poll, "--json"], capture_output=True,
-                         text=True, timeout=120, env=env)
-    assert bad.returncode == 1
-    report = json.loads(bad.stdout.strip().splitlines()[-1])
-    assert {"kind": "removed", "where": "leaf 2"} in [{k: p[k] for k in ("kind", "where")} for p in report["problems"]]
