@@ -14,6 +14,8 @@ import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dasan import __version__
 from dasan.runtime import Runtime
@@ -50,16 +52,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from civic_services.iot.api import queries as iot_queries_router
     from civic_services.iot.api import router as sensorthings_router
     from civic_services.opendata.api import router as opendata_router
-    from civic_services.opendata.api import seoul_router
+    from civic_services.opendata.api import UPLOAD_MAX_BYTES, resource_create, seoul_router
     from civic_services.tools.api import router as tools_router
     from civic_services.voting.api import router as voting_router
+    from dasan.routes.docs import mount_docs
     from dasan.routes.health import router as health_router
     from dasan.routes.mcp import mount_mcp
     from dasan.routes.models import router as models_router
     from dasan.routes.pages import router as pages_router
     from dasan.routes.speech import router as speech_router
+    from minutes.api import create_job
     from minutes.api import router as minutes_router
     from voicebot.api import router as voicebot_router
+    from webapi.errors import ServerErrors, http_error, validation_error, websocket_validation_error
+    from webapi.limits import BodyLimit, upload_max
 
     settings = runtime.settings if runtime is not None else (settings or get_settings())
     app = FastAPI(
@@ -68,6 +74,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         description="AI assistant and speech services for city governments (120 call center, minutes, "
                     "voicebot, civic services).",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from CDNs: dasan.routes.docs serves them from this machine
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.given_runtime = runtime
@@ -76,8 +84,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    opendata_router, sensorthings_router, iot_queries_router, voting_router, tools_router,
                    minutes_router, voicebot_router):
         app.include_router(router)
+    mount_docs(app)  # /docs and /redoc, with their assets
     mount_mcp(app)  # MCP over streamable HTTP at /mcp
     app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
+    # Errors: FastAPI's 422 and {"detail"} bounded, encodable and path-free; anything else a 500 with a request id
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(WebSocketRequestValidationError, websocket_validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    # Every body within its route's limit; the uploads' limits come from their settings
+    app.add_middleware(BodyLimit, default_max=settings.request_body_max_bytes,
+                       route_max={create_job: upload_max(settings.minutes_upload_max_bytes),
+                                  resource_create: upload_max(UPLOAD_MAX_BYTES)})
+    app.add_middleware(ServerErrors)  # outermost: what nothing below answered
     return app
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # --- server
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    request_body_max_bytes: int = Field(1_000_000, ge=1_000, description="Largest request body, as sent and once "
+                                        "decompressed, of an endpoint without a limit of its own (uploads take "
+                                        "theirs from complaint_*_max_bytes and minutes_upload_max_bytes).")
 
     # --- logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -41,6 +41,7 @@ from models.asr import BACKENDS
 from models.store import ModelError
 from speech.events import Event, Final, Partial, SpeakerLabel
 from webapi.deps import PartUnavailable, get_part, part
+from webapi.errors import public_text
 
 log = logging.getLogger("minutes.api")
 router = APIRouter(prefix="/minutes", tags=["minutes"])
@@ -263,7 +264,10 @@ async def create_job(
         duration = await asyncio.to_thread(probe_duration, target)
     except AudioDecodeError as exc:
         target.unlink(missing_ok=True)
-        raise HTTPException(415, f"not a recording this server can decode: {exc}") from None
+        log.info("upload %s is not decodable: %s", file.filename, exc)  # the reason names the stored file
+        name = public_text(Path(file.filename or "").name or "the upload", 200)
+        raise HTTPException(415, f"'{name}' is not a recording this server can decode (no audio stream, or a "
+                                 "format FFmpeg cannot read)") from None
     if duration is not None and duration > service.options.max_duration_s:
         target.unlink(missing_ok=True)
         raise HTTPException(413, f"the recording lasts {duration / 3600:.1f} h; the limit is "

@@ -5,17 +5,18 @@ running process's parts ``tools`` and ``tool_services`` (:mod:`webapi.deps`)."""
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
 from civic_services.tools import rasa_actions
 from civic_services.tools.registry import ToolRegistry
 from webapi.deps import part
+from webapi.errors import public_text
+from webapi.limits import body_limit, inflate
 
 router = APIRouter(tags=["tools"])
 
@@ -37,13 +38,14 @@ def openai_tools(
              responses={400: {"description": "Action execution rejected (a required slot is empty)"},
                         404: {"description": "No registered action of that name"}})
 async def rasa_webhook(request: Request, registry: RegistryDep, services: ServicesDep) -> JSONResponse:
-    raw = await request.body()
-    try:
-        if request.headers.get("content-encoding", "").lower() == "deflate":  # as rasa_sdk accepts
-            raw = zlib.decompress(raw)
+    try:  # the body as sent and once decompressed (deflate, as rasa_sdk accepts) within the same limit
+        raw = inflate(await request.body(), request.headers.get("content-encoding"), body_limit(request))
         payload = json.loads(raw)
-    except (ValueError, zlib.error) as exc:
-        return JSONResponse({"error": f"the body is not JSON: {exc}", "action_name": None}, status_code=400)
+    except HTTPException as exc:
+        return JSONResponse({"error": public_text(exc.detail), "action_name": None}, status_code=exc.status_code)
+    except ValueError as exc:
+        return JSONResponse({"error": f"the body is not JSON: {public_text(exc)}", "action_name": None},
+                            status_code=400)
     # Tool handlers are synchronous and reach the database: a worker thread, not the event loop.
     answer = await anyio.to_thread.run_sync(rasa_actions.run_action, registry, services, payload)
     return JSONResponse(answer.body, status_code=answer.status)
