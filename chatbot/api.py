@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from chatbot.assistant import MAX_MESSAGE_CHARS, Assistant
+from webapi.access import PUBLIC
 from webapi.deps import part
 
 router = APIRouter(tags=["chatbot"])
@@ -58,7 +59,7 @@ def _response(reply) -> ChatResponse:
     return ChatResponse(**{k: data[k] for k in ChatResponse.model_fields})
 
 
-@router.post("/chat", response_model=ChatResponse, summary="Ask the 120 assistant")
+@router.post("/chat", dependencies=[PUBLIC], response_model=ChatResponse, summary="Ask the 120 assistant")
 def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
     if not body.message.strip():
         raise HTTPException(status_code=422, detail="the message is empty")
@@ -70,7 +71,7 @@ def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "`delta` events carry pieces of the answer, a `replace` event (rare) "
                                              "replaces what was shown, and a final `reply` event carries the whole "
-                                             "reply as /chat returns it."}})
+                                             "reply as /chat returns it."}}, dependencies=[PUBLIC])
 def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
     if not body.message.strip():
         raise HTTPException(status_code=422, detail="the message is empty")
@@ -89,7 +90,7 @@ def _response_dict(reply: dict) -> dict:
     return {k: reply[k] for k in ChatResponse.model_fields}
 
 
-@router.get("/kb/{entry_id}", summary="One knowledge-base entry, both languages")
+@router.get("/kb/{entry_id}", dependencies=[PUBLIC], summary="One knowledge-base entry, both languages")
 def kb_entry(entry_id: str, assistant: AssistantDep) -> dict:
     if entry_id not in assistant.kb:
         raise HTTPException(status_code=404, detail=f"no knowledge-base entry {entry_id!r}")

@@ -53,17 +53,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from civic_services.iot.api import router as sensorthings_router
     from civic_services.opendata.api import router as opendata_router
     from civic_services.opendata.api import UPLOAD_MAX_BYTES, resource_create, seoul_router
+    from civic_services.staff.api import router as staff_router
     from civic_services.tools.api import router as tools_router
     from civic_services.voting.api import router as voting_router
     from dasan.routes.docs import mount_docs
     from dasan.routes.health import router as health_router
     from dasan.routes.mcp import mount_mcp
     from dasan.routes.models import router as models_router
+    from dasan.routes.pages import page_access_denied
     from dasan.routes.pages import router as pages_router
     from dasan.routes.speech import router as speech_router
     from minutes.api import create_job
     from minutes.api import router as minutes_router
     from voicebot.api import router as voicebot_router
+    from webapi.access import AccessDenied
+    from webapi.audit import AuditWrites
     from webapi.errors import ServerErrors, http_error, validation_error, websocket_validation_error
     from webapi.limits import BodyLimit, upload_max
 
@@ -82,10 +86,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = None
     for router in (health_router, pages_router, models_router, speech_router, chatbot_router, complaints_router,
                    opendata_router, sensorthings_router, iot_queries_router, voting_router, tools_router,
-                   minutes_router, voicebot_router):
+                   minutes_router, voicebot_router, staff_router):
         app.include_router(router)
     mount_docs(app)  # /docs and /redoc, with their assets
     mount_mcp(app)  # MCP over streamable HTTP at /mcp
+    app.add_middleware(AuditWrites)  # every write by a staff token or a signed-in person is in the audit log
+    app.add_exception_handler(AccessDenied, page_access_denied)  # browsers are sent to sign in
     app.include_router(seoul_router)  # last: its /{key}/json/... pattern must not shadow other routes
     # Errors: FastAPI's 422 and {"detail"} bounded, encodable and path-free; anything else a 500 with a request id
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -108,6 +108,10 @@ class Runtime:
         from civic_services.iot import IoTOptions, IoTService
         from civic_services.opendata import OpenData, OpenDataOptions
         from civic_services.staff import StaffTokens
+        from civic_services.staff.access import StaffAuthenticator
+        from civic_services.staff.audit import AuditLog
+        from civic_services.staff.sessions import BrowserSessions
+        from civic_services.staff.users import StaffUsers
         from civic_services.voting import VotingService
         from minutes.service import MinutesOptions, MinutesService
         from minutes.store import MeetingStore
@@ -118,6 +122,10 @@ class Runtime:
         self.models = models
         self.startup = Startup()
         self.staff_tokens = StaffTokens(engine)
+        self.staff_users = StaffUsers(engine)
+        self.staff_sessions = BrowserSessions(engine)
+        self.audit = AuditLog(engine)
+        self.authenticator = StaffAuthenticator(self.staff_tokens, self.staff_sessions)
         self.complaints = ComplaintService(
             engine, MediaStore(settings.resolved_uploads_dir / "complaints"),
             ComplaintLimits(photo_max_bytes=settings.complaint_photo_max_bytes,
@@ -270,5 +278,6 @@ class Runtime:
 
 
 # The parts routes may ask for by name (besides "assistant" and "tool_services").
-PARTS = frozenset({"settings", "engine", "models", "staff_tokens", "complaints", "opendata", "iot", "voting", "tools",
+PARTS = frozenset({"settings", "engine", "models", "staff_tokens", "staff_users", "staff_sessions", "audit",
+                   "authenticator", "complaints", "opendata", "iot", "voting", "tools",
                    "minutes", "calls", "startup"})

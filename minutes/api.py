@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from minutes.access import clean_shares, department_for, may_manage, may_see
 from minutes.compose import LLMUnavailable
 from minutes.exports import MEDIA_TYPES, export
 from minutes.pipeline import LiveMeeting, MeetingRequest
@@ -40,6 +41,7 @@ from minutes.store import MeetingNotFound
 from models.asr import BACKENDS
 from models.store import ModelError
 from speech.events import Event, Final, Partial, SpeakerLabel
+from webapi.access import Principal, checked_by, principal_of, requires
 from webapi.deps import PartUnavailable, get_part, part
 from webapi.errors import public_text
 
@@ -52,6 +54,7 @@ MAX_MESSAGE_BYTES = 1 << 20
 
 
 MinutesDep = Annotated[MinutesService, Depends(part("minutes"))]
+OfficialDep = Annotated[Principal, Depends(requires("official", "admin"))]
 
 
 def event_json(event: Event) -> dict:
@@ -85,7 +88,8 @@ def http_errors(*kinds: type[Exception]) -> Iterator[None]:
 
 
 def _meeting_request(title: str | None, language: str | None, backend: str | None, glossary: str | None,
-                     speakers: bool, compose: str | None, service: MinutesService) -> MeetingRequest:
+                     speakers: bool, compose: str | None, service: MinutesService, who: Principal,
+                     department: str | None = None) -> MeetingRequest:
     """The request, validated: ValueError for a bad field, LLMUnavailable when ``compose=llm`` cannot be had."""
     if language in ("", "auto"):
         language = None
@@ -100,11 +104,27 @@ def _meeting_request(title: str | None, language: str | None, backend: str | Non
         raise ValueError("the glossary has at most 2000 characters")
     method = service.check_method(compose)
     return MeetingRequest(title=title, language=language, backend=backend, glossary=glossary or None,
-                          speakers=speakers, compose=method)
+                          speakers=speakers, compose=method, department=department_for(who, department),
+                          owner=who.actor)
 
 
 # ---------------------------------------------------------------------------------------------- live stream
-@router.websocket("/stream")
+def _refuse_stream(websocket: WebSocket) -> str | None:
+    """Why this connection may not stream a meeting (None when it may): an official or an administrator signed
+    in, and a browser session only from a page of this server (a WebSocket carries cookies across sites)."""
+    try:
+        who = principal_of(websocket)
+    except HTTPException as exc:
+        return str(exc.detail)
+    if not who.acts_as("official"):
+        return "live minutes are for officials: sign in at /staff/login (or send an official's bearer token)"
+    origin = websocket.headers.get("origin")
+    if who.via == "session" and origin and origin.split("://", 1)[-1] != websocket.headers.get("host"):
+        return "a signed-in browser may stream only from this server's own pages"
+    return None
+
+
+@router.websocket("/stream", dependencies=[Depends(checked_by("an official's session or token"))])
 async def stream(websocket: WebSocket, language: str | None = None, backend: str | None = None,
                  title: str | None = None, glossary: str | None = None, speakers: bool = True,
                  compose: str | None = None, sample_rate: int = 16_000, channels: int = 1,
@@ -112,9 +132,15 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
     from speech.audio import PcmConverter
 
     await websocket.accept()
+    refusal = await asyncio.to_thread(_refuse_stream, websocket)
+    if refusal:
+        await websocket.send_json({"type": "error", "error": refusal})
+        await websocket.close(code=1008)
+        return
     try:
         service: MinutesService = get_part(websocket, "minutes")
-        request = _meeting_request(title, language, backend, glossary, speakers, compose, service)
+        request = _meeting_request(title, language, backend, glossary, speakers, compose, service,
+                                   websocket.state.principal)
         converter = PcmConverter(sample_rate, channels, format)
     except (ValueError, PartUnavailable, LLMUnavailable) as exc:
         detail = str(exc)
@@ -230,6 +256,7 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
 @router.post("/jobs", status_code=202, summary="Upload a recording (any audio/video format) to transcribe")
 async def create_job(
     service: MinutesDep,
+    who: OfficialDep,
     file: Annotated[UploadFile, File(description="The recording.")],
     title: Annotated[str | None, Form()] = None,
     language: Annotated[str | None, Form(description="ko, en or auto")] = None,
@@ -238,13 +265,15 @@ async def create_job(
     speakers: Annotated[bool, Form()] = True,
     compose: Annotated[str | None, Form(description="How the minutes are written: auto (the local LLM when "
                                         "available), llm or extractive")] = None,
+    department: Annotated[str | None, Form(max_length=100, description="The meeting's department (administrators; "
+                                           "an official's meetings are their own department's)")] = None,
 ) -> JSONResponse:
     from speech.audio import probe_duration
     from models.audio import AudioDecodeError
 
     with http_errors(ValueError, LLMUnavailable):
         meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
-                                           speakers, compose, service)
+                                           speakers, compose, service, who, department)
     limit = service.options.upload_max_bytes
     suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
     target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
@@ -284,9 +313,12 @@ def _accepted(job) -> JSONResponse:
 
 
 @router.get("/jobs/{job_id}", summary="A transcription job's progress and, when done, its meeting")
-def get_job(job_id: str, service: MinutesDep) -> dict:
+def get_job(job_id: str, service: MinutesDep, who: OfficialDep) -> dict:
     with http_errors(KeyError):
-        return service.job(job_id).to_dict()
+        job = service.job(job_id)
+        if not may_see(job, who):
+            raise KeyError(f"no job {job_id!r}")
+        return job.to_dict()
 
 
 # ---------------------------------------------------------------------------------------------- meetings
@@ -299,39 +331,76 @@ class SegmentText(BaseModel):
 
 
 @router.get("/meetings", summary="Stored meetings, newest first")
-def list_meetings(service: MinutesDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    return service.store.list(limit)
+def list_meetings(service: MinutesDep, who: OfficialDep,
+                  limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    return service.store.list(limit, visible=lambda row: may_see(row, who))
 
 
-def _get(service: MinutesService, meeting_id: str):
+def _get(service: MinutesService, meeting_id: str, who: Principal, manage: bool = False):
+    """The meeting if ``who`` may see it (404 otherwise: a meeting one may not see does not exist for one), and
+    may manage it when ``manage`` (403)."""
     with http_errors(MeetingNotFound):
-        return service.store.get(meeting_id)
+        meeting = service.store.get(meeting_id)
+        if not may_see(meeting, who):
+            raise MeetingNotFound(f"no meeting {meeting_id!r}")
+    if manage and not may_manage(meeting, who):
+        raise HTTPException(403, f"only officials of {meeting.department or 'its department'} (or an administrator) "
+                                 "may do this")
+    return meeting
 
 
 @router.get("/meetings/{meeting_id}", summary="A meeting: segments, speakers, minutes")
-def get_meeting(meeting_id: str, service: MinutesDep) -> dict:
-    return _get(service, meeting_id).to_dict()
+def get_meeting(meeting_id: str, service: MinutesDep, who: OfficialDep) -> dict:
+    return _get(service, meeting_id, who).to_dict()
 
 
 @router.delete("/meetings/{meeting_id}", status_code=204)
-def delete_meeting(meeting_id: str, service: MinutesDep) -> Response:
+def delete_meeting(meeting_id: str, service: MinutesDep, who: OfficialDep) -> Response:
+    _get(service, meeting_id, who, manage=True)
     with http_errors(MeetingNotFound):
         service.store.delete(meeting_id)
     return Response(status_code=204)
 
 
+class Sharing(BaseModel):
+    shared_with: list[str] = Field(max_length=50, description="Departments, or user:NAME for one person")
+
+
+@router.put("/meetings/{meeting_id}/sharing", summary="Share a meeting with other departments or people")
+def share_meeting(meeting_id: str, body: Sharing, service: MinutesDep, who: OfficialDep) -> dict:
+    meeting = _get(service, meeting_id, who, manage=True)
+    with http_errors(ValueError):
+        meeting.shared_with = clean_shares(body.shared_with)
+    service.store.save(meeting)
+    return {"id": meeting.id, "department": meeting.department, "shared_with": list(meeting.shared_with)}
+
+
+class Consent(BaseModel):
+    consented: bool = Field(description="The speakers agreed that the meeting may be released (speech dataset)")
+
+
+@router.put("/meetings/{meeting_id}/consent", summary="Record whether the speakers agreed to the meeting's release")
+def set_consent(meeting_id: str, body: Consent, service: MinutesDep, who: OfficialDep) -> dict:
+    meeting = _get(service, meeting_id, who, manage=True)
+    meeting.consented = body.consented
+    service.store.save(meeting)
+    return {"id": meeting.id, "consented": meeting.consented}
+
+
 @router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt")
-def export_meeting(meeting_id: str, fmt: str, service: MinutesDep) -> Response:
+def export_meeting(meeting_id: str, fmt: str, service: MinutesDep, who: OfficialDep) -> Response:
     if fmt not in MEDIA_TYPES:
         raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")
-    meeting = _get(service, meeting_id)
+    meeting = _get(service, meeting_id, who)
     filename = f"minutes-{meeting.id}.{fmt}"
     return Response(export(meeting, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.put("/meetings/{meeting_id}/speakers/{speaker}", summary="Name a speaker ('Speaker 2' -> 'Director Kim')")
-def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, service: MinutesDep) -> dict:
+def rename_speaker(meeting_id: str, speaker: str, body: SpeakerName, service: MinutesDep,
+                   who: OfficialDep) -> dict:
+    _get(service, meeting_id, who)
     with http_errors(KeyError, ValueError):  # KeyError: the meeting or the speaker
         return service.rename_speaker(meeting_id, speaker, body.name).to_dict()
 
@@ -342,7 +411,8 @@ class ComposeRequest(BaseModel):
 
 @router.post("/meetings/{meeting_id}/compose", status_code=202,
              summary="Write a stored meeting's minutes again (llm or extractive), as a job")
-def recompose(meeting_id: str, body: ComposeRequest, service: MinutesDep) -> JSONResponse:
+def recompose(meeting_id: str, body: ComposeRequest, service: MinutesDep, who: OfficialDep) -> JSONResponse:
+    _get(service, meeting_id, who)
     with http_errors(MeetingNotFound, ValueError, LLMUnavailable):
         method = service.check_method(body.compose)
         job = service.submit_compose(meeting_id, method)
@@ -350,16 +420,19 @@ def recompose(meeting_id: str, body: ComposeRequest, service: MinutesDep) -> JSO
 
 
 @router.put("/meetings/{meeting_id}/segments/{segment_id}", summary="Correct a segment's text")
-def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, service: MinutesDep) -> dict:
+def correct_segment(meeting_id: str, segment_id: int, body: SegmentText, service: MinutesDep,
+                    who: OfficialDep) -> dict:
+    _get(service, meeting_id, who)
     with http_errors(KeyError):  # the meeting or the segment
         return service.correct_segment(meeting_id, segment_id, body.text).to_dict()
 
 
 @router.get("/search", summary="Past meetings by what was said in them")
-def search(service: MinutesDep, q: Annotated[str, Query(min_length=1, max_length=500)],
+def search(service: MinutesDep, who: OfficialDep, q: Annotated[str, Query(min_length=1, max_length=500)],
            k: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict]:
+    among = None if who.role == "admin" else [m["id"] for m in service.store.list(100_000, lambda m: may_see(m, who))]
     with http_errors(ValueError, ModelError):
-        return service.search(q, k)
+        return service.search(q, k, among)
 
 
 __all__ = ["router"]

@@ -54,6 +54,10 @@ class Meeting:
     speaker_names: dict[str, str] = field(default_factory=dict)  # "Speaker 2" -> "Director Kim"
     minutes: Minutes = field(default_factory=Minutes)
     backend: str | None = None
+    department: str | None = None  # the department whose officials see it (minutes.access)
+    owner: str | None = None  # who recorded or uploaded it ("official:kim")
+    shared_with: tuple[str, ...] = ()  # other departments, or "user:NAME", who may see it too
+    consented: bool = False  # the speakers agreed to its release in the city's speech dataset
 
     def name_of(self, speaker: str | None) -> str | None:
         if speaker is None:
@@ -93,7 +97,8 @@ class Meeting:
         return {
             "id": self.id, "title": self.title, "created": self.created.isoformat(), "language": self.language,
             "duration_s": round(self.duration, 2), "backend": self.backend, "speaker_names": self.speaker_names,
-            "attendees": self.attendees,
+            "attendees": self.attendees, "department": self.department, "owner": self.owner,
+            "shared_with": list(self.shared_with), "consented": self.consented,
             "segments": [{**s.to_dict(), "speaker_name": self.name_of(s.speaker)} for s in self.segments],
             "minutes": minutes_to_dict(self.minutes, self),
         }

@@ -30,6 +30,8 @@ class MeetingRequest:
     glossary: str | None = None
     speakers: bool = True
     compose: str = "auto"  # the minutes: "auto" (the local LLM when available), "llm" or "extractive"
+    department: str | None = None  # whose meeting it is (minutes.access)
+    owner: str | None = None  # who records or uploads it
 
     def options(self) -> StreamingOptions:
         glossary = None
@@ -49,7 +51,8 @@ class LiveMeeting:
         self.tracker = SpeakerTracker(speaker_encoder) if (request.speakers and speaker_encoder is not None) else None
         self.transcriber = make_transcriber(models, request.backend, request.options(), self.tracker)
         self.meeting = Meeting(title=request.title, language=request.language,
-                               backend=self.transcriber.processor.decoder.backend)
+                               backend=self.transcriber.processor.decoder.backend, department=request.department,
+                               owner=request.owner)
         self._segments: dict[int, Segment] = {}
 
     def _absorb(self, events: list[Event]) -> list[Event]:

@@ -36,6 +36,8 @@ class Job:
     meeting_id: str | None = None
     error: str | None = None
     segments: int = 0
+    department: str | None = None  # the meeting's (who may follow the job: minutes.access)
+    shared_with: tuple[str, ...] = ()
 
     def composing(self, done: int, total: int) -> None:
         """Progress of the composing stage (chunks of the transcript done, of total)."""
@@ -110,12 +112,13 @@ class MinutesService:
 
     # ------------------------------------------------------------------ upload jobs
     def submit(self, path: Path, request: MeetingRequest, duration_s: float | None) -> Job:
-        job = self._new_job(request.title, duration_s)
+        job = self._new_job(request.title, duration_s, request.department)
         self._executor.submit(self._run, job, path, request)
         return job
 
-    def _new_job(self, title: str, duration_s: float | None) -> Job:
-        job = Job(uuid.uuid4().hex[:12], title, duration_s=duration_s)
+    def _new_job(self, title: str, duration_s: float | None, department: str | None,
+                 shared_with: tuple[str, ...] = ()) -> Job:
+        job = Job(uuid.uuid4().hex[:12], title, duration_s=duration_s, department=department, shared_with=shared_with)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > 500:  # forget the oldest finished jobs
@@ -153,7 +156,7 @@ class MinutesService:
     def submit_compose(self, meeting_id: str, method: str) -> Job:
         """Write a stored meeting's minutes again by ``method``, as a job (MeetingNotFound at once if unknown)."""
         meeting = self.store.get(meeting_id)
-        job = self._new_job(meeting.title, meeting.duration)
+        job = self._new_job(meeting.title, meeting.duration, meeting.department, meeting.shared_with)
         job.meeting_id, job.processed_s = meeting.id, meeting.duration
 
         def run() -> None:
@@ -187,8 +190,8 @@ class MinutesService:
         self.store.save(meeting)
         return meeting
 
-    def search(self, query: str, k: int = 10) -> list[dict]:
-        return self.store.search(query, self.models.embedder(), k)
+    def search(self, query: str, k: int = 10, among: list[str] | None = None) -> list[dict]:
+        return self.store.search(query, self.models.embedder(), k, among)
 
     def check_method(self, method: str | None) -> str:
         """``method`` validated for this service (see :func:`minutes.compose.check_method`)."""

@@ -1,7 +1,7 @@
 """Stored meetings (SQLite by default, PostgreSQL by URL, the process's database) and search over what was said.
 
-Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revision 0004 of the database
-floor (``database/migrations``) (the definitions below are what the store reads and writes; a test checks that the
+Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revisions 0004 and 0006 of the
+database floor (``database/migrations``) (the definitions below are what the store reads and writes; a test checks that the
 migrated schema matches them). Search uses the shared hybrid index
 (:class:`retrieval_index.HybridIndex`, dense e5 + Korean/English BM25) over segments grouped by meeting, built
 from the database on first use and kept up to date as meetings are saved.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
 from sqlalchemy import delete as sql_delete
 
 from database.base import UTCDateTime
@@ -32,6 +32,11 @@ meetings = Table(
     Column("backend", String(40)),
     Column("speaker_names", JSON, nullable=False),
     Column("minutes", JSON, nullable=False),
+    # who may see it (revision 0006; see minutes.access)
+    Column("department", String(100), index=True),
+    Column("owner", String(200)),
+    Column("shared_with", JSON, nullable=False, default=list),
+    Column("consented", Boolean, nullable=False, default=False),
 )
 
 segments = Table(
@@ -92,7 +97,8 @@ class MeetingStore:
             connection.execute(meetings.insert().values(
                 id=meeting.id, title=meeting.title[:300], created=meeting.created, language=meeting.language,
                 duration_s=meeting.duration, backend=meeting.backend, speaker_names=meeting.speaker_names,
-                minutes=_minutes_to_json(meeting.minutes)))
+                minutes=_minutes_to_json(meeting.minutes), department=meeting.department, owner=meeting.owner,
+                shared_with=list(meeting.shared_with), consented=meeting.consented))
             rows = [{"meeting_id": meeting.id, "seq": n, "segment_id": s.id, "start_s": s.start, "end_s": s.end,
                      "speaker": s.speaker, "language": s.language, "text": s.text,
                      "words": [[round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in s.words]}
@@ -115,11 +121,22 @@ class MeetingStore:
                 self._index.delete_group(meeting_id)
 
     # ------------------------------------------------------------------ read
-    def list(self, limit: int = 200) -> list[dict]:
+    def list(self, limit: int = 200, visible=None) -> list[dict]:
+        """The newest meetings first; with ``visible`` (a test of a row's ``department`` and ``shared_with``) only
+        those it accepts."""
+        columns = (meetings.c.id, meetings.c.title, meetings.c.created, meetings.c.language, meetings.c.duration_s,
+                   meetings.c.department, meetings.c.owner, meetings.c.shared_with, meetings.c.consented)
+        found = []
         with self.engine.connect() as connection:
-            rows = connection.execute(select(meetings).order_by(meetings.c.created.desc()).limit(limit)).all()
-        return [{"id": r.id, "title": r.title, "created": r.created.isoformat(), "language": r.language,
-                 "duration_s": r.duration_s} for r in rows]
+            for r in connection.execute(select(*columns).order_by(meetings.c.created.desc())):
+                row = {"id": r.id, "title": r.title, "created": r.created.isoformat(), "language": r.language,
+                       "duration_s": r.duration_s, "department": r.department, "owner": r.owner,
+                       "shared_with": list(r.shared_with or ()), "consented": bool(r.consented)}
+                if visible is None or visible(row):
+                    found.append(row)
+                    if len(found) >= limit:
+                        break
+        return found
 
     def get(self, meeting_id: str) -> Meeting:
         with self.engine.connect() as connection:
@@ -131,7 +148,8 @@ class MeetingStore:
         return Meeting(
             title=row.title, id=row.id, created=row.created, language=row.language, duration=row.duration_s,
             backend=row.backend, speaker_names=dict(row.speaker_names or {}),
-            minutes=_minutes_from_json(row.minutes or {}),
+            minutes=_minutes_from_json(row.minutes or {}), department=row.department, owner=row.owner,
+            shared_with=tuple(row.shared_with or ()), consented=bool(row.consented),
             segments=[Segment(s.segment_id, s.start_s, s.end_s, s.text,
                               tuple(StreamWord(*w) for w in (s.words or ())), s.speaker, s.language) for s in segs],
         )
@@ -166,13 +184,16 @@ class MeetingStore:
                 self._index = index
             return self._index
 
-    def search(self, query: str, embedder, k: int = 10) -> list[dict]:
-        """Meetings whose words best match ``query``, each with its best passage and where it starts."""
+    def search(self, query: str, embedder, k: int = 10, among: list[str] | None = None) -> list[dict]:
+        """Meetings whose words best match ``query``, each with its best passage and where it starts; with
+        ``among`` only those meetings (the ones the asker may see)."""
         query = " ".join(query.split())
         if not query:
             raise ValueError("an empty search")
+        if among is not None and not among:
+            return []
         index = self._ensure_index(embedder)
-        hits = index.search(query[:500], k=k)
+        hits = index.search(query[:500], k=k, filters={"meeting": list(among)} if among is not None else None)
         return [{"meeting_id": hit.group, "title": hit.document.meta.get("title", ""),
                  "start": float(hit.document.meta.get("start", 0.0)), "text": hit.document.text,
                  "score": round(hit.score, 4)} for hit in hits]

@@ -68,10 +68,33 @@ def assistant(runtime):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, kb_index_dir):
+def live_server_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("server") / "var"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_dir, kb_index_dir):
     """One real `dasan serve` process (SQLite in a temporary data directory) shared by the HTTP tests."""
     from tests.harness import start_process, stop_process
 
-    process, base = start_process(tmp_path_factory.mktemp("server") / "var", DASAN_INDEX_DIR=kb_index_dir)
+    process, base = start_process(live_server_dir, DASAN_INDEX_DIR=kb_index_dir)
     yield base
     stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def live_auth(live_server, live_server_dir):
+    """``live_auth(role, department=None, *scopes)``: the Authorization header of a new staff token of the live
+    server (made in its database, as `dasan staff token create` would)."""
+    from dasan.runtime import Runtime
+    from tests.harness import clean_settings
+
+    runtime = Runtime.open(clean_settings(data_dir=live_server_dir))
+
+    def make(role: str, department: str | None = None, *scopes: str) -> dict:
+        token = runtime.staff_tokens.create(f"tests-{role}", list(scopes), role=role, department=department).token
+        return {"Authorization": f"Bearer {token}"}
+
+    make.runtime = runtime  # for tests that make accounts (runtime.staff_users) on the live server
+    yield make
+    runtime.close()

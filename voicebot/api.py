@@ -19,6 +19,7 @@ from voicebot.codec import CALL_RATE
 from voicebot.records import CallRecords
 from voicebot.transport import serve_call
 from voicebot.twilio import TwilioOutbound, TwilioReader
+from webapi.access import PUBLIC, Principal, requires
 from webapi.deps import PartUnavailable, get_part, part
 
 log = logging.getLogger("dasan.voicebot")
@@ -51,7 +52,7 @@ async def _close(websocket: WebSocket) -> None:
         pass
 
 
-@router.websocket("/voicebot/twilio")
+@router.websocket("/voicebot/twilio", dependencies=[PUBLIC])  # a citizen calling (the PBX or Twilio connects)
 async def twilio_stream(websocket: WebSocket) -> None:
     await websocket.accept()
     if await _refuse_without_assistant(websocket):
@@ -89,7 +90,7 @@ async def twilio_stream(websocket: WebSocket) -> None:
     await _close(websocket)
 
 
-@router.websocket("/voicebot/browser")
+@router.websocket("/voicebot/browser", dependencies=[PUBLIC])  # a citizen calling from the call page
 async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
     await websocket.accept()
     if await _refuse_without_assistant(websocket):
@@ -123,7 +124,8 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
 
 
 @router.get("/voicebot/calls/{call_id}", summary="A voice call's record: transcript, tools, outcome, timings")
-def call_record(call_id: str, calls: CallsDep) -> dict:
+def call_record(call_id: str, calls: CallsDep,
+                who: Annotated[Principal, Depends(requires("agent", "admin"))]) -> dict:
     record = calls.get(call_id)
     if record is None:
         raise HTTPException(404, f"no call {call_id!r}")

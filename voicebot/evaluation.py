@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from voicebot.simulated_caller import LineEcho, SimulatedCaller, call_record, call_threads
+from voicebot.simulated_caller import LineEcho, SimulatedCaller, call_threads
 
 INTERRUPTION = {"en": "Sorry, wait a moment.", "ko": "잠깐만요."}
 
@@ -76,11 +76,13 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
     return result
 
 
-def evaluate(server, models, rows: list[dict], lang: str = "en", concurrency: int = 1, barge_in: bool = True,
-             timeout: float = 90.0, progress: Callable[[], None] | None = None, echo: LineEcho | None = None) -> dict:
+def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], lang: str = "en", concurrency: int = 1,
+             barge_in: bool = True, timeout: float = 90.0, progress: Callable[[], None] | None = None,
+             echo: LineEcho | None = None) -> dict:
     """Each query spoken (by the bundled voice of ``models``) as a caller into a real call on ``server`` (a running
     Dasan server: ``base``, ``ws_base`` and ``tasks(prefix)``, as :class:`dasan.serving.InThread` has), interrupted
-    once when ``barge_in``; accuracy, latency, barge-in, stage timings and leftovers."""
+    once when ``barge_in``; accuracy, latency, barge-in, stage timings and leftovers. ``record(call_id)`` reads a
+    finished call's record (the server keeps it for agents)."""
     texts = [row["query"] for row in rows]
     audio = speak_all(models, texts + [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)
     questions, interruption = audio[:-1], (audio[-1] if barge_in else None)
@@ -106,7 +108,7 @@ def evaluate(server, models, rows: list[dict], lang: str = "en", concurrency: in
     while (server.tasks("call-") or call_threads()) and time.monotonic() < deadline:
         time.sleep(0.2)
     leaked = len(server.tasks("call-")) + len(call_threads())
-    records = [call_record(server.base, r["call_id"]) if r.get("call_id") else {} for r in results]
+    records = [record(r["call_id"]) if r.get("call_id") else {} for r in results]
 
     correct = 0
     reused = 0

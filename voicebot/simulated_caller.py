@@ -237,11 +237,14 @@ class SimulatedCaller:
             await asyncio.sleep(0.05)
 
 
-def call_record(base: str, call_id: str) -> dict:
-    """A call's record from the server at ``base``."""
+def call_record(base: str, call_id: str, token: str) -> dict:
+    """A call's record from the server at ``base``, read with an agent's (or an administrator's) bearer token."""
     import httpx
 
-    return httpx.get(f"{base}/voicebot/calls/{call_id}", timeout=10).json()
+    response = httpx.get(f"{base}/voicebot/calls/{call_id}", headers={"Authorization": f"Bearer {token}"},
+                         timeout=10)
+    response.raise_for_status()
+    return response.json()
 
 
 def call_threads() -> list[str]:

@@ -24,6 +24,7 @@ from civic_services.complaints.service import ComplaintService, ListQuery, NewRe
 from civic_services.complaints.tables import STATUSES
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
+from webapi.access import PUBLIC
 from webapi.deps import PartUnavailable, get_part, part
 from webapi.errors import Failure, error_route
 
@@ -85,12 +86,13 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-@router.get("/services.{fmt}", summary="List the services citizens can report", responses=ERRORS)
+@router.get("/services.{fmt}", dependencies=[PUBLIC], summary="List the services citizens can report", responses=ERRORS)
 def list_services(service: Service, fmt: Format) -> Response:
     return _render([open311.service_summary(s) for s in service.services()], fmt, "services")
 
 
-@router.get("/services/{service_code}.{fmt}", summary="A service's definition (custom attributes)", responses=ERRORS)
+@router.get("/services/{service_code}.{fmt}", summary="A service's definition (custom attributes)", responses=ERRORS,
+            dependencies=[PUBLIC])
 def service_definition(service: Service, service_code: str, fmt: Format) -> Response:
     definition = open311.service_definition(service.service(service_code))
     if fmt == "xml":
@@ -98,7 +100,7 @@ def service_definition(service: Service, service_code: str, fmt: Format) -> Resp
     return Response(open311.dumps(definition), media_type=MEDIA_TYPES["json"])
 
 
-@router.post("/requests.{fmt}", status_code=201, responses=ERRORS,
+@router.post("/requests.{fmt}", dependencies=[PUBLIC], status_code=201, responses=ERRORS,
              summary="Submit a report (form fields; photos or a video as multipart `media`, the v2.1 way)",
              description="Up to 3 photos (JPEG, PNG, WebP) or 1 video (MP4/MOV) in `media`. The location is "
                          "lat/long, else address_string naming a Seoul district, else a photo's GPS. "
@@ -148,7 +150,8 @@ async def post_request(
     return _render(answer, fmt, "service_requests", status=201)
 
 
-@router.get("/requests.{fmt}", summary="Search reports (last 90 days by default; page/page_size)", responses=ERRORS)
+@router.get("/requests.{fmt}", summary="Search reports (last 90 days by default; page/page_size)", responses=ERRORS,
+            dependencies=[PUBLIC])
 def list_requests(
     request: Request,
     service: Service,
@@ -174,20 +177,21 @@ def list_requests(
     return _render(service.list_public(query, _media_url(request)), fmt, "service_requests")
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One report (public fields only)", responses=ERRORS)
+@router.get("/requests/{service_request_id}.{fmt}", summary="One report (public fields only)", responses=ERRORS,
+            dependencies=[PUBLIC])
 def get_request(request: Request, service: Service, fmt: Format,
                 service_request_id: Annotated[str, Path(max_length=40)]) -> Response:
     return _render([service.get_public(service_request_id, _media_url(request))], fmt, "service_requests")
 
 
 @router.get("/tokens/{token}.{fmt}", summary="Follow a report with the token its submission returned",
-            responses=ERRORS)
+            responses=ERRORS, dependencies=[PUBLIC])
 def get_token(service: Service, fmt: Format, token: Annotated[str, Path(max_length=100)]) -> Response:
     return _render([service.by_token(token)], fmt, "service_requests")
 
 
 @router.get("/media/{media_id}", name="complaint_media", summary="A report's photo or video (metadata removed)",
-            response_class=FileResponse, responses=ERRORS)
+            response_class=FileResponse, responses=ERRORS, dependencies=[PUBLIC])
 def get_media(service: Service, media_id: Annotated[str, Path(max_length=40)]) -> FileResponse:
     path, content_type = service.media_file(media_id)
     return FileResponse(path, media_type=content_type)

@@ -21,6 +21,7 @@ from civic_services.iot.sensorthings import parse_path
 from civic_services.iot.service import IoTService
 from civic_services.periods import PERIODS
 from civic_services.staff.api import require_scope
+from webapi.access import PUBLIC
 from webapi.deps import part
 from webapi.errors import error_route, plain_json
 
@@ -49,7 +50,7 @@ async def _json(request: Request):
         raise IoTError("the request body is not valid JSON") from None
 
 
-@router.get("/v1.1", summary="SensorThings service root: the entity sets and conformance")
+@router.get("/v1.1", dependencies=[PUBLIC], summary="SensorThings service root: the entity sets and conformance")
 def root(request: Request) -> dict:
     base = _base(request)
     return {"value": [{"name": name, "url": f"{base}/{name}"} for name in ENTITY_SETS],
@@ -63,7 +64,7 @@ def root(request: Request) -> dict:
 
 
 @router.get("/v1.1/{path:path}", summary="Read an entity set, an entity, or a navigation ($filter, $orderby, "
-            "$top, $skip, $count, $select, $expand)")
+            "$top, $skip, $count, $select, $expand)", dependencies=[PUBLIC])
 def read(request: Request, service: Service, path: str) -> JSONResponse:
     params = dict(request.query_params)
     return JSONResponse(service.things.read(path, params, _base(request)))
@@ -106,7 +107,8 @@ MetricQ = Annotated[str, Query(max_length=40, description="pm10, pm2_5, temperat
 DistrictQ = Annotated[str, Query(max_length=40, description="A district: Mapo-gu, Mapo or 마포구")]
 
 
-@queries.get("/metrics", summary="What the sensors measure: codes, names, units, plausible ranges")
+@queries.get("/metrics", summary="What the sensors measure: codes, names, units, plausible ranges",
+             dependencies=[PUBLIC])
 def metrics() -> dict:
     return {"metrics": [{"code": m.code, "name": m.name_en, "name_ko": m.name_ko, "unit": m.unit_symbol,
                          "range": [m.low, m.high]} for m in catalogue.METRICS],
@@ -114,12 +116,14 @@ def metrics() -> dict:
                                                      for k, v in catalogue.PM_GRADES.items()}}
 
 
-@queries.get("/latest", summary="A district's current value (mean of its sensors' newest readings, past hour)")
+@queries.get("/latest", summary="A district's current value (mean of its sensors' newest readings, past hour)",
+             dependencies=[PUBLIC])
 def latest(service: Service, metric: MetricQ, district: DistrictQ) -> dict:
     return service.analytics.latest(metric, district)
 
 
-@queries.get("/history", summary="Hourly or daily avg/min/max of a metric in a district over a period")
+@queries.get("/history", summary="Hourly or daily avg/min/max of a metric in a district over a period",
+             dependencies=[PUBLIC])
 def history(service: Service, metric: MetricQ, district: DistrictQ,
             period: Annotated[str | None, Query(max_length=20, description=", ".join(PERIODS))] = None,
             start: Annotated[str | None, Query(max_length=40, description="ISO 8601 with a zone")] = None,
@@ -132,7 +136,8 @@ def history(service: Service, metric: MetricQ, district: DistrictQ,
                                      end=parse_time(end, "end") if end else None, interval=interval)
 
 
-@queries.get("/compare", summary="Districts side by side, highest first (latest values, or a period's averages)")
+@queries.get("/compare", summary="Districts side by side, highest first (latest values, or a period's averages)",
+             dependencies=[PUBLIC])
 def compare(service: Service, metric: MetricQ,
             districts: Annotated[str | None, Query(max_length=1000, description="Comma-separated; all if empty")] = None,
             period: Annotated[str | None, Query(max_length=20)] = None) -> dict:
@@ -140,7 +145,8 @@ def compare(service: Service, metric: MetricQ,
     return service.analytics.compare(metric, names or None, period)
 
 
-@queries.get("/air-quality", summary="Fine-dust grades (Korea's PM10/PM2.5 bands) and alerts, by district")
+@queries.get("/air-quality", summary="Fine-dust grades (Korea's PM10/PM2.5 bands) and alerts, by district",
+             dependencies=[PUBLIC])
 def air_quality(service: Service,
                 district: Annotated[str, Query(max_length=40, description="A district or 'all'")] = "all") -> dict:
     return service.analytics.air_quality_alerts(district)

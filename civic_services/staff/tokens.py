@@ -38,11 +38,8 @@ class StaffIdentity:
     token_id: int
     name: str
     scopes: frozenset[str]
-
-    @property
-    def actor(self) -> str:
-        """How this person appears in audit trails."""
-        return f"staff:{self.name}"
+    role: str = "staff"
+    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,21 +59,27 @@ class StaffTokens:
     def __init__(self, engine: Engine):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def create(self, name: str, scopes: list[str] | tuple[str, ...], days: int | None = None) -> IssuedToken:
+    def create(self, name: str, scopes: list[str] | tuple[str, ...], days: int | None = None, role: str = "staff",
+               department: str | None = None) -> IssuedToken:
+        """A new token of ``role`` (``staff`` by default) with ``scopes``; printed once by the caller."""
+        from civic_services.staff.users import AccountError, check_grant
+
         name = name.strip()
         if not name or len(name) > 100:
             raise StaffTokenError("a token needs a name of 1 to 100 characters (who or what uses it)")
         scopes = tuple(dict.fromkeys(s.strip() for s in scopes if s.strip()))
-        if not scopes:
+        if not scopes and role == "staff":
             raise StaffTokenError(f"give at least one scope; known scopes: {', '.join(SCOPES)}")
-        unknown = [s for s in scopes if s not in SCOPES]
-        if unknown:
-            raise StaffTokenError(f"unknown scope(s) {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}")
+        try:
+            check_grant(role, department, scopes)
+        except AccountError as exc:
+            raise StaffTokenError(str(exc)) from None
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = utcnow()
         expires = now + timedelta(days=days) if days else None
         row = StaffToken(name=name, prefix=token[: len(TOKEN_PREFIX) + 4], token_sha256=_digest(token),
-                         scopes=" ".join(scopes), created_at=now, expires_at=expires)
+                         scopes=" ".join(scopes), created_at=now, expires_at=expires, role=role,
+                         department=department)
         with self._sessions.begin() as session:
             session.add(row)
             session.flush()
@@ -95,12 +98,14 @@ class StaffTokens:
             # Record use at most once a minute, so that reads do not each turn into a write.
             if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
                 session.execute(update(StaffToken).where(StaffToken.id == row.id).values(last_used_at=now))
-            return StaffIdentity(token_id=row.id, name=row.name, scopes=frozenset(row.scopes.split()))
+            return StaffIdentity(token_id=row.id, name=row.name, scopes=frozenset(row.scopes.split()), role=row.role,
+                                 department=row.department)
 
     def list(self) -> list[dict]:
         with self._sessions() as session:
             rows = session.scalars(select(StaffToken).order_by(StaffToken.id)).all()
-            return [{"id": r.id, "name": r.name, "prefix": r.prefix, "scopes": r.scopes.split(),
+            return [{"id": r.id, "name": r.name, "prefix": r.prefix, "role": r.role, "department": r.department,
+                     "scopes": r.scopes.split(),
                      "created_at": r.created_at, "expires_at": r.expires_at, "revoked_at": r.revoked_at,
                      "last_used_at": r.last_used_at} for r in rows]
 

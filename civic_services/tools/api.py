@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from civic_services.tools import rasa_actions
 from civic_services.tools.registry import ToolRegistry
+from webapi.access import PUBLIC
 from webapi.deps import part
 from webapi.errors import public_text
 from webapi.limits import body_limit, inflate
@@ -24,7 +25,7 @@ RegistryDep = Annotated[ToolRegistry, Depends(part("tools"))]
 ServicesDep = Annotated[Mapping[str, Any], Depends(part("tool_services"))]
 
 
-@router.get("/tools", summary="The assistant's tools in OpenAI function-calling format")
+@router.get("/tools", dependencies=[PUBLIC], summary="The assistant's tools in OpenAI function-calling format")
 def openai_tools(
     registry: RegistryDep,
     lang: Literal["en", "ko"] = Query("en", description="Language of the descriptions."),
@@ -34,7 +35,7 @@ def openai_tools(
     return registry.openai_tools(lang=lang, role=role)
 
 
-@router.post("/webhook", summary="Rasa action server: run a custom action (a tool) on a tracker",
+@router.post("/webhook", dependencies=[PUBLIC], summary="Rasa action server: run a custom action (a tool) on a tracker",
              responses={400: {"description": "Action execution rejected (a required slot is empty)"},
                         404: {"description": "No registered action of that name"}})
 async def rasa_webhook(request: Request, registry: RegistryDep, services: ServicesDep) -> JSONResponse:
@@ -51,11 +52,11 @@ async def rasa_webhook(request: Request, registry: RegistryDep, services: Servic
     return JSONResponse(answer.body, status_code=answer.status)
 
 
-@router.get("/actions", summary="Rasa action server: the custom actions served here")
+@router.get("/actions", dependencies=[PUBLIC], summary="Rasa action server: the custom actions served here")
 def rasa_actions_list(registry: RegistryDep) -> list[dict]:
     return rasa_actions.list_actions(registry)
 
 
-@router.get("/health", summary="Rasa action server: health check")
+@router.get("/health", dependencies=[PUBLIC], summary="Rasa action server: health check")
 def rasa_health() -> dict:
     return {"status": "ok"}

@@ -21,6 +21,7 @@ from civic_services.voting.audit import audit
 from civic_services.voting.errors import VotingError
 from civic_services.voting.rules import OptionSpec, PollSpec
 from civic_services.voting.service import VotingService
+from webapi.access import PUBLIC, checked_by
 from webapi.deps import part
 from webapi.errors import error_route, plain_json
 
@@ -77,12 +78,13 @@ class BallotIn(BaseModel):
     credential: str | None = Field(None, max_length=100, description="Or send it as Authorization: Bearer")
 
 
-@router.get("/public-key", summary="The ledger's Ed25519 public key (verify heads and receipts with it)")
+@router.get("/public-key", summary="The ledger's Ed25519 public key (verify heads and receipts with it)",
+            dependencies=[PUBLIC])
 def public_key(service: Service) -> dict:
     return {"algorithm": "Ed25519", "public_key": service.keys.public_key, "key_id": service.keys.key_id}
 
 
-@router.get("/polls", summary="Polls by status (open, closed, upcoming, all)")
+@router.get("/polls", dependencies=[PUBLIC], summary="Polls by status (open, closed, upcoming, all)")
 def list_polls(service: Service, status: Annotated[str, Query(max_length=10)] = "open") -> dict:
     return {"polls": service.list_polls(status)}
 
@@ -101,7 +103,7 @@ def create_poll(service: Service, staff: Admin, body: PollIn) -> dict:
     return service.create_poll(spec, created_by=staff.actor)
 
 
-@router.get("/polls/{poll_id}", summary="A poll and its options")
+@router.get("/polls/{poll_id}", dependencies=[PUBLIC], summary="A poll and its options")
 def get_poll(service: Service, poll_id: PollId) -> dict:
     return service.poll(poll_id)
 
@@ -119,7 +121,7 @@ def register(service: Service, staff: Admin, body: VotersIn) -> dict:
             "note": "each credential is shown once; hand it to its voter"}
 
 
-@router.post("/polls/{poll_id}/ballots", status_code=201,
+@router.post("/polls/{poll_id}/ballots", status_code=201, dependencies=[Depends(checked_by("a voting credential"))],
              summary="Cast a ballot; the answer is your receipt (keep it to check your vote was counted)")
 async def cast(request: Request, service: Service, poll_id: PollId, body: BallotIn,
                bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(voter_bearer)] = None) -> dict:
@@ -130,31 +132,34 @@ async def cast(request: Request, service: Service, poll_id: PollId, body: Ballot
     return await run_in_threadpool(service.cast, poll_id, credential, list(body.choices))
 
 
-@router.get("/polls/{poll_id}/results", summary="Results (hidden until the poll closes unless it says otherwise)")
+@router.get("/polls/{poll_id}/results", summary="Results (hidden until the poll closes unless it says otherwise)",
+            dependencies=[PUBLIC])
 def results(service: Service, poll_id: PollId) -> dict:
     return service.results(poll_id)
 
 
-@router.get("/polls/{poll_id}/heads", summary="The signed tree heads, in order")
+@router.get("/polls/{poll_id}/heads", dependencies=[PUBLIC], summary="The signed tree heads, in order")
 def heads(service: Service, poll_id: PollId, after: Annotated[int, Query(ge=0, le=10**12)] = 0,
           limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict:
     return service.heads(poll_id, after, limit)
 
 
-@router.get("/polls/{poll_id}/inclusion", summary="Inclusion proof of a leaf in the tree of a given size")
+@router.get("/polls/{poll_id}/inclusion", summary="Inclusion proof of a leaf in the tree of a given size",
+            dependencies=[PUBLIC])
 def inclusion(service: Service, poll_id: PollId, leaf_index: Annotated[int, Query(ge=0, le=10**12)],
               tree_size: Annotated[int | None, Query(ge=1, le=10**12)] = None) -> dict:
     return service.inclusion(poll_id, leaf_index, tree_size)
 
 
-@router.get("/polls/{poll_id}/consistency", summary="Consistency proof between two tree sizes (RFC 6962)")
+@router.get("/polls/{poll_id}/consistency", summary="Consistency proof between two tree sizes (RFC 6962)",
+            dependencies=[PUBLIC])
 def consistency(service: Service, poll_id: PollId, first: Annotated[int, Query(ge=1, le=10**12)],
                 second: Annotated[int | None, Query(ge=1, le=10**12)] = None) -> dict:
     return service.consistency(poll_id, first, second)
 
 
 @router.get("/polls/{poll_id}/ballots", summary="The ballot board: ballots in ledger order, no voter identity "
-            "(when results are public)")
+            "(when results are public)", dependencies=[PUBLIC])
 def ballots(service: Service, poll_id: PollId, start: Annotated[int, Query(ge=0, le=10**12)] = 0,
             limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict:
     return service.bulletin(poll_id, start, limit)

@@ -162,7 +162,8 @@ def eval_voicebot(
                         console=err, disable=not sys.stderr.isatty())
     with runtime, serve_in_thread(create_app(runtime=runtime), ws="websockets-sansio") as server, progress:
         task = progress.add_task("calls", total=len(rows))
-        result = evaluate(server, runtime.models, rows, lang, concurrency, barge_in,
+        result = evaluate(server, runtime.models, rows, lambda call_id: runtime.calls.get(call_id).to_dict(), lang,
+                          concurrency, barge_in,
                           progress=lambda: progress.advance(task), echo=LineEcho(gain=echo) if echo else None)
     if not as_json:
         for call in result["calls"]:

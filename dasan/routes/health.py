@@ -7,18 +7,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from webapi.access import PUBLIC
 from dasan import __version__
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", dependencies=[PUBLIC], summary="The process is up")
 def healthz() -> dict:
     return {"status": "ok", "version": __version__}
 
 
 @router.get("/readyz", summary="The database answers, the required models are present, start-up is done",
-            responses={503: {"description": "Not ready: each check says what is missing or still loading"}})
+            responses={503: {"description": "Not ready: each check says what is missing or still loading"}},
+            dependencies=[PUBLIC])
 def readyz(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     if runtime is None:

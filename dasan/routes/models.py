@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dasan.routes.deps import ModelsDep
+from webapi.access import PUBLIC
 from models.registry import MODELS
 
 router = APIRouter(prefix="/models", tags=["models"])
 
 
-@router.get("", summary="Registered models and whether each is installed and verified")
+@router.get("", dependencies=[PUBLIC], summary="Registered models and whether each is installed and verified")
 def list_models(models: ModelsDep) -> list[dict]:
     store = models.store
     rows = []

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import io
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from dasan.routes.deps import ModelsDep
+from webapi.access import STAFF_ROLES, Principal, requires
 from models.audio import resample
 from models.store import ModelError
 
@@ -41,7 +42,8 @@ def _int16(audio: np.ndarray) -> bytes:
 
 @router.post("/speech", summary="Synthesise speech (OpenAI-style API) with Dasan's configured voices",
              response_class=Response)
-def speech(body: SpeechRequest, models: ModelsDep) -> Response:
+def speech(body: SpeechRequest, models: ModelsDep,
+           who: Annotated[Principal, Depends(requires(*STAFF_ROLES))]) -> Response:
     if body.voice not in VOICES:
         raise HTTPException(400, f"unknown voice {body.voice!r}; voices: {', '.join(VOICES)}")
     if body.speed != 1.0:

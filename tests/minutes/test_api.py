@@ -19,11 +19,11 @@ def ws_url(base: str, **params) -> str:
     return base.replace("http://", "ws://") + "/minutes/stream" + (f"?{query}" if query else "")
 
 
-async def stream_pcm(url: str, pcm: bytes, chunk_bytes: int, rename: dict | None = None) -> list[dict]:
+async def stream_pcm(url: str, pcm: bytes, chunk_bytes: int, auth: dict, rename: dict | None = None) -> list[dict]:
     import websockets
 
     events = []
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, additional_headers=auth) as ws:
         events.append(json.loads(await ws.recv()))
         assert events[0]["type"] == "ready", events[0]
         for start in range(0, len(pcm), chunk_bytes):
@@ -51,9 +51,15 @@ def jfk_pcm(rate: int, channels: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def streamed(live_server):
+def auth(live_auth) -> dict:
+    """An official of the transport office: the meetings below are theirs."""
+    return live_auth("official", "도시교통실")
+
+
+@pytest.fixture(scope="module")
+def streamed(live_server, auth):
     events = asyncio.run(stream_pcm(ws_url(live_server, language="en", title="Budget%20review"),
-                                    jfk_pcm(16_000, 1), 16_000, rename={"speaker": "Speaker 1", "name": "JFK"}))
+                                    jfk_pcm(16_000, 1), 16_000, auth, rename={"speaker": "Speaker 1", "name": "JFK"}))
     return events
 
 
@@ -74,9 +80,9 @@ def test_websocket_streams_partials_finals_and_the_minutes(streamed):
         assert types.index("composing") > types.index("final")
 
 
-def test_meeting_is_stored_exported_renamed_corrected_and_searchable(streamed, live_server):
+def test_meeting_is_stored_exported_renamed_corrected_and_searchable(streamed, live_server, auth):
     meeting_id = streamed[-1]["meeting"]["id"]
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+    with httpx.Client(base_url=live_server, timeout=60, headers=auth) as http:
         assert any(m["id"] == meeting_id for m in http.get("/minutes/meetings").json())
         vtt = http.get(f"/minutes/meetings/{meeting_id}/export.vtt")
         assert vtt.status_code == 200 and vtt.text.startswith("WEBVTT") and "<v JFK>" in vtt.text
@@ -97,24 +103,24 @@ def test_meeting_is_stored_exported_renamed_corrected_and_searchable(streamed, l
         assert http.get("/minutes/meetings/nope").status_code == 404
 
 
-def test_other_rates_and_stereo_are_resampled(live_server):
+def test_other_rates_and_stereo_are_resampled(live_server, auth):
     events = asyncio.run(stream_pcm(ws_url(live_server, language="en", sample_rate=44100, channels=2),
-                                    jfk_pcm(44_100, 2), 44_100))
+                                    jfk_pcm(44_100, 2), 44_100, auth))
     text = " ".join(normalise_words(" ".join(e["segment"]["text"] for e in events if e["type"] == "final")))
     assert "what you can do for your country" in text
 
 
-def test_silence_over_the_websocket_gives_an_empty_meeting(live_server):
-    events = asyncio.run(stream_pcm(ws_url(live_server, language="ko"), bytes(16_000 * 2 * 10), 8_000))
+def test_silence_over_the_websocket_gives_an_empty_meeting(live_server, auth):
+    events = asyncio.run(stream_pcm(ws_url(live_server, language="ko"), bytes(16_000 * 2 * 10), 8_000, auth))
     assert [e["type"] for e in events] == ["ready", "minutes"]
     assert events[-1]["meeting"]["segments"] == []
 
 
-def test_bad_stream_parameters_are_refused_with_a_reason(live_server):
+def test_bad_stream_parameters_are_refused_with_a_reason(live_server, auth):
     import websockets
 
     async def first_message(url):
-        async with websockets.connect(url) as ws:
+        async with websockets.connect(url, additional_headers=auth) as ws:
             message = json.loads(await ws.recv())
             try:
                 await ws.recv()
@@ -128,8 +134,8 @@ def test_bad_stream_parameters_are_refused_with_a_reason(live_server):
     assert "sample rate" in message["error"] and code == 1008
 
 
-def test_upload_job_reports_progress_and_yields_a_meeting(live_server, tmp_path):
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+def test_upload_job_reports_progress_and_yields_a_meeting(live_server, auth, tmp_path):
+    with httpx.Client(base_url=live_server, timeout=60, headers=auth) as http:
         with open(JFK, "rb") as f:
             created = http.post("/minutes/jobs", files={"file": ("jfk.flac", f, "audio/flac")},
                                 data={"language": "en", "title": "Inaugural"})
@@ -146,8 +152,8 @@ def test_upload_job_reports_progress_and_yields_a_meeting(live_server, tmp_path)
         assert meeting["title"] == "Inaugural" and "country" in " ".join(s["text"] for s in meeting["segments"])
 
 
-def test_bad_uploads_get_clear_4xx(live_server, tmp_path):
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+def test_bad_uploads_get_clear_4xx(live_server, auth, tmp_path):
+    with httpx.Client(base_url=live_server, timeout=60, headers=auth) as http:
         empty = http.post("/minutes/jobs", files={"file": ("a.wav", b"", "audio/wav")})
         assert empty.status_code == 400 and "empty" in empty.json()["detail"]
         corrupt = http.post("/minutes/jobs", files={"file": ("a.mp3", b"ID3" + bytes(range(256)) * 40, "audio/mpeg")})
@@ -169,8 +175,8 @@ def wait_for_job(http, url: str, timeout: float = 300) -> dict:
     return job
 
 
-def test_upload_job_composes_as_asked_and_refuses_unknown_methods(live_server):
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+def test_upload_job_composes_as_asked_and_refuses_unknown_methods(live_server, auth):
+    with httpx.Client(base_url=live_server, timeout=60, headers=auth) as http:
         with open(JFK, "rb") as f:
             bad = http.post("/minutes/jobs", files={"file": ("jfk.flac", f)}, data={"compose": "gpt-4"})
         assert bad.status_code == 422 and "compose" in bad.json()["detail"]
@@ -188,8 +194,8 @@ def test_upload_job_composes_as_asked_and_refuses_unknown_methods(live_server):
 
 
 @pytest.mark.llm
-def test_a_stored_meeting_is_composed_again_by_the_llm_with_progress(live_server, llm_available):
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+def test_a_stored_meeting_is_composed_again_by_the_llm_with_progress(live_server, auth, llm_available):
+    with httpx.Client(base_url=live_server, timeout=60, headers=auth) as http:
         with open(JFK, "rb") as f:
             created = http.post("/minutes/jobs", files={"file": ("jfk.flac", f, "audio/flac")},
                                 data={"language": "en", "compose": "extractive"})

@@ -24,8 +24,18 @@ def page(tmp_path_factory):
         yield page
 
 
-def test_live_meeting_from_the_microphone(page, live_server, tmp_path):
-    page.goto(f"{live_server}/minutes")
+def sign_in(page, base: str, name: str, password: str, target: str) -> None:
+    page.goto(f"{base}{target}")  # an anonymous browser is sent to the sign-in page, and back after it
+    assert "/staff/login" in page.url
+    page.get_by_label("아이디").fill(name)
+    page.get_by_label("비밀번호").fill(password)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_url(f"{base}{target}")
+
+
+def test_live_meeting_from_the_microphone(page, live_server, live_auth, tmp_path):
+    live_auth.runtime.staff_users.create("kim.minutes", "official", "correct horse battery", department="도시교통실")
+    sign_in(page, live_server, "kim.minutes", "correct horse battery", "/minutes")
     assert page.locator("#status").get_attribute("role") == "status"
     page.get_by_label("회의 제목").fill("Live test")
     page.get_by_label("언어").select_option("en")
@@ -52,7 +62,8 @@ def test_live_meeting_from_the_microphone(page, live_server, tmp_path):
     meeting_id = page.evaluate("() => document.querySelector('#exports a').href.split('/')[5]")
     import httpx
 
-    saved = httpx.get(f"{live_server}/minutes/meetings/{meeting_id}").json()
+    saved = httpx.get(f"{live_server}/minutes/meetings/{meeting_id}",
+                      headers=live_auth("official", "도시교통실")).json()
     assert saved["segments"][0]["text"] == "And so, my fellow citizens."
     assert saved["speaker_names"]["Speaker 1"] == "Director Kim"
     page.screenshot(path=str(tmp_path / "minutes.png"))

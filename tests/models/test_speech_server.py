@@ -66,9 +66,21 @@ def _heard(transcriber, audio, rate) -> str:
     return transcriber.transcribe(resample(audio, rate), TranscribeOptions(language="en")).text
 
 
+@pytest.fixture(scope="module")
+def key(live_auth) -> str:
+    """A staff token: Dasan's speech service is for the city's own programs (DASAN_TTS_API_KEY of another Dasan)."""
+    return live_auth("staff")["Authorization"].removeprefix("Bearer ")
+
+
 @pytest.mark.slow
-def test_the_endpoint_speaks_wav_that_whisper_understands(live_server, transcriber):
-    response = httpx.post(f"{live_server}/v1/audio/speech", timeout=60,
+def test_the_endpoint_needs_a_staff_credential(live_server):
+    response = httpx.post(f"{live_server}/v1/audio/speech", json={"input": "Hello.", "voice": "en"}, timeout=30)
+    assert response.status_code == 401 and "sign in" in response.text
+
+
+@pytest.mark.slow
+def test_the_endpoint_speaks_wav_that_whisper_understands(live_server, key, transcriber):
+    response = httpx.post(f"{live_server}/v1/audio/speech", timeout=60, headers={"Authorization": f"Bearer {key}"},
                           json={"model": "tts-1", "input": SENTENCE, "voice": "en", "response_format": "wav"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "audio/wav"
@@ -85,15 +97,16 @@ def test_the_endpoint_speaks_wav_that_whisper_understands(live_server, transcrib
     ({"input": "Hello.", "voice": "en", "response_format": "mp3"}, 422, "response_format"),
     ({"voice": "en"}, 422, "input"),
 ])
-def test_the_endpoint_refuses_bad_requests_with_a_reason(live_server, body, status, message):
-    response = httpx.post(f"{live_server}/v1/audio/speech", json=body, timeout=30)
+def test_the_endpoint_refuses_bad_requests_with_a_reason(live_server, key, body, status, message):
+    response = httpx.post(f"{live_server}/v1/audio/speech", json=body, timeout=30,
+                          headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == status
     assert message in response.text
 
 
 @pytest.mark.slow
-def test_the_engine_streams_pcm_from_a_real_server(live_server, store, transcriber):
-    engine = load_tts(f"{live_server}/v1?model=dasan&voice=en&format=pcm&rate=24000", store)
+def test_the_engine_streams_pcm_from_a_real_server(live_server, key, store, transcriber):
+    engine = load_tts(f"{live_server}/v1?model=dasan&voice=en&format=pcm&rate=24000", store, api_key=key)
     text = "Your report was received. A city worker will visit within three days."
     chunks = list(engine.stream(text))
     assert len(chunks) >= 4  # streamed in pieces, not one blob per request
@@ -103,7 +116,7 @@ def test_the_engine_streams_pcm_from_a_real_server(live_server, store, transcrib
 
 
 @pytest.mark.slow
-def test_the_engine_reports_a_server_refusal(live_server, store):
-    engine = load_tts(f"{live_server}/v1?voice=fr&format=wav", store)
+def test_the_engine_reports_a_server_refusal(live_server, key, store):
+    engine = load_tts(f"{live_server}/v1?voice=fr&format=wav", store, api_key=key)
     with pytest.raises(ModelError, match="answered 400: .*unknown voice 'fr'"):
         engine.synthesize("Hello.")

@@ -10,8 +10,9 @@ import pytest
 class VoiceServer:
     """The app over the tests' runtime (uvicorn in a thread) seen from the voicebot's side."""
 
-    def __init__(self, served):
+    def __init__(self, served, agent_token: str):
         self.served = served
+        self.agent_token = agent_token
         self.base = served.base
         self.ws_url = f"{served.ws_base}/voicebot/twilio"
         self.browser_url = f"{served.ws_base}/voicebot/browser"
@@ -22,7 +23,7 @@ class VoiceServer:
     def record(self, call_id: str) -> dict:
         from voicebot.simulated_caller import call_record
 
-        return call_record(self.base, call_id)
+        return call_record(self.base, call_id, self.agent_token)
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,7 @@ def server(runtime, assistant):
     from tests.harness import serve
 
     with serve(runtime=runtime, ready=False, ws="websockets-sansio") as served:
-        yield VoiceServer(served)
+        yield VoiceServer(served, runtime.staff_tokens.create("voicebot tests", [], role="agent").token)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,9 @@ def test_the_app_mounts_both_websockets_the_call_page_and_call_records(tmp_path)
 
 
 def _mounted(client) -> None:
-    response = client.get("/voicebot/calls/CA-unknown")
+    assert client.get("/voicebot/calls/CA-unknown").status_code == 401  # a citizen's call is a record
+    agent = client.app.state.runtime.staff_tokens.create("agent", [], role="agent").token
+    response = client.get("/voicebot/calls/CA-unknown", headers={"Authorization": f"Bearer {agent}"})
     assert response.status_code == 404 and "no call" in response.json()["detail"]
     with client.websocket_connect("/voicebot/twilio") as ws:
         with pytest.raises(WebSocketDisconnect) as closed:

@@ -24,7 +24,7 @@ def page(tmp_path_factory, speak):
         yield page
 
 
-def test_a_spoken_question_is_answered_on_the_call_page(page, live_server, tmp_path):
+def test_a_spoken_question_is_answered_on_the_call_page(page, live_server, live_auth, tmp_path):
     page.goto(f"{live_server}/voicebot?lang=en")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("#transcript").get_attribute("aria-live") == "polite"
@@ -45,6 +45,7 @@ def test_a_spoken_question_is_answered_on_the_call_page(page, live_server, tmp_p
     page.wait_for_function("() => document.getElementById('hangup').disabled", timeout=30_000)
     import httpx
 
-    record = httpx.get(f"{live_server}/voicebot/calls/{stats['callId']}", timeout=10).json()
+    record = httpx.get(f"{live_server}/voicebot/calls/{stats['callId']}", headers=live_auth("agent"),
+                       timeout=10).json()
     assert record["outcome"] == "transferred" and record["turns"][0]["entry"] == "faq-0007"
     page.screenshot(path=str(tmp_path / "call.png"))
