@@ -47,9 +47,6 @@ class BM25:
     def knows(self, term: str) -> bool:
         return term in self._postings
 
-    def document_frequency(self, term: str) -> int:
-        return len(self._postings.get(term, ()))
-
     def holds(self, doc: int, term: str) -> bool:
         return doc in self._postings.get(term, ())
 

@@ -20,7 +20,7 @@ import numpy as np
 from retrieval_index.bm25 import BM25
 from retrieval_index.dense import DenseConfig, DenseIndex, choose_kind
 from retrieval_index.fusion import reciprocal_rank_fusion, weighted_score_fusion
-from retrieval_index.text import analyze
+from retrieval_index.text import ANALYSIS_VERSION, analyze
 
 FORMAT_VERSION = 1
 MODES = ("hybrid", "dense", "sparse")
@@ -281,11 +281,6 @@ class HybridIndex:
         with self._lock:
             return sum(1 for t in distinct if self._bm25.knows(t)) / len(distinct)
 
-    def group_frequency(self, term: str) -> float:
-        """Share of the groups whose text holds ``term`` (0 for a term the index does not know)."""
-        with self._lock:
-            return self._bm25.document_frequency(term) / max(len(self._bm25), 1)
-
     def shared_terms(self, terms: Sequence[str], group: str) -> float:
         """Share of the distinct ``terms`` found in the text of ``group`` (1.0 for no terms)."""
         distinct = set(terms)
@@ -340,6 +335,7 @@ class HybridIndex:
                     os.fsync(out.fileno())
             meta = {
                 "format": FORMAT_VERSION,
+                "analysis": ANALYSIS_VERSION,
                 "embedder": self.embedder.identity,
                 "dim": self._dense.dim if self._dense else None,
                 "dense_kind": self.dense_kind,
@@ -382,6 +378,10 @@ class HybridIndex:
         if meta.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(f"index at {path} has format {meta.get('format')}, this version reads "
                                      f"{FORMAT_VERSION}; rebuild the index")
+        if meta.get("analysis") != ANALYSIS_VERSION:
+            raise IndexMismatchError(f"index at {path} stores search terms made by other text rules (analysis "
+                                     f"{meta.get('analysis')}, this version makes {ANALYSIS_VERSION}); rebuild the "
+                                     "index")
         if meta.get("embedder") != embedder.identity:
             raise IndexMismatchError(f"index at {path} was built with embedder {meta.get('embedder')}, but the "
                                      f"configured embedder is {embedder.identity}; rebuild the index")

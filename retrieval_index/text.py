@@ -8,9 +8,12 @@ are dropped and the rest is Snowball-stemmed. Numbers stay as terms.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import unicodedata
+
+from retrieval_index.lexicon import BROADER, SPELLINGS, SYNONYMS, canonical, respell
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -102,12 +105,39 @@ def _english_terms(text: str) -> list[str]:
     return [stem(w.replace("'", "")) for w in words if w not in _EN_STOP]
 
 
+def normalize(text: str) -> str:
+    """The text as retrieval reads it: NFKC, and citizens' short forms written out (:mod:`retrieval_index.lexicon`)."""
+    return respell(unicodedata.normalize("NFKC", text))
+
+
 def analyze(text: str) -> list[str]:
-    """Search terms of a text in Korean, English or both."""
-    text = unicodedata.normalize("NFKC", text)
-    if has_hangul(text):
-        return _korean_terms(text)
-    return _english_terms(text)
+    """Search terms of a text in Korean, English or both, synonyms mapped to one term (see :func:`normalize`)."""
+    text = normalize(text)
+    return canonical(_korean_terms(text) if has_hangul(text) else _english_terms(text))
+
+
+_NOUN_TAGS = {"NNG", "NNP", "SL", "SH"}
+
+
+def nouns(text: str) -> list[str]:
+    """The search terms of a text that can name a topic: Korean nouns and foreign words (English has no tagger
+    here, so every English term). Same spelling rules and synonyms as :func:`analyze`."""
+    text = normalize(text)
+    if not has_hangul(text):
+        return canonical(_english_terms(text))
+    stem = _stemmer().stemWord
+    return canonical([stem(t.form.lower()) if t.tag == "SL" else t.form for t in kiwi().tokenize(text)
+                      if t.tag in _NOUN_TAGS and t.form not in _KO_LIGHT])
+
+
+def _analysis_version() -> str:
+    rules = [sorted(_KEEP_TAGS), sorted(_EN_STOP), sorted(_KO_LIGHT), [(p.pattern, r) for p, r in SPELLINGS],
+             sorted(SYNONYMS.items()), sorted(BROADER.items())]
+    return hashlib.sha256(repr(rules).encode("utf-8")).hexdigest()[:16]
+
+
+# the text rules an index's stored terms were made with (recorded in its metadata; another version is refused)
+ANALYSIS_VERSION = _analysis_version()
 
 
 # ---------------------------------------------------------------------------------------------- sentences, numbers

@@ -120,3 +120,13 @@ def test_dense_kinds_agree_with_exact_search_and_delete(kind):
     dense.remove(np.arange(25))
     _, after = dense.search(queries[:25], 5)
     assert not np.isin(after, np.arange(25)).any()
+
+
+def test_an_index_made_by_other_text_rules_is_refused(index, embedder, tmp_path):
+    index.save(tmp_path / "idx")
+    meta_path = tmp_path / "idx" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["analysis"] = "older-rules"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(IndexMismatchError, match="text rules"):
+        HybridIndex.load(tmp_path / "idx", embedder)

@@ -24,3 +24,21 @@ def test_language_detection():
     assert detect_language("How much is the T-money card?") == "en"
     assert detect_language("T-money 카드 충전") == "ko"
     assert detect_language("1234") == "en"
+
+
+def test_short_and_colloquial_forms_are_written_out():
+    from retrieval_index.text import normalize
+
+    assert analyze("음쓰 버리기")[:2] == ["음식물", "쓰레기"]
+    assert "카카오톡" in analyze("120 카톡 상담") and "콜택시" in analyze("장콜 예약")
+    assert normalize("How do I get rid of an old sofa?") == "How do I dispose of an old sofa?"
+    assert "운영" in analyze("120 몇시까지해요")  # a question about opening hours keeps its topic
+    for text in ("음쓰 버리기", "경복궁 몇 시까지 해요", "what time does it open", "기동카 충전"):
+        assert normalize(normalize(text)) == normalize(text)
+
+
+def test_synonyms_map_to_one_term_and_items_meet_their_category():
+    assert analyze("old couch") == analyze("old sofa")
+    assert "fridg" in analyze("refrigerator") and "applianc" in analyze("refrigerator")
+    assert "furnitur" in analyze("mattress") and "가구" in analyze("침대")
+    assert analyze("cab driver") == analyze("taxi driver")
