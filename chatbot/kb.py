@@ -1,7 +1,8 @@
 """The knowledge base: curated question/answer entries in Korean and English, loaded and validated.
 
 A user's own knowledge base (JSONL or CSV with the same fields) loads the same way; a bad row is reported with
-its line number and the other rows still load.
+its line number and the other rows still load. ``paraphrases_ko`` / ``paraphrases_en`` (optional) are other
+wordings of the question that are indexed with the entry.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class Entry(BaseModel):
     keywords: tuple[str, ...] = ()
     contact: str = ""
     updated: str = ""
+    # other ways citizens ask this question, written once and reviewed, indexed with the entry (never generated at
+    # query time); they widen what retrieval matches without changing what is answered
+    paraphrases_ko: tuple[str, ...] = ()
+    paraphrases_en: tuple[str, ...] = ()
 
     @field_validator("keywords", mode="before")
     @classmethod
@@ -38,6 +43,13 @@ class Entry(BaseModel):
         if isinstance(value, str):  # CSV: "a; b; c" or "a, b"
             separator = ";" if ";" in value else ","
             return tuple(k.strip() for k in value.split(separator) if k.strip())
+        return value
+
+    @field_validator("paraphrases_ko", "paraphrases_en", mode="before")
+    @classmethod
+    def _split_paraphrases(cls, value):
+        if isinstance(value, str):  # CSV: "one wording; another" (a wording may hold commas)
+            return tuple(p.strip() for p in value.split(";") if p.strip())
         return value
 
     def model_post_init(self, _context) -> None:

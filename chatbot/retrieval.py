@@ -1,5 +1,6 @@
 """Retrieval over the knowledge base: each entry is indexed as several documents (its questions and answers in
-both languages, its keywords) grouped by entry, so a query is matched against all of them and entries come back."""
+both languages, its keywords, and each of its paraphrases) grouped by entry, so a query is matched against all of
+them and entries come back."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ GROUP_KEY = "entry"
 
 
 def entry_documents(entry: Entry) -> list[Document]:
+    """The entry's documents. Dense similarity of an entry is that of its closest document, so each paraphrase is a
+    document of its own (a question worded like the citizen's finds its entry); the sparse side scores the entry's
+    text as a whole."""
     base = {GROUP_KEY: entry.id, "category": entry.category}
     texts = {
         "q_ko": (entry.question_ko, "ko"),
@@ -18,8 +22,11 @@ def entry_documents(entry: Entry) -> list[Document]:
         "qa_en": (f"{entry.question_en} {entry.answer_en}".strip(), "en"),
         "kw": (" ".join(entry.keywords), "any"),
     }
+    for lang, paraphrases in (("ko", entry.paraphrases_ko), ("en", entry.paraphrases_en)):
+        for number, text in enumerate(paraphrases, start=1):
+            texts[f"p_{lang}{number}"] = (text, lang)
     return [
-        Document(f"{entry.id}#{field}", text, {**base, "field": field, "lang": lang})
+        Document(f"{entry.id}#{field}", text, {**base, "field": field.rstrip("0123456789"), "lang": lang})
         for field, (text, lang) in texts.items()
         if text
     ]
