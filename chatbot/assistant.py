@@ -14,24 +14,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 
-from chatbot.confidence import Calibration
+from chatbot.confidence import Calibration, retrieval_features
+from chatbot.followups import is_elliptic
 from chatbot.kb import Entry, KnowledgeBase
 from chatbot.messages import decline_message, handoff_message
 from retrieval_index.privacy import mask_pii
-from chatbot.scope import classify_scope
+from chatbot.scope import ROUTE_PLACE_TERMS, classify_scope, route_ends
 from chatbot.sessions import Session, SessionStore, Turn
 from retrieval_index import HybridIndex
-from retrieval_index.text import detect_language, grounded, repair_spacing, split_sentences
+from retrieval_index.text import (analyze, detect_language, grounded, normalize, nouns, repair_spacing,
+                                  split_sentences)
 
 log = logging.getLogger("dasan.chatbot")
 
 MAX_MESSAGE_CHARS = 2000
-_FOLLOW_UP_START = re.compile(
-    r"^\s*(what about|how about|and |and,|also|what if|then |for |in case of|what for|same for)|"
-    r"^\s*(그럼|그러면|그건|그거는|그거|그때|그리고|또|근데|그런데|만약)",
-    re.IGNORECASE,
-)
-_FOLLOW_UP_END = re.compile(r"(은요|는요|이요|요\?|도요|도 되나요|도 돼요)\s*\??\s*$")
 _TRAILING_NUMBER = re.compile(r"\d[\d,.\-]*$")
 SUMMARY_PHRASES = {
     "ko": {"asked": '[120 상담 이관] 시민의 문의: "{message}".', "earlier": "이전 질문 {count}건: {questions}.",
@@ -121,21 +117,30 @@ class Assistant:
         self.llm = llm
 
     # ------------------------------------------------------------------ retrieval
-    def confidence_features(self, query: str) -> tuple[str | None, tuple[str, ...], list[float], float]:
+    def _search(self, query: str, exclude: str | None = None) -> tuple[list, list[str], float]:
+        """(hits, search terms, coverage) of ``query``: short forms written out, run-together Korean spaced,
+        analysed once for the sparse side and the coverage. ``exclude`` leaves one entry out (for calibration)."""
+        text = repair_spacing(normalize(query))
+        terms = analyze(text)
+        hits = self.index.search(text, k=self.config.candidates + (exclude is not None), terms=terms)
+        if exclude is not None:
+            hits = [h for h in hits if h.group != exclude][: self.config.candidates]
+        return hits, terms, self.index.coverage(text, terms=terms)
+
+    def confidence_features(self, query: str, exclude: str | None = None
+                            ) -> tuple[str | None, tuple[str, ...], list[float], float]:
         """(best entry, ranked entries, the calibration's features of the best, coverage) for ``query``."""
-        search_text = repair_spacing(query)
-        hits = self.index.search(search_text, k=self.config.candidates)
+        hits, terms, coverage = self._search(query, exclude)
         if not hits:
-            return None, (), [], 0.0
-        coverage = self.index.coverage(search_text)
-        margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
-        features = list(self.calibration.features(hits[0].dense, hits[0].sparse, margin, coverage))
-        return hits[0].group, tuple(h.group for h in hits), features, coverage
+            return None, (), [], coverage
+        shared = self.index.shared_terms(terms, hits[0].group)
+        features = retrieval_features(hits, shared)
+        return hits[0].group, tuple(h.group for h in hits), list(features), coverage
 
     def _retrieve(self, query: str) -> _Retrieval:
         best, ranked, features, coverage = self.confidence_features(query)
         if best is None:
-            return _Retrieval(query, (), 0.0, 0.0)
+            return _Retrieval(query, (), 0.0, coverage)
         confidence = self.calibration.probability_of(features)
         if self.config.rerank_with_llm and self.llm is not None:
             from retrieval_index.rerank import LlmReranker
@@ -146,20 +151,17 @@ class Assistant:
         return _Retrieval(query, ranked, confidence, coverage)
 
     def _retrieve_in_context(self, message: str, session: Session) -> _Retrieval:
-        """Search the message alone and, when it reads as a follow-up, together with the previous question.
-
-        An explicit follow-up ("what about ...", "그럼 ...은요?") takes the conversation's reading whenever that
-        one can be answered; a merely short message takes whichever reading is more confident."""
-        alone = self._retrieve(message)
+        """Search the message alone or, when it is elliptic (:mod:`chatbot.followups`: no topic of its own, and a
+        cue, an anaphor or too few words to stand alone), together with the previous question; a message that
+        names a topic of its own is always searched alone. Of an elliptic message, the conversation's reading is
+        taken when it can be answered, else whichever reading is more confident."""
         previous = session.last_user_query()
-        if previous is None or session.last_answer() is None:
-            return alone
-        explicit = bool(_FOLLOW_UP_START.search(message) or _FOLLOW_UP_END.search(message.strip()))
-        if not explicit and len(message.split()) > 3:
-            return alone
+        if previous is None or session.last_answer() is None or not is_elliptic(message, previous):
+            return self._retrieve(message)
         combined = self._retrieve(f"{previous} {message}")
-        if explicit and combined.confidence >= self.config.answer_threshold:
+        if combined.confidence >= self.config.answer_threshold:
             return combined
+        alone = self._retrieve(message)
         return combined if combined.confidence > alone.confidence else alone
 
     # ------------------------------------------------------------------ answers
@@ -271,7 +273,16 @@ class Assistant:
             if retrieval.coverage < self.config.nonsense_coverage:
                 return _Decision(session, lang, retrieval, "decline", "not understood")
             return _Decision(session, lang, retrieval, "handoff", "no confident answer in the knowledge base")
+        ends = route_ends(message)
+        if ends and not all(self._names(retrieval.ranked_ids[0], place) for place in ends):
+            return _Decision(session, lang, retrieval, "handoff", "a route between places the knowledge base "
+                                                                  "does not cover")
         return _Decision(session, lang, retrieval, "answer")
+
+    def _names(self, entry_id: str, place: str) -> bool:
+        """Whether the entry's text names the place (every word of it but "station", "역" and the like)."""
+        terms = [t for t in nouns(place) if t not in ROUTE_PLACE_TERMS]
+        return not terms or self.index.shared_terms(terms, entry_id) == 1.0
 
     def reply(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",
               voter_key: str | None = None) -> Reply:

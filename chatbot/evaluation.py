@@ -3,6 +3,7 @@ accuracy, hand-off behaviour and latency, through the same Assistant the API use
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,32 +129,62 @@ def _verdict(outcome: _Outcome) -> str:
 
 def calibration_samples(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict]
                         ) -> tuple[list[list[float]], list[int]]:
-    """Features of each query's best entry: 1 when it is the expected entry, 0 when it is not or when the query
-    is out of scope."""
+    """Features of each query's best entry: 1 when it is the expected entry, 0 when it is not, when the query is
+    out of scope, and when the query is searched again with its expected entry left out (what a question the
+    knowledge base does not cover looks like)."""
     features, labels = [], []
-    rows = [(r, r["expected_id"]) for r in paraphrases] + [(r, None) for r in out_of_scope]
-    for row, expected in rows:
+    for row in paraphrases:
         best, _, sample, _ = assistant.confidence_features(row["query"])
         if best is not None:
             features.append(sample)
-            labels.append(int(best == expected))
+            labels.append(int(best == row["expected_id"]))
+        best, _, sample, _ = assistant.confidence_features(row["query"], exclude=row["expected_id"])
+        if best is not None:
+            features.append(sample)
+            labels.append(0)
+    for row in out_of_scope:
+        best, _, sample, _ = assistant.confidence_features(row["query"])
+        if best is not None:
+            features.append(sample)
+            labels.append(0)
     return features, labels
 
 
-def fit_and_check(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict], folds: int = 5
-                  ) -> dict:
-    """Fit the confidence calibration on all samples, and report k-fold held-out accuracy of the 0.5 cut."""
+def fit_and_check(assistant: Assistant, paraphrases: list[dict], out_of_scope: list[dict], folds: int = 10,
+                  answer_at: float = 0.3, wrong_top_share: float = 0.05, max_wrong: float = 0.025) -> dict:
+    """Fit the confidence calibration and choose its operating point for a wrong-answer rate.
+
+    The logistic model is fitted on all samples (:func:`calibration_samples`); k-fold held-out probabilities give,
+    for each cut, the share of right best entries it would refuse and of wrong ones it would answer. The cut chosen
+    is the lowest whose expected wrong-answer rate, ``wrong_top_share`` (the share of questions whose best entry
+    is wrong: recall@1 of 0.95 leaves 0.05) times the share of wrong best entries answered, stays under
+    ``max_wrong``. The intercept is then moved so that this cut falls at ``answer_at``, the assistant's threshold;
+    the score stays monotone in the probability of a right answer (the shift is that of another prior of right
+    answers, reported as ``implied_prior``)."""
     features, labels = calibration_samples(assistant, paraphrases, out_of_scope)
     x, y = np.asarray(features), np.asarray(labels)
     order = np.random.default_rng(0).permutation(len(y))
-    held_out_correct = 0
+    held_out = np.zeros(len(y))
     for fold in range(folds):
         test = order[fold::folds]
         train = np.setdiff1d(order, test)
         calibration = fit_calibration(x[train], y[train])
         for i in test:
-            p = calibration.probability_of(x[i])
-            held_out_correct += int((p >= 0.5) == bool(y[i]))
-    final: Calibration = fit_calibration(x, y)
+            held_out[i] = calibration.probability_of(x[i])
+    fitted: Calibration = fit_calibration(x, y)
+    cuts = {}
+    chosen = None
+    for cut in np.arange(0.02, 0.91, 0.02):
+        refused = float(np.mean(held_out[y == 1] < cut))
+        answered_wrong = float(np.mean(held_out[y == 0] >= cut))
+        cuts[f"{cut:.2f}"] = {"right_refused": round(refused, 4), "wrong_answered": round(answered_wrong, 4)}
+        if chosen is None and wrong_top_share * answered_wrong <= max_wrong:
+            chosen = float(cut)
+    chosen = chosen if chosen is not None else 0.5
+    shift = math.log(answer_at / (1 - answer_at)) - math.log(chosen / (1 - chosen))
+    final = Calibration(fitted.weights, round(fitted.bias + shift, 4))
+    base_rate = float(y.mean())
+    implied = 1 / (1 + math.exp(-(math.log(base_rate / (1 - base_rate)) + shift)))
     return {"weights": final.weights, "bias": final.bias, "samples": int(len(y)), "positives": int(y.sum()),
-            "cv_accuracy": round(held_out_correct / len(y), 4)}
+            "cv_accuracy": round(float(np.mean((held_out >= 0.5) == (y == 1))), 4), "chosen_cut": round(chosen, 2),
+            "at_chosen_cut": cuts[f"{chosen:.2f}"], "implied_prior": round(implied, 3), "cv_cuts": cuts}
