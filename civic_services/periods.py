@@ -21,14 +21,17 @@ class Period:
 
 
 CATALOGUE: tuple[Period, ...] = (
-    Period("last_24h", ("24시간", "하루 동안", "last 24 hours", "past 24 hours", "24 hours", "24h"), 1),
+    Period("last_24h", ("24시간", "하루 동안", "last 24 hours", "past 24 hours", "24 hours", "24h", "past day",
+                        "last day"), 1),
     Period("today", ("오늘", "today", "this morning", "this afternoon"), 9),
     Period("yesterday", ("어제", "어젯밤", "yesterday", "last night"), 8),
-    Period("last_7d", ("최근 일주일", "최근 7일", "지난 7일", "일주일간", "일주일 동안", "last 7 days", "past 7 days",
-                       "past week", "last seven days", "past seven days", "7일"), 2),
+    Period("last_7d", ("최근 일주일", "지난 일주일", "최근 7일", "지난 7일", "일주일간", "일주일 동안", "한 주 동안",
+                       "last 7 days", "past 7 days", "past week", "last seven days", "past seven days", "7일",
+                       "일주일"), 2),
     Period("last_week", ("지난주", "지난 주", "저번 주", "저번주", "last week"), 4),
-    Period("last_30d", ("지난 한 달", "최근 한 달", "한 달간", "한달간", "최근 30일", "지난 30일", "last 30 days",
-                        "past 30 days", "past month", "30일"), 3),
+    Period("last_30d", ("지난 한 달", "최근 한 달", "최근 한달", "지난 한달", "한 달간", "한달간", "한 달 동안",
+                        "최근 30일", "지난 30일", "last 30 days", "past 30 days", "past month", "last thirty days",
+                        "30일"), 3),
     Period("last_month", ("지난달", "지난 달", "저번 달", "저번달", "last month"), 5),
     Period("this_year", ("올해", "금년", "this year"), 6),
     Period("last_year", ("작년", "지난해", "last year"), 7),

@@ -23,29 +23,57 @@ def assistant_config(settings: Settings) -> AssistantConfig:
                            rerank_with_llm=settings.chat_rerank_with_llm)
 
 
-def tool_router(kind: str, models: ModelSet, registry):
-    """The tool router of that kind (``nlu`` or ``llm``); the LLM router falls back to the lexical one, with a
-    warning, when the local LLM cannot be loaded."""
+def tool_router(kind: str, models: ModelSet, registry, none_examples=(), cache_dir=None):
+    """The tool router of that kind (``nlu`` or ``llm``), with the model set's embedder for the nearest labelled
+    examples and ``none_examples`` (the knowledge base's questions) standing for "not a tool". The LLM router falls
+    back to the lexical one, with a warning, when the local LLM cannot be loaded; both route by cue words alone when
+    the embedder cannot be. ``cache_dir`` keeps the examples' vectors between runs."""
     from chatbot.routing.nlu import NluRouter
 
+    try:
+        embedder = models.embedder()
+    except ModelError as exc:
+        log.warning("tool requests are routed by cue words alone: the embedder is unavailable (%s)", exc)
+        embedder = None
     if kind == "llm":
         try:
             from chatbot.routing.llm_router import LlmRouter
 
-            return LlmRouter(models.llm(), registry)
+            return LlmRouter(models.llm(), registry, embedder=embedder, none_examples=none_examples,
+                             cache_dir=cache_dir)
         except ModelError as exc:
             log.warning("tool requests use the lexical router: the local LLM is unavailable (%s)", exc)
-    return NluRouter()
+    return NluRouter(embedder, none_examples, cache_dir=cache_dir)
+
+
+def routing_cache_dir(settings: Settings):
+    """Where the tool router keeps its examples' vectors: beside the knowledge base's index."""
+    return settings.resolved_index_dir.parent / "tools"
+
+
+def knowledge_base_questions(kb_path) -> tuple[str, ...]:
+    """The knowledge base's questions in both languages: requests that are not for a tool."""
+    from chatbot.kb import KnowledgeBase
+
+    try:
+        kb = KnowledgeBase.from_file(kb_path)
+    except Exception as exc:  # the assistant reports a broken knowledge base itself; routing goes on without it
+        log.warning("tool routing without the knowledge base's questions: %s", exc)
+        return ()
+    return tuple(q for entry in kb.entries for q in (entry.question("ko"), entry.question("en")) if q)
 
 
 def build_tool_dialogue(settings: Settings, models: ModelSet, registry, services: Callable[[], Mapping] | Mapping):
-    """The assistant's tool calling, with the router the settings choose (None when turned off)."""
+    """The assistant's tool calling, with the router the settings choose (None when turned off); the router's
+    examples are embedded here, while the runtime loads, not on the first request."""
     from chatbot.tool_dialogue import ToolDialogue
 
     if settings.chat_tool_router == "off":
         return None
-    return ToolDialogue(registry, tool_router(settings.chat_tool_router, models, registry), services,
-                        answer_threshold=settings.chat_answer_threshold)
+    router = tool_router(settings.chat_tool_router, models, registry, knowledge_base_questions(settings.kb_path),
+                         routing_cache_dir(settings))
+    router.warm_up()
+    return ToolDialogue(registry, router, services, answer_threshold=settings.chat_answer_threshold)
 
 
 def build_assistant(settings: Settings, models: ModelSet, registry=None,

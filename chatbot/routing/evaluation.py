@@ -84,7 +84,7 @@ def evaluate_router(router: Router, rows: list[dict]) -> dict:
         started = time.perf_counter()
         call = router.route(row["query"], row.get("lang"))
         latencies.append((time.perf_counter() - started) * 1000)
-        right_tool = call.tool == row["expected_tool"]
+        right_tool = (call.tool or "none") == row["expected_tool"]  # "none": not a tool request
         right_args = right_tool and arguments_match(row.get("expected_args", {}), call.arguments)
         tool_ok += right_tool
         args_ok += right_args

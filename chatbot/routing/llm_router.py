@@ -1,122 +1,152 @@
-"""The router with the local LLM: one grammar-constrained completion whose JSON must match one tool's schema.
+"""The router with the local LLM, used where it helps: the lexical cues and the nearest examples
+(:class:`~chatbot.routing.nlu.NluRouter`) rank the tools; when the first two are close, the LLM chooses among the
+best few; when a required slot is still empty after the gazetteers, the LLM reads that slot alone.
 
-The schema is the union of every tool's argument schema (plus "none" for requests that are not tool calls), so
-the output is always a valid call; the system prompt, identical for every request, stays in llama.cpp's cache.
+Both completions are short and grammar-constrained: the choice is one of the candidates' names (a few
+tokens), a slot is a JSON object with just the missing properties of the chosen tool's schema. The system prompt
+is identical for every request, so llama.cpp keeps its KV cache and only the request itself is read each time.
+Values the LLM writes are kept only where they can be checked: enumerations (a metric, a category) and text the
+request contains (an address, a vote's label); districts, periods and ids come from the text alone.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 
 from chatbot.routing.base import ToolCall
-from chatbot.routing.lexicon import DATASETS
+from chatbot.routing.nlu import NluRouter, lexical_scores
+from retrieval_index.text import analyze
 
 log = logging.getLogger("dasan.routing")
 
-_RULES = (
-    "Arguments: districts are English names such as Mapo-gu (a list for comparisons); periods are one of "
-    "last_24h, yesterday, today, last_7d (the past seven days, 최근 일주일), last_week (the previous calendar week, "
-    "지난주), last_month, last_30d (지난 한 달), this_year, last_year; ticket ids SR-YYYY-NNNNNN; poll ids MV-NNNN; "
-    "a vote choice is the label the user gave or the option number as a string; a complaint location is "
-    "{\"address\": the address as the user said it, with its district} or {\"lat\", \"lon\"}; media_count is the "
-    "number of photos the user says they attached (0 if none); search queries are short keywords in the user's "
-    "language. If the request is a general question about city rules or services, answer with tool \"none\". "
-    "Use search_datasets when the user looks for data or asks whether a dataset exists (검색, 데이터 있나요, is there "
-    "data on); use query_dataset when they ask for a number from a dataset (몇 개, 건수, how many, top N, 합계). "
-    "Live measurements (fine dust, temperature, humidity, noise, light, wind, UV, vibration, floating population "
-    "유동인구) are sensor_latest (now) or sensor_history (over a period), never query_dataset."
-)
-_EXAMPLES = (
-    ("종로구 세종대로 175 앞 보도블록이 깨져 있어요 사진 한 장 보냅니다",
-     {"tool": "submit_complaint", "arguments": {"category": "broken_sidewalk", "description": "보도블록 파손",
-                                                "location": {"address": "서울 종로구 세종대로 175 앞"},
-                                                "media_count": 1}}),
-    ("someone dumped a pile of trash bags at 37.5512, 126.9882, near Namsan",
-     {"tool": "submit_complaint", "arguments": {"category": "illegal_dumping", "description": "Pile of dumped trash bags",
-                                                "location": {"lat": 37.5512, "lon": 126.9882}, "media_count": 0}}),
-    ("what's the noise level in Nowon right now",
-     {"tool": "sensor_latest", "arguments": {"metric": "noise", "district": "Nowon-gu"}}),
-    ("지난주 송파구랑 강동구 미세먼지 비교해 줘",
-     {"tool": "sensor_history", "arguments": {"metric": "pm10", "district": ["Songpa-gu", "Gangdong-gu"],
-                                              "period": "last_week"}}),
-    ("엠보팅 2041번 결과 알려줘", {"tool": "poll_results", "arguments": {"poll_id": "MV-2041"}}),
-    ("중구 전기차 충전소 몇 개야", {"tool": "query_dataset", "arguments": {
-        "dataset": "ev_chargers", "filters": {"district": "Jung-gu"}, "aggregate": {"op": "count"}}}),
-    ("how do I apply for a resident parking permit", {"tool": "none", "arguments": {}}),
-    ("진행 중인 엠보팅 투표 보여 줘", {"tool": "list_polls", "arguments": {"status": "open"}}),
-    ("any open data about parking lots?", {"tool": "search_datasets", "arguments": {"query": "parking lots"}}),
-    ("노원구 도서관 개수", {"tool": "query_dataset", "arguments": {
-        "dataset": "public_libraries", "filters": {"district": "Nowon-gu"}, "aggregate": {"op": "count"}}}),
-    ("따릉이 대여 건수 구별 합계", {"tool": "query_dataset", "arguments": {
-        "dataset": "ttareungyi_rentals", "filters": {}, "aggregate": {"op": "sum", "field": "rentals",
-                                                                      "group_by": "district"}}}),
-)
+# the tools in a line each, for the choice; written for a 1.5B model (short, concrete, both languages)
+_TOOLS = {
+    "submit_complaint": "report a street problem at a place (pothole, broken streetlight, illegal parking, "
+                        "dumped rubbish, graffiti, ...) / 민원 신고",
+    "complaint_status": "the status of a filed report with a ticket id SR-YYYY-NNNNNN / 민원 처리 상태",
+    "list_polls": "list mVoting polls (open, closed, all) / 투표 목록",
+    "cast_vote": "vote for an option in a poll MV-NNNN / 투표하기",
+    "poll_results": "the results of a poll MV-NNNN / 투표 결과",
+    "search_datasets": "find datasets in the open-data plaza, or list them / 데이터셋 검색",
+    "query_dataset": "a number from a dataset: how many, total, top N, per district / 데이터 집계",
+    "sensor_latest": "a live sensor reading now: fine dust, temperature, humidity, noise, wind, UV, "
+                     "floating population / 현재 측정값",
+    "sensor_history": "sensor readings over a past period, trends, comparisons / 기간별 측정 추이",
+    "air_quality_alerts": "fine-dust alerts and warnings / 미세먼지 경보",
+    "none": "a question about rules, fees, how to do something, or anything else / 일반 문의",
+}
+SYSTEM = ("You route requests to the city of Seoul's service tools. Tools:\n"
+          + "\n".join(f"- {name}: {about}" for name, about in _TOOLS.items())
+          + "\nA question about how something works, what it costs or where to go is none, even if it names a "
+            "tool's subject. Reply with JSON only.")
+_SLOT_FROM_TEXT = ("location", "choice", "query", "description")  # free text: kept only if the request contains it
+_SLOT_FROM_ENUM = ("metric", "category", "status", "dataset")  # an enumeration the schema checks
+# a tool is taken without the LLM when it leads the next by this much (chosen on the tuning split, docs/tools.md)
+DECIDE_MARGIN = 0.03
+CANDIDATES = 3
 
 
-_GRAMMAR_UNSAFE = {"minLength", "maxLength", "minItems", "maxItems", "pattern", "minimum", "maximum", "description"}
-
-
-def grammar_friendly(schema):
-    """The schema without length, range and pattern limits, which blow up llama.cpp's grammar; the registry
-    validates the arguments afterwards anyway."""
-    if isinstance(schema, dict):
-        return {k: grammar_friendly(v) for k, v in schema.items() if k not in _GRAMMAR_UNSAFE}
-    if isinstance(schema, list):
-        return [grammar_friendly(v) for v in schema]
-    return schema
-
-
-def union_schema(registry, names: list[str]) -> dict:
-    options = [{"type": "object",
-                "properties": {"tool": {"const": name},
-                               "arguments": grammar_friendly(registry.get(name).parameters)},
-                "required": ["tool", "arguments"]} for name in names]
-    options.append({"type": "object", "properties": {"tool": {"const": "none"},
-                                                     "arguments": {"type": "object", "properties": {}}},
-                    "required": ["tool", "arguments"]})
-    return {"oneOf": options}
+def _grounded(value, text: str) -> bool:
+    """Does the request contain this free-text value (most of its words)?"""
+    if isinstance(value, dict):
+        return all(_grounded(v, text) for v in value.values() if isinstance(v, str))
+    if not isinstance(value, str) or not value.strip():
+        return False
+    words = set(analyze(value))
+    return bool(words) and len(words & set(analyze(text))) >= max(1, (len(words) + 1) // 2)
 
 
 class LlmRouter:
     name = "llm"
 
-    def __init__(self, llm, registry, tools: list[str] | None = None):
+    def __init__(self, llm, registry, tools: list[str] | None = None, embedder=None, none_examples=(),
+                 decide_margin: float | None = None, cache_dir=None):
         self.llm = llm
         self.registry = registry
         self.tools = tools or [n for n in registry.names() if n != "search_faq"]
-        self.schema = union_schema(registry, self.tools)
-        listing = "\n".join(f"- {n}: {registry.get(n).description('en')}" for n in self.tools)
-        examples = "\n".join(f"Request: {q}\nJSON: {json.dumps(a, ensure_ascii=False)}" for q, a in _EXAMPLES)
-        datasets = ", ".join(DATASETS)
-        self.system = (f"Datasets of the open-data plaza (query_dataset): {datasets}. Sensors (sensor_*) measure "
-                       "live values only.\n"
-                       "You route requests to the city of Seoul's service tools. Reply with JSON naming one tool "
-                       f"and its arguments.\nTools:\n{listing}\n- none: not a request for one of these tools.\n"
-                       f"{_RULES}\nExamples:\n{examples}")
-        from chatbot.routing.nlu import NluRouter
+        self.ranker = NluRouter(embedder, none_examples, cache_dir=cache_dir)
+        self.decide_margin = DECIDE_MARGIN if decide_margin is None else decide_margin
+        if embedder is None and decide_margin is None:
+            self.decide_margin = 0.2  # lexical scores alone are coarser: ask the LLM more often
+        self.calls = 0  # completions made, for the evaluation's report
 
-        self._normaliser = NluRouter()
+    def warm_up(self) -> None:
+        self.ranker.warm_up()
+        if hasattr(self.llm, "warm_up"):
+            self.llm.warm_up()
 
     def route(self, text: str, lang: str | None = None) -> ToolCall:
-        messages = [{"role": "system", "content": self.system}, {"role": "user", "content": text}]
-        try:
-            reply = self.llm.chat(messages, max_tokens=200, json_schema=self.schema)
-            data = json.loads(reply)
-        except Exception as exc:  # a malformed or failed completion is "no tool", not an error for the citizen
-            log.warning("LLM routing failed: %s", exc)
+        cues = lexical_scores(text)
+        vector = self.ranker.vector(text, cues)
+        if self.ranker.intents is not None and vector is None:
+            return ToolCall(None, {}, 0.0)  # nothing points to a tool: the knowledge base answers, no LLM call
+        ranked = [(t, s) for t, s in self.ranker.rank(text, vector, cues) if t in self.tools or t == "none"]
+        (best, first), (runner_up, second) = ranked[0], ranked[1]
+        tool = best
+        close = first - second < self.decide_margin
+        if close and best != "none" and runner_up != "none":
+            # two tools close together: the LLM reads the request and chooses between the tools. Between a tool
+            # and "none" the ranking stands: on the examples the LLM took how-to questions for tool requests
+            tool = self._choose(text, [t for t, _ in ranked[:CANDIDATES] if t != "none"]) or best
+        if tool == "none":
             return ToolCall(None, {}, 0.0)
-        tool = data.get("tool")
-        if tool not in self.tools:
-            return ToolCall(None, {}, 0.5)
-        arguments = data.get("arguments") or {}
-        # Slot values the gazetteers and normalisers read off the text (districts, ids, periods, addresses) are
-        # more reliable than a small model's; they win where both name the same tool.
-        lexical = self._normaliser.route(text, lang)
-        if lexical.tool == tool:
-            arguments = {**arguments, **lexical.arguments}
-        invalid = {problem.split(":")[0].split(".")[0] for problem in self.registry.errors(tool, arguments)}
-        arguments = {k: v for k, v in arguments.items() if k not in invalid}
-        required = self.registry.get(tool).parameters.get("required", [])
-        missing = tuple(k for k in required if k not in arguments)
-        return ToolCall(tool, arguments, 0.8, missing)
+        call = self.ranker.fill(tool, text, 0.8 if close else 0.9, vector)
+        if call.missing:
+            call = self._fill_missing(call, text)
+        return call
+
+    # ------------------------------------------------------------------ the two completions
+    def _complete(self, user: str, schema: dict, max_tokens: int):
+        started = time.perf_counter()
+        self.calls += 1
+        try:
+            reply = self.llm.chat([{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+                                  max_tokens=max_tokens, json_schema=schema)
+            data = json.loads(reply)
+        except Exception as exc:  # a malformed or failed completion leaves the lexical decision standing
+            log.warning("LLM routing failed: %s", exc)
+            return None
+        finally:
+            log.debug("LLM routing took %.0f ms", (time.perf_counter() - started) * 1000)
+        return data
+
+    def _choose(self, text: str, candidates: list[str]) -> str | None:
+        schema = {"type": "string", "enum": candidates}  # the name alone: a few tokens
+        chosen = self._complete(f"Request: {text}\nChoose one of: {', '.join(candidates)}", schema, 12)
+        return chosen if chosen in candidates else None
+
+    def _fill_missing(self, call: ToolCall, text: str) -> ToolCall:
+        properties = self.registry.get(call.tool).parameters.get("properties", {})
+        wanted = [k for k in call.missing if k in properties and k in _SLOT_FROM_TEXT + _SLOT_FROM_ENUM]
+        if not wanted:
+            return call
+        schema = {"type": "object", "properties": {k: _plain(properties[k]) for k in wanted}, "required": wanted}
+        data = self._complete(f"Request: {text}\nTool: {call.tool}. Give {', '.join(wanted)} from the request.",
+                              schema, 80)
+        if not isinstance(data, dict):
+            return call
+        arguments = dict(call.arguments)
+        for key in wanted:
+            value = data.get(key)
+            if value is None or (key in _SLOT_FROM_TEXT and not _grounded(value, text)):
+                continue
+            trial = {**arguments, key: value}
+            if not any(p.split(":")[0].split(".")[0] == key for p in self.registry.errors(call.tool, trial)):
+                arguments = trial
+        required = self.registry.get(call.tool).parameters.get("required", [])
+        return ToolCall(call.tool, arguments, call.confidence, tuple(k for k in required if k not in arguments))
+
+
+_GRAMMAR_UNSAFE = {"minLength", "maxLength", "minItems", "maxItems", "pattern", "minimum", "maximum", "description"}
+
+
+def _plain(schema):
+    """The schema without length, range and pattern limits, which blow up llama.cpp's grammar; the registry
+    validates the arguments afterwards anyway."""
+    if isinstance(schema, dict):
+        return {k: _plain(v) for k, v in schema.items() if k not in _GRAMMAR_UNSAFE}
+    if isinstance(schema, list):
+        return [_plain(v) for v in schema]
+    return schema

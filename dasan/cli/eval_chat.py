@@ -94,17 +94,33 @@ def eval_tools(
 
 
 def _router(kind: str):
+    """The router as the assistant builds it: the model set's embedder and the knowledge base's questions for the
+    nearest examples (``nlu``), and the local LLM besides (``llm``)."""
     from chatbot.routing.nlu import NluRouter
-
-    if kind == "nlu":
-        return NluRouter()
-    from chatbot.routing.llm_router import LlmRouter
+    from dasan.assistant import knowledge_base_questions, routing_cache_dir
     from dasan.runtime import build_model_set, gather_tools
     from models.store import ModelError
 
+    settings = _settings()
+    models = build_model_set(settings)
+    none_examples = knowledge_base_questions(settings.kb_path)
     try:
-        with console.status("loading the local LLM"):
-            llm = build_model_set(_settings()).llm()
+        with console.status("loading the embedder"):
+            embedder = models.embedder()
     except ModelError as exc:
         _fail(str(exc))
-    return LlmRouter(llm, gather_tools())
+    if kind == "nlu":
+        router = NluRouter(embedder, none_examples, cache_dir=routing_cache_dir(settings))
+    else:
+        from chatbot.routing.llm_router import LlmRouter
+
+        try:
+            with console.status("loading the local LLM"):
+                llm = models.llm()
+        except ModelError as exc:
+            _fail(str(exc))
+        router = LlmRouter(llm, gather_tools(), embedder=embedder, none_examples=none_examples,
+                           cache_dir=routing_cache_dir(settings))
+    with console.status("embedding the routing examples"):
+        router.warm_up()
+    return router
