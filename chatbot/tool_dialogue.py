@@ -34,8 +34,8 @@ QUESTIONS = {
            "metric": "Which measurement?", "category": "What is the problem (pothole, broken streetlight, illegal "
            "parking, ...)?", "description": "Please describe the problem in a sentence."},
 }
-CONFIRM = {"ko": "이대로 진행할까요? ({summary}) 네/아니요로 답해 주세요.",
-           "en": "Shall I go ahead? ({summary}) Please answer yes or no."}
+CONFIRM = {"ko": "{question} 네/아니요로 답해 주세요.", "en": "{question} Please answer yes or no."}
+GO_AHEAD = {"ko": "이대로 진행할까요?", "en": "Shall I go ahead?"}
 CANCELLED = {"ko": "요청을 취소했습니다.", "en": "Cancelled; nothing was filed."}
 NEEDS_VOTER = {"ko": "투표는 본인 확인을 마친 분만 할 수 있습니다. 엠보팅 앱에서 본인 인증 후 다시 시도해 주세요.",
                "en": "Voting needs a verified voter. Please verify your identity in the mVoting app and try again."}
@@ -116,8 +116,8 @@ class ToolDialogue:
                             call.tool, call.arguments, awaiting="slot")
         if tool.writes:
             session.pending_call = PendingCall(call.tool, call.arguments, "confirm", text)
-            summary = ", ".join(f"{k}: {v}" for k, v in call.arguments.items() if k != "description")
-            return ToolTurn(CONFIRM[_lang(lang)].format(summary=summary), call.tool, call.arguments,
+            question = tool.confirm(call.arguments, _lang(lang)) if tool.confirm else GO_AHEAD[_lang(lang)]
+            return ToolTurn(CONFIRM[_lang(lang)].format(question=question), call.tool, call.arguments,
                             awaiting="confirm")
         return self._execute(session, call.tool, call.arguments, lang, role, voter_key)
 
@@ -130,11 +130,45 @@ class ToolDialogue:
         except ToolError as exc:
             return ToolTurn(str(exc), name, arguments, error=True)
         chart = None
-        if result.series:
-            keys = list(result.series[0])
-            if len(keys) >= 2:
-                chart = chart_svg(result.series, keys[0], keys[-1], title=name)
-        return ToolTurn(result.text, name, arguments, table=result.table, chart_svg=chart)
+        if result.series and result.chart is not None:
+            spec = result.chart
+            chart = chart_svg(result.series, spec.x, spec.y, title=spec.title, x_label=spec.x_label,
+                              y_label=spec.y_label, names=spec.names, lang=_lang(lang))
+        names = {result.chart.x: result.chart.names} if result.chart is not None and result.chart.names else {}
+        table = readable_table(result.table, _lang(lang), names) if result.table else result.table
+        return ToolTurn(result.text, name, arguments, table=table, chart_svg=chart)
+
+
+def readable_table(rows: list[dict], lang: str, names: Mapping[str, Mapping] | None = None) -> list[dict]:
+    """The rows as a person reads them, under the same column keys: times in Seoul time as people write them,
+    districts, statuses and grades in the citizen's language, a group's stored label as it reads (``names``:
+    column -> stored value -> shown value), nested values flattened, numbers left as numbers."""
+    from civic_services.tools import wording as w
+
+    names = names or {}
+    out = []
+    for row in rows:
+        shown = {}
+        for key, value in row.items():
+            if isinstance(value, dict):
+                value = value.get("value", ", ".join(f"{k} {v}" for k, v in value.items()))
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            if key in names and value in names[key]:
+                value = names[key][value]
+            elif key == "group" and value == "all":
+                value = "전체" if lang == "ko" else "all"
+            elif key == "district" and isinstance(value, str):
+                value = w.district(value, lang)
+            elif key in ("status", "grade") and isinstance(value, str):
+                value = w.value_name(value, lang)
+            elif isinstance(value, str) and w.parse_time(value) is not None:
+                value = w.seoul_time(value, lang)
+            elif isinstance(value, bool):
+                value = w.number(value, lang)
+            shown[key] = value
+        out.append(shown)
+    return out
 
 
 def _lang(lang: str) -> str:

@@ -1,17 +1,29 @@
 """The assistant's tools over the IoT sensors: the latest reading, a period's history (one district or several
-compared), and fine-dust alerts. The metrics are the catalogue's (:mod:`civic_services.iot.catalogue`)."""
+compared), and fine-dust alerts. The metrics are the catalogue's (:mod:`civic_services.iot.catalogue`).
+
+Answers name the metric, district, period and unit in the request's language (초미세먼지, 마포구, 최근 7일, ㎍/㎥)."""
 
 from __future__ import annotations
 
 from civic_services.iot.catalogue import METRICS
-from civic_services.tools.registry import ToolContext, ToolResult, tool
+from civic_services.tools import wording as w
+from civic_services.tools.registry import ChartSpec, ToolContext, ToolResult, tool
 from civic_services.tools.schemas import DISTRICTS, ONE_OR_MORE_DISTRICTS, PERIOD
 
 METRIC = {"type": "string", "enum": [m.code for m in METRICS]}
 
 
-def _value(value, unit: str) -> str:
-    return "no recent reading" if value is None else f"{value:,} {unit}".strip()
+def _grade(grade: str | None, lang: str) -> str:
+    return f" ({w.value_name(grade, lang)})" if grade else ""
+
+
+def _district_names(rows: list[dict], lang: str) -> dict[str, str]:
+    return {r["district"]: w.district(r["district"], lang) for r in rows}
+
+
+def _axis(metric: str, unit: str | None, lang: str) -> str:
+    shown = w.unit(unit, lang)
+    return f"{w.metric(metric, lang)} ({shown})" if shown else w.metric(metric, lang)
 
 
 @tool("sensor_latest", service="iot",
@@ -20,23 +32,35 @@ def _value(value, unit: str) -> str:
                   "required": ["metric", "district"], "additionalProperties": False})
 def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
-    district = args["district"]
+    lang = w.lang_of(ctx.lang)
+    metric, district = args["metric"], args["district"]
+    name = w.metric(metric, lang)
     if isinstance(district, list):
-        compared = analytics.compare(args["metric"], district, None)
+        compared = analytics.compare(metric, district, None)
         rows = compared["districts"]
-        text = ", ".join(f"{r['district']} {_value(r['value'], compared['unit'])}" for r in rows)
-        return ToolResult(f"{args['metric']} now: {text}", compared, rows, series=[
-            {"district": r["district"], "value": r["value"]} for r in rows])
-    latest = analytics.latest(args["metric"], district)
+        readings = ", ".join(f"{w.district(r['district'], lang)} {w.measured(r['value'], compared['unit'], lang)}"
+                             f"{_grade(r.get('grade'), lang)}" for r in rows)
+        text = f"현재 {name}: {readings}" if lang == "ko" else f"{name} now: {readings}"
+        chart = ChartSpec(title=f"현재 {_axis(metric, compared['unit'], lang)}" if lang == "ko"
+                          else f"{_axis(metric, compared['unit'], lang)} now", x="district", y="value",
+                          x_label=w.column("district", lang), y_label=_axis(metric, compared["unit"], lang),
+                          names=_district_names(rows, lang))
+        return ToolResult(text, compared, rows, series=[{"district": r["district"], "value": r["value"]} for r in rows],
+                          chart=chart)
+    latest = analytics.latest(metric, district)
+    where = w.district(district, lang)
     if latest.get("value") is None:
-        text = (f"{district}의 최근 1시간 {args['metric']} 측정값이 없습니다." if ctx.lang == "ko"
-                else latest.get("note") or f"No recent {args['metric']} reading in {district}.")
+        text = (f"{where}의 최근 1시간 {name} 측정값이 없습니다." if lang == "ko"
+                else f"No {name} reading in {district} in the past hour.")
     else:
-        grade = f" ({latest['grade']})" if latest.get("grade") else ""
-        text = (f"{district} {latest.get('name_ko', args['metric'])} 현재 {_value(latest['value'], latest['unit'])}"
-                f"{grade}" if ctx.lang == "ko" else
-                f"{latest.get('name', args['metric'])} in {district} now: {_value(latest['value'], latest['unit'])}"
-                f"{grade}, from {latest['reporting']} sensor(s).")
+        value = w.measured(latest["value"], latest["unit"], lang)
+        sensors = latest.get("reporting") or 0
+        if lang == "ko":
+            text = (f"{where}의 현재 {name}은(는) {value}{_grade(latest.get('grade'), lang)}입니다"
+                    f"(센서 {sensors}개, {w.seoul_time(latest.get('as_of'), lang)} 기준).")
+        else:
+            text = (f"{name} in {district} now: {value}{_grade(latest.get('grade'), lang)}, from {sensors} "
+                    f"sensor{'s' if sensors != 1 else ''} (as of {w.seoul_time(latest.get('as_of'), lang)}).")
     return ToolResult(text, latest, [latest])
 
 
@@ -48,27 +72,45 @@ def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
                   "required": ["metric", "district", "period"], "additionalProperties": False})
 def sensor_history(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
-    district = args["district"]
+    lang = w.lang_of(ctx.lang)
+    metric, district, period = args["metric"], args["district"], args["period"]
+    name, when = w.metric(metric, lang), w.period(period, lang)
     if isinstance(district, list):
-        compared = analytics.compare(args["metric"], district, args["period"])
+        compared = analytics.compare(metric, district, period)
         rows = compared["districts"]
-        text = ", ".join(f"{r['district']} avg {_value(r['value'], compared['unit'])}" for r in rows)
-        return ToolResult(f"{args['metric']} {args['period']}: {text}", compared, rows,
-                          series=[{"district": r["district"], "avg": r["value"]} for r in rows])
-    interval = "day" if args["period"] in ("last_30d", "last_month", "this_year", "last_year") else "hour"
-    history = analytics.history(args["metric"], district, period=args["period"], interval=interval)
+        readings = ", ".join(f"{w.district(r['district'], lang)} {w.measured(r['value'], compared['unit'], lang)}"
+                             for r in rows)
+        text = (f"{when} {name} 평균: {readings}" if lang == "ko" else f"Average {name}, {when}: {readings}")
+        axis = _axis(metric, compared["unit"], lang)
+        chart = ChartSpec(title=f"{when} 자치구별 평균 {axis}" if lang == "ko" else f"Average {axis} by district, {when}",
+                          x="district", y="avg", x_label=w.column("district", lang), y_label=axis,
+                          names=_district_names(rows, lang))
+        return ToolResult(text, compared, rows, series=[{"district": r["district"], "avg": r["value"]} for r in rows],
+                          chart=chart)
+    interval = "day" if period in ("last_30d", "last_month", "this_year", "last_year") else "hour"
+    history = analytics.history(metric, district, period=period, interval=interval)
     summary = history.get("summary")
+    where = w.district(district, lang)
+    unit = history.get("unit")
     if not summary:
-        text = (f"{district}의 해당 기간 {args['metric']} 기록이 없습니다." if ctx.lang == "ko"
-                else f"No {args['metric']} readings in {district} for {args['period']}.")
+        text = (f"{where}의 {when} {name} 기록이 없습니다." if lang == "ko"
+                else f"No {name} readings in {district} for {when}.")
+    elif lang == "ko":
+        text = (f"{where} {name}, {when}: 평균 {w.measured(summary['avg'], unit, lang)}, "
+                f"최저 {w.measured(summary['min'], unit, lang)}, 최고 {w.measured(summary['max'], unit, lang)}")
     else:
-        unit = history["unit"]
-        text = (f"{district} {args['metric']} {args['period']}: 평균 {summary['avg']} {unit}, 최저 {summary['min']}, "
-                f"최고 {summary['max']}" if ctx.lang == "ko" else
-                f"{args['metric']} in {district}, {args['period']}: average {summary['avg']} {unit}, "
-                f"min {summary['min']}, max {summary['max']}.")
+        text = (f"{name} in {district}, {when}: average {w.measured(summary['avg'], unit, lang)}, "
+                f"lowest {w.measured(summary['min'], unit, lang)}, highest {w.measured(summary['max'], unit, lang)}.")
     buckets = history.get("buckets", [])
-    return ToolResult(text, history, buckets, series=[{"start": b["start"], "avg": b["avg"]} for b in buckets])
+    axis = _axis(metric, unit, lang)
+    step = ("일별" if interval == "day" else "시간별") if lang == "ko" else ("daily" if interval == "day" else "hourly")
+    chart = ChartSpec(title=f"{where} {step} 평균 {axis}, {when}" if lang == "ko" else
+                      f"{step.capitalize()} average {axis} in {district}, {when}", x="start", y="avg",
+                      x_label="날짜 (서울 시각)" if lang == "ko" and interval == "day" else
+                      "시각 (서울)" if lang == "ko" else "Date (Seoul)" if interval == "day" else "Time (Seoul)",
+                      y_label=axis)
+    return ToolResult(text, history, buckets, series=[{"start": b["start"], "avg": b["avg"]} for b in buckets],
+                      chart=chart)
 
 
 @tool("air_quality_alerts", service="iot",
@@ -78,14 +120,21 @@ def sensor_history(args: dict, ctx: ToolContext) -> ToolResult:
                   "required": ["district"], "additionalProperties": False})
 def air_quality_alerts(args: dict, ctx: ToolContext) -> ToolResult:
     report = ctx.services["iot"].analytics.air_quality_alerts(args["district"])
+    lang = w.lang_of(ctx.lang)
     rows = report if isinstance(report, list) else report.get("districts", report.get("alerts", []))
     alerts = [r for r in rows if r.get("alert")]
+    where = w.district(args["district"], lang)
     if not alerts:
-        text = "지금 미세먼지 경보가 발령된 곳은 없습니다." if ctx.lang == "ko" else "No fine-dust alert right now."
+        text = (f"지금 {where}에 미세먼지 나쁨 이상인 곳은 없습니다." if lang == "ko"
+                else f"No fine-dust alert right now in {where}.")
     else:
-        names = ", ".join(r.get("district_ko" if ctx.lang == "ko" else "district") for r in alerts)
-        text = (f"미세먼지 나쁨 이상: {names}" if ctx.lang == "ko" else f"Fine dust is bad or worse in: {names}.")
-    return ToolResult(text, report, rows)
+        names = ", ".join(f"{r.get('district_ko') if lang == 'ko' else r['district']}"
+                          f"{_grade(r.get('grade'), lang)}" for r in alerts)
+        text = (f"미세먼지 나쁨 이상: {names}" if lang == "ko" else f"Fine dust is bad or worse in: {names}.")
+    table = [{"district": r["district"], "grade": r.get("grade"),
+              "pm10": (r.get("pm10") or {}).get("value"), "pm2_5": (r.get("pm2_5") or {}).get("value")}
+             for r in rows]
+    return ToolResult(text, report, table)
 
 
 TOOLS = (sensor_latest, sensor_history, air_quality_alerts)

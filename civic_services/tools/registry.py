@@ -37,11 +37,25 @@ class ToolContext:
 
 
 @dataclass(frozen=True)
+class ChartSpec:
+    """What a result's series shows, in the request's language: a title that says it, the axes' names, and how
+    the stored labels read (``Mapo-gu`` -> ``마포구``, ``Ginkgo`` -> ``은행나무``)."""
+
+    title: str
+    x: str  # the key of each series row's label
+    y: str  # the key of its value
+    x_label: str = ""
+    y_label: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ToolResult:
-    text: str  # what happened, in a sentence or two
+    text: str  # what happened, in a sentence or two, in the request's language
     data: Any = None  # the structured result
     table: list[dict] | None = None  # rows for a table, when a table is clearer
     series: list[dict] | None = None  # points of a time series or comparison, for a chart
+    chart: ChartSpec | None = None  # how the series reads as a chart
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class Tool:
     role: str = "citizen"
     writes: bool = False
     service: str = ""  # which service the handler needs (for a clear error when it is absent)
+    confirm: Callable[[dict, str], str] | None = None  # a write's question before it runs (arguments, lang)
 
     def description(self, lang: str = "en") -> str:
         return self.description_ko if lang == "ko" else self.description_en
@@ -63,7 +78,7 @@ Handler = Callable[[dict, ToolContext], ToolResult]
 
 
 def tool(name: str, *, en: str, ko: str, parameters: dict, service: str, role: str = "citizen",
-         writes: bool = False) -> Callable[[Handler], Tool]:
+         writes: bool = False, confirm: Callable[[dict, str], str] | None = None) -> Callable[[Handler], Tool]:
     """Declare a tool on its handler, schema and handler side by side::
 
         @tool("complaint_status", en="...", ko="...", parameters={...}, service="complaints")
@@ -72,7 +87,7 @@ def tool(name: str, *, en: str, ko: str, parameters: dict, service: str, role: s
     makes ``complaint_status`` the :class:`Tool`."""
 
     def declare(handler: Handler) -> Tool:
-        return Tool(name, en, ko, parameters, handler, role, writes, service)
+        return Tool(name, en, ko, parameters, handler, role, writes, service, confirm)
 
     return declare
 

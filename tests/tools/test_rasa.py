@@ -67,7 +67,10 @@ def test_query_with_object_slots_as_json_text_and_dict(http):
     body = http.post("/webhook", json=call).json()
     result = slot_events(body)["last_tool_result"]
     assert len(result["table"]) == 5 and result["series"] == result["table"]
-    assert body["responses"][0]["text"] == f"{SEEDED} sum by district (5 rows)"
+    # the answer is a sentence (it was "public_parking_lots sum by district (5 rows)", the tool's internal names)
+    first = result["table"][0]
+    assert body["responses"][0]["text"].startswith("Public parking lots, total spaces by district: "
+                                                   f"{first['district']} {first['sum']:,.0f}")
 
     district = result["table"][0]["district"]
     call = rasa_call("action_query_dataset", slots={"dataset": SEEDED, "filters": {"district": district},
