@@ -133,7 +133,12 @@ class Runtime:
         self.opendata = OpenData(engine, OpenDataOptions(rows_max=settings.datastore_rows_max,
                                                          sql_enabled=settings.datastore_sql_enabled,
                                                          sql_rows_max=settings.datastore_sql_rows_max,
-                                                         sql_timeout_ms=settings.datastore_sql_timeout_ms))
+                                                         sql_timeout_ms=settings.datastore_sql_timeout_ms,
+                                                         sql_max_bytes=settings.datastore_sql_max_bytes))
+        if settings.datastore_sql_enabled:  # on PostgreSQL it runs only with its read-only role: say which
+            sql_state = self.opendata.open_sql()
+            log.log(logging.INFO if sql_state.enabled else logging.ERROR, "datastore_search_sql is %s: %s",
+                    "on" if sql_state.enabled else "DISABLED", sql_state.reason)
         self.iot = IoTService(engine, IoTOptions(raw_retention_days=settings.iot_raw_retention_days,
                                                  hourly_retention_days=settings.iot_hourly_retention_days))
         self.voting = VotingService(engine, settings.data_dir.resolve() / "keys", batch_max=settings.vote_batch_max)

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     datastore_sql_enabled: bool = Field(False, description="Serve datastore_search_sql (read-only sandbox).")
     datastore_sql_rows_max: int = Field(1000, ge=1, description="Row cap of one datastore_search_sql answer.")
     datastore_sql_timeout_ms: int = Field(1000, ge=10, description="Time limit of one datastore_search_sql query.")
+    datastore_sql_max_bytes: int = Field(5_000_000, ge=10_000, description="Byte cap of one datastore_search_sql "
+                                         "answer's records (as JSON) and of any value a query builds.")
 
     # --- IoT (SensorThings + MQTT) and voting
     mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="MQTT broker the IoT consumer and simulator use.")

@@ -12,7 +12,7 @@ from civic_services.opendata import ingest as ingest_mod
 from civic_services.opendata.catalogue import Catalog, DatasetMeta, SearchParams
 from civic_services.opendata.datastore import Datastore, SearchResult, table_name_for
 from civic_services.opendata.errors import Forbidden, NotFound, ValidationError
-from civic_services.opendata.sql import SqlResult, SqlSandbox
+from civic_services.opendata.sql import SandboxState, SqlLimits, SqlResult, SqlSandbox
 from civic_services.opendata.tables import Dataset, Resource
 from database.base import utcnow
 
@@ -23,6 +23,7 @@ class OpenDataOptions:
     sql_enabled: bool = False
     sql_rows_max: int = 1000
     sql_timeout_ms: int = 1000
+    sql_max_bytes: int = 5_000_000  # the records of one datastore_search_sql answer, as JSON
 
 
 class OpenData:
@@ -31,7 +32,8 @@ class OpenData:
         self.options = options
         self.catalog = Catalog(engine)
         self.datastore = Datastore(engine, options.rows_max)
-        self.sandbox = SqlSandbox(engine, options.sql_rows_max, options.sql_timeout_ms)
+        self.sandbox = SqlSandbox(engine, SqlLimits(options.sql_rows_max, options.sql_timeout_ms,
+                                                    options.sql_max_bytes))
 
     # --- reading
 
@@ -39,14 +41,30 @@ class OpenData:
         resource = self.catalog.resource(resource_id)
         return resource, self.datastore.search(resource.table_name, resource.fields, **kwargs)
 
+    def _sql_tables(self) -> dict[str, str]:
+        """Each name a query may use (dataset ids, then resource ids, which win) -> its physical table."""
+        resources = self.catalog.resources_by_table()
+        tables = {r.dataset_id: r.table_name for r in sorted(resources.values(), key=lambda r: -r.position)}
+        tables.update({rid: r.table_name for rid, r in resources.items()})
+        return tables
+
+    def open_sql(self) -> SandboxState:
+        """Whether ``datastore_search_sql`` runs on this database, decided once (the composition root asks at
+        start and logs the answer; otherwise the first query asks)."""
+        if not self.options.sql_enabled:
+            return SandboxState(False, "turned off (DASAN_DATASTORE_SQL_ENABLED=true turns it on)")
+        if self.sandbox.state is None:
+            self.sandbox.open(sorted(set(self._sql_tables().values())))
+        return self.sandbox.state
+
     def search_sql(self, sql: str) -> SqlResult:
         if not self.options.sql_enabled:
             raise Forbidden("datastore_search_sql is turned off on this server "
                             "(DASAN_DATASTORE_SQL_ENABLED=true turns it on)")
-        resources = self.catalog.resources_by_table()
-        tables = {r.dataset_id: r.table_name for r in sorted(resources.values(), key=lambda r: -r.position)}
-        tables.update({rid: r.table_name for rid, r in resources.items()})
-        return self.sandbox.run(sql, tables)
+        state = self.open_sql()
+        if not state.enabled:
+            raise Forbidden(f"datastore_search_sql is disabled on this server: {state.reason}")
+        return self.sandbox.run(sql, self._sql_tables())
 
     # --- writing
 
@@ -113,7 +131,7 @@ class OpenData:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text(f'VACUUM ANALYZE "{table_name}"'))
             if self.options.sql_enabled:
-                self.sandbox.ensure_reader_role([table_name])
+                self.sandbox.grant([table_name])
         return report
 
     def create_dataset(self, meta: DatasetMeta) -> dict:
