@@ -1,8 +1,15 @@
-"""The open-data plaza over HTTP: CKAN's action API (``/api/3/action/...``, the ``{"success", "result"}``
-envelope), DCAT JSON-LD, and Seoul's Open API shape (``/{key}/json/{service}/{start}/{end}/``).
+"""The open-data plaza over HTTP: CKAN's action API, DCAT JSON-LD, and Seoul's Open API shape
+(``/{key}/json/{service}/{start}/{end}/``).
 
-Every failure is a CKAN error envelope (``{"success": false, "error": {"__type", "message", field: [...]}}``)
-with a 4xx status, never a stack trace.
+The action API is served as CKAN serves it, so stock clients (``ckanapi.RemoteCKAN``) work: every action at
+``/api/3/action/NAME`` and at ``/api/action/NAME``; POST with a JSON body for every action, GET with query
+parameters for the read ones; a staff token as ``Authorization: Bearer TOKEN``, or as CKAN clients send an API key
+(``Authorization: TOKEN`` or ``X-CKAN-API-Key: TOKEN``).
+
+Every failure is a CKAN error envelope (``{"help", "success": false, "error": {"__type", "message", field:
+[...]}}``), never a stack trace: 400 unreadable JSON or a query too deep to parse, 401/403 no or the wrong
+credential (``Authorization Error``), 404 an unknown action or id, 405 a write action called with GET, 409 a
+request that does not validate or a query the SQL sandbox refuses, 413 a body over the limit.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ import json
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,16 +29,21 @@ from civic_services.opendata.catalogue import DatasetMeta, SearchParams
 from civic_services.opendata.errors import NotFound, OpenDataError, ValidationError
 from civic_services.opendata.service import OpenData
 from civic_services.staff.api import require_scope
-from civic_services.staff.tokens import StaffIdentity
+from webapi.access import PUBLIC
 from webapi.deps import part
 from webapi.errors import Failure, error_route
 
 UPLOAD_MAX_BYTES = 200_000_000
+BODY_MAX_BYTES = 1_000_000  # an action's JSON body (a query is at most 20,000 characters)
+FORM_MARGIN = 1_000_000  # the multipart framing and the other fields around an upload
+
+
+def _action(request: Request) -> str:
+    return request.url.path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _help(request: Request) -> str:
-    action = request.url.path.rsplit("/", 1)[-1]
-    return f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={action}"
+    return f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={_action(request)}"
 
 
 def ckan_error(request: Request, status: int, error: dict) -> JSONResponse:
@@ -41,32 +54,85 @@ def ok(request: Request, result: Any) -> JSONResponse:
     return JSONResponse({"help": _help(request), "success": True, "result": result})
 
 
-_KINDS = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error"}
+_KINDS = {400: "Bad Request", 401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error",
+          405: "Method Not Allowed", 409: "Validation Error", 413: "Request Too Large", 503: "Service Unavailable"}
+
+
+def _unreadable_json(failure: Failure) -> str | None:
+    """The parser's message when a request failed because its body is not JSON (CKAN answers that with 400)."""
+    if isinstance(failure.error, RequestValidationError):
+        for error in failure.error.errors():
+            if str(error.get("type", "")).startswith("json_"):
+                return str(error.get("msg") or "the body is not JSON")[:200]
+    return None
 
 
 def render_ckan(request: Request, failure: Failure) -> JSONResponse:
     """A failure in CKAN's error envelope: ``__type``, ``message`` and, for an invalid request, each field's
     problems."""
+    status = failure.status
     if failure.kind == "service":
         error = failure.error.as_ckan()
+    elif failure.kind == "invalid" and (problem := _unreadable_json(failure)) is not None:
+        status, error = 400, {"__type": "Bad Request", "message": f"Bad request - JSON Error: {problem}"}
     elif failure.kind == "invalid":
         error = {"__type": "Validation Error"}
         for where, text in failure.problems:
             error.setdefault(where or "request", []).append(text)
         error["message"] = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.items() if isinstance(v, list))
-    elif failure.kind == "http":
-        error = {"__type": _KINDS.get(failure.status, "Bad Request"), "message": failure.message}
     else:
-        error = {"__type": "Validation Error", "message": failure.message}
-    response = ckan_error(request, failure.status, error)
+        error = {"__type": _KINDS.get(status, "Validation Error"), "message": failure.message}
+    response = ckan_error(request, status, error)
     response.headers.update(failure.headers or {})
     return response
 
 
+def _body_max(request: Request) -> int:
+    return UPLOAD_MAX_BYTES + FORM_MARGIN if _action(request) == "resource_create" else BODY_MAX_BYTES
+
+
 # Every failure of a route becomes CKAN's error envelope (a malformed request is 409, as CKAN answers).
-CKANRoute = error_route(render_ckan, service_errors=OpenDataError, invalid_status=409)
+CKANRoute = error_route(render_ckan, service_errors=OpenDataError, invalid_status=409, body_max=_body_max)
+
+
+def _ckan_key(scope: dict) -> None:
+    """A CKAN client's API key (``Authorization: TOKEN`` with no scheme, or ``X-CKAN-API-Key: TOKEN``) as the
+    bearer token the staff check reads; a ``Bearer`` header is left as it is."""
+    headers = scope.get("headers") or []
+    authorization = next((v for k, v in headers if k == b"authorization"), None)
+    api_key = next((v for k, v in headers if k == b"x-ckan-api-key"), None)
+    key = None
+    if authorization is not None and b" " not in authorization.strip():
+        key = authorization.strip()
+    elif authorization is None and api_key is not None:
+        key = api_key.strip()
+    if key:
+        scope["headers"] = [(k, v) for k, v in headers if k != b"authorization"] + [
+            (b"authorization", b"Bearer " + key)]
+
+
+class CKANActionRoute(CKANRoute):
+    """An action's route: CKAN's error shell, and a CKAN client's API key read as a staff bearer token."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def with_ckan_key(request: Request) -> Response:
+            _ckan_key(request.scope)  # before anything reads the headers
+            return await handler(request)
+
+        return with_ckan_key
+
+
 router = APIRouter(tags=["open data (CKAN action API)"], route_class=CKANRoute)
+# The actions, by name: the read ones open to anyone, the writes for staff (each declares its scope); both served
+# under /api/3/action/ and /api/action/ (see the end of this module).
+actions = APIRouter(route_class=CKANActionRoute, dependencies=[PUBLIC])
+writes = APIRouter(route_class=CKANActionRoute)
 ENVELOPE = {409: {"description": "Validation error (CKAN error envelope)"}, 404: {"description": "Not found"}}
+READ_ACTIONS = ("package_list", "package_show", "package_search", "datastore_search", "datastore_search_sql",
+                "help_show")
+WRITE_ACTIONS = ("package_create", "resource_create")
 
 
 Service = Annotated[OpenData, Depends(part("opendata"))]
@@ -78,15 +144,37 @@ def _base(request: Request) -> str:
 
 # --- catalogue
 
-@router.get("/api/3/action/package_list", summary="Ids of every dataset", responses=ENVELOPE)
+class PackageList(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int | None = Field(None, ge=0, le=100_000)
+    offset: int = Field(0, ge=0)
+
+
+@actions.get("/package_list", summary="Ids of every dataset", responses=ENVELOPE)
 def package_list(request: Request, service: Service, limit: Annotated[int | None, Query(ge=0, le=100_000)] = None,
                  offset: Annotated[int, Query(ge=0)] = 0) -> JSONResponse:
     return ok(request, service.catalog.ids(limit, offset))
 
 
-@router.get("/api/3/action/package_show", summary="One dataset with its resources", responses=ENVELOPE)
+@actions.post("/package_list", summary="Ids of every dataset (JSON body)", responses=ENVELOPE)
+def package_list_post(request: Request, service: Service, body: PackageList | None = None) -> JSONResponse:
+    body = body or PackageList()
+    return ok(request, service.catalog.ids(body.limit, body.offset))
+
+
+class PackageShow(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(max_length=200)
+
+
+@actions.get("/package_show", summary="One dataset with its resources", responses=ENVELOPE)
 def package_show(request: Request, service: Service, id: Annotated[str, Query(max_length=200)]) -> JSONResponse:
     return ok(request, service.catalog.show(id, _base(request)))
+
+
+@actions.post("/package_show", summary="One dataset with its resources (JSON body)", responses=ENVELOPE)
+def package_show_post(request: Request, service: Service, body: PackageShow) -> JSONResponse:
+    return ok(request, service.catalog.show(body.id, _base(request)))
 
 
 def _facet_fields(raw: str | list | None) -> list[str]:
@@ -123,8 +211,8 @@ def _package_search(request: Request, service: OpenData, body: PackageSearch) ->
     return ok(request, service.catalog.search(params, _base(request)))
 
 
-@router.get("/api/3/action/package_search", summary="Search datasets (q, fq, rows, start, sort, facets)",
-            responses=ENVELOPE)
+@actions.get("/package_search", summary="Search datasets (q, fq, rows, start, sort, facets)",
+             responses=ENVELOPE)
 def package_search(request: Request, service: Service,
                    q: Annotated[str, Query(max_length=1000)] = "",
                    fq: Annotated[str, Query(max_length=1000)] = "",
@@ -138,7 +226,7 @@ def package_search(request: Request, service: Service,
     return _package_search(request, service, body)
 
 
-@router.post("/api/3/action/package_search", summary="Search datasets (JSON body)", responses=ENVELOPE)
+@actions.post("/package_search", summary="Search datasets (JSON body)", responses=ENVELOPE)
 def package_search_post(request: Request, service: Service, body: PackageSearch) -> JSONResponse:
     return _package_search(request, service, body)
 
@@ -187,8 +275,8 @@ def _datastore_search(request: Request, service: OpenData, body: DatastoreSearch
     return ok(request, answer)
 
 
-@router.get("/api/3/action/datastore_search", summary="Search a resource's rows (filters, q, fields, sort, "
-            "offset, limit; limit is capped)", responses=ENVELOPE)
+@actions.get("/datastore_search", summary="Search a resource's rows (filters, q, fields, sort, "
+             "offset, limit; limit is capped)", responses=ENVELOPE)
 def datastore_search(request: Request, service: Service,
                      resource_id: Annotated[str, Query(max_length=200)],
                      filters: Annotated[str | None, Query(max_length=10_000, description="JSON object")] = None,
@@ -220,7 +308,7 @@ def datastore_search(request: Request, service: Service,
     return _datastore_search(request, service, body)
 
 
-@router.post("/api/3/action/datastore_search", summary="Search a resource's rows (JSON body)", responses=ENVELOPE)
+@actions.post("/datastore_search", summary="Search a resource's rows (JSON body)", responses=ENVELOPE)
 def datastore_search_post(request: Request, service: Service, body: DatastoreSearch) -> JSONResponse:
     return _datastore_search(request, service, body)
 
@@ -234,57 +322,76 @@ def _sql(request: Request, service: OpenData, sql: str) -> JSONResponse:
     answer = {"sql": result.sql, "fields": result.fields, "records": result.records}
     if result.truncated:
         answer["records_truncated"] = True
+        answer["records_truncated_reason"] = result.truncated_reason
     return ok(request, answer)
 
 
-@router.get("/api/3/action/datastore_search_sql", summary="One read-only SELECT over datastore resources "
-            "(off unless DASAN_DATASTORE_SQL_ENABLED)", responses={**ENVELOPE, 403: {"description": "Turned off"}})
+SQL_RESPONSES = {**ENVELOPE, 400: {"description": "A query nested too deep to parse"},
+                 403: {"description": "Turned off, or disabled on this database (the message says why)"}}
+
+
+@actions.get("/datastore_search_sql", summary="One read-only SELECT over datastore resources "
+             "(off unless DASAN_DATASTORE_SQL_ENABLED)", responses=SQL_RESPONSES)
 def datastore_search_sql(request: Request, service: Service,
                          sql: Annotated[str, Query(max_length=8000, description="Longer queries: POST")]) -> JSONResponse:
     return _sql(request, service, sql)
 
 
-@router.post("/api/3/action/datastore_search_sql", summary="datastore_search_sql (JSON body)",
-             responses={**ENVELOPE, 403: {"description": "Turned off"}})
+@actions.post("/datastore_search_sql", summary="datastore_search_sql (JSON body)", responses=SQL_RESPONSES)
 async def datastore_search_sql_post(request: Request, service: Service, body: SqlQuery) -> JSONResponse:
     return await run_in_threadpool(_sql, request, service, body.sql)
 
 
 # --- staff writes
 
+class Tag(BaseModel):
+    name: str = Field(max_length=100)
+
+
 class PackageCreate(BaseModel):
+    """Dasan's fields, and CKAN's where they differ (``title``, ``notes``, ``owner_org``, ``tags`` as
+    ``[{"name": ...}]``), so a CKAN client's package dict is accepted."""
+
+    model_config = ConfigDict(extra="ignore")
     name: str = Field(min_length=2, max_length=100, pattern=r"^[a-z0-9_\-]+$")
+    title: str = Field("", max_length=500)
     title_ko: str = Field("", max_length=500)
     title_en: str = Field("", max_length=500)
+    notes: str = Field("", max_length=20_000)
     notes_ko: str = Field("", max_length=20_000)
     notes_en: str = Field("", max_length=20_000)
-    publisher: str = Field(max_length=200)
+    publisher: str = Field("", max_length=200)
+    owner_org: str = Field("", max_length=200)
     publisher_ko: str = Field("", max_length=200)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[str | Tag] = Field(default_factory=list, max_length=50)
     license_id: str = Field("other-open", max_length=100)
     frequency: str = Field("irregular", max_length=20)
     synthetic: bool = False
 
-
-@router.post("/api/3/action/package_create", summary="Staff: create or update a dataset's metadata",
-             tags=["open data: staff"], responses=ENVELOPE)
-def package_create(request: Request, service: Service, body: PackageCreate,
-                   staff: Annotated[StaffIdentity, Depends(require_scope("opendata:write"))]) -> JSONResponse:
-    meta = DatasetMeta(id=body.name, title_ko=body.title_ko, title_en=body.title_en, notes_ko=body.notes_ko,
-                       notes_en=body.notes_en, publisher=body.publisher, publisher_ko=body.publisher_ko,
-                       tags=tuple(body.tags), license_id=body.license_id, frequency=body.frequency,
-                       synthetic=body.synthetic)
-    return ok(request, service.create_dataset(meta))
+    def meta(self) -> DatasetMeta:
+        return DatasetMeta(id=self.name, title_ko=self.title_ko, title_en=self.title_en or self.title,
+                           notes_ko=self.notes_ko, notes_en=self.notes_en or self.notes,
+                           publisher=self.publisher or self.owner_org, publisher_ko=self.publisher_ko,
+                           tags=tuple(t if isinstance(t, str) else t.name for t in self.tags),
+                           license_id=self.license_id, frequency=self.frequency, synthetic=self.synthetic)
 
 
-@router.post("/api/3/action/resource_create", summary="Staff: upload a CSV/JSON file into a dataset's datastore",
-             description="Types are inferred per column (override with `types`, a JSON object such as "
-                         '{"zip": "text"}); rows that do not fit are skipped and listed by line.',
-             tags=["open data: staff"], responses=ENVELOPE)
+WRITER = Depends(require_scope("opendata:write"))
+
+
+@writes.post("/package_create", summary="Staff: create or update a dataset's metadata",
+              tags=["open data: staff"], responses=ENVELOPE, dependencies=[WRITER])
+def package_create(request: Request, service: Service, body: PackageCreate) -> JSONResponse:
+    return ok(request, service.create_dataset(body.meta()))
+
+
+@writes.post("/resource_create", summary="Staff: upload a CSV/JSON file into a dataset's datastore",
+              description="Types are inferred per column (override with `types`, a JSON object such as "
+                          '{"zip": "text"}); rows that do not fit are skipped and listed by line.',
+              tags=["open data: staff"], responses=ENVELOPE, dependencies=[WRITER])
 async def resource_create(request: Request, service: Service,
                           package_id: Annotated[str, Form(max_length=100)],
                           upload: Annotated[UploadFile, File(description="A .csv, .json or .jsonl file")],
-                          staff: Annotated[StaffIdentity, Depends(require_scope("opendata:write"))],
                           resource_id: Annotated[str | None, Form(max_length=100)] = None,
                           name: Annotated[str | None, Form(max_length=200)] = None,
                           types: Annotated[str | None, Form(max_length=5000)] = None) -> JSONResponse:
@@ -305,16 +412,58 @@ async def resource_create(request: Request, service: Service,
     return ok(request, report.as_dict())
 
 
+# --- serving the actions as CKAN does
+
+class HelpShow(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(max_length=100)
+
+
+def _help_text(name: str) -> str:
+    for route in (*actions.routes, *writes.routes):
+        if getattr(route, "path", "") == f"/{name}":
+            return route.summary or route.name
+    raise NotFound(f"no action {name!r}; this server serves {', '.join(READ_ACTIONS + WRITE_ACTIONS)}",
+                   field="name")
+
+
+@actions.get("/help_show", summary="What an action does", responses=ENVELOPE)
+def help_show(request: Request, name: Annotated[str, Query(max_length=100)]) -> JSONResponse:
+    return ok(request, _help_text(name))
+
+
+@actions.post("/help_show", summary="What an action does (JSON body)", responses=ENVELOPE)
+def help_show_post(request: Request, body: HelpShow) -> JSONResponse:
+    return ok(request, _help_text(body.name))
+
+
+def unknown_action(request: Request, name: str) -> JSONResponse:
+    """A name that is no action (404), or a write action called with GET and the like (405)."""
+    if name in READ_ACTIONS:
+        raise HTTPException(405, f"{name} takes GET or POST", headers={"Allow": "GET, POST"})
+    if name in WRITE_ACTIONS:
+        raise HTTPException(405, f"{name} changes data: call it with POST", headers={"Allow": "POST"})
+    raise NotFound(f"no action {name!r}; this server serves {', '.join(READ_ACTIONS + WRITE_ACTIONS)}")
+
+
+for _prefix, _documented in (("/api/3/action", True), ("/api/action", False)):
+    router.include_router(actions, prefix=_prefix, include_in_schema=_documented)
+    router.include_router(writes, prefix=_prefix, include_in_schema=_documented)
+    router.add_api_route(_prefix + "/{name}", unknown_action, include_in_schema=False, dependencies=[PUBLIC],
+                         methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+
 # --- DCAT
 
-@router.get("/catalog.jsonld", tags=["open data: DCAT"], summary="The catalogue as DCAT JSON-LD")
+@router.get("/catalog.jsonld", tags=["open data: DCAT"], summary="The catalogue as DCAT JSON-LD",
+            dependencies=[PUBLIC])
 def catalog_jsonld(request: Request, service: Service) -> Response:
     body = dcat.catalog(service.catalog.all_packages(_base(request)), _base(request))
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
 
 
 @router.get("/dataset/{dataset_id}.jsonld", tags=["open data: DCAT"], summary="One dataset as DCAT JSON-LD",
-            responses=ENVELOPE)
+            responses=ENVELOPE, dependencies=[PUBLIC])
 def dataset_jsonld(request: Request, service: Service, dataset_id: Annotated[str, Path(max_length=100)]) -> Response:
     body = dcat.dataset(service.catalog.show(dataset_id, _base(request)), _base(request))
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
@@ -329,7 +478,7 @@ def _seoul(code: str, message: str, status: int) -> JSONResponse:
     return JSONResponse({"RESULT": {"CODE": code, "MESSAGE": message}}, status_code=status)
 
 
-seoul_router = APIRouter(tags=["open data (Seoul Open API shape)"])
+seoul_router = APIRouter(tags=["open data (Seoul Open API shape)"], dependencies=[PUBLIC])
 
 
 @seoul_router.get("/{key}/json/{service_name}/{start}/{end}/",

@@ -1,5 +1,6 @@
 """The open-data plaza over real HTTP on SQLite and PostgreSQL: CKAN envelopes and paging, datastore search,
-the SQL sandbox, staff uploads with bad rows, DCAT and the Seoul Open API shape."""
+the SQL sandbox, staff uploads with bad rows, the stock CKAN client (ckanapi) reading and writing through both
+action paths, every error in CKAN's envelope, DCAT and the Seoul Open API shape."""
 
 from __future__ import annotations
 
@@ -237,3 +238,105 @@ def test_seoul_open_api_shape(http, seeded):
     assert http.get("/sample/json/public_toilets/zero/3/").json()["RESULT"]["CODE"] == "ERROR-331"
     assert http.get("/sample/json/no_such/1/3/").json()["RESULT"]["CODE"] == "ERROR-310"
     assert http.get("/sample/json/public_toilets/99999/99999/").json()["public_toilets"]["RESULT"]["CODE"] == "INFO-200"
+
+
+# --- the stock CKAN client, and CKAN's envelope for every error
+
+def test_ckanapi_reads_through_both_action_paths(server, seeded):
+    import ckanapi
+
+    for client in (ckanapi.RemoteCKAN(server.base), ckanapi.RemoteCKAN(server.base, get_only=True)):
+        with client:
+            assert set(SAMPLE_IDS) <= set(client.action.package_list())
+            assert client.action.package_show(id="heat_shelters")["title_ko"] == "무더위쉼터 현황"
+            with pytest.raises(ckanapi.NotFound):
+                client.action.package_show(id="no_such_dataset")
+            facets = '["tags", "res_format"]' if client.get_only else ["tags", "res_format"]
+            found = client.action.package_search(q="", rows=5, **{"facet.field": facets})
+            assert found["count"] >= 13 and len(found["results"]) == 5
+            assert found["facets"]["res_format"]["CSV"] >= 13 and found["search_facets"]["tags"]["items"]
+            filters = {"district": "Yongsan-gu"}
+            rows = client.action.datastore_search(resource_id="public_toilets", limit=3,
+                                                  filters=json.dumps(filters) if client.get_only else filters)
+            assert len(rows["records"]) == 3 and {r["district"] for r in rows["records"]} == {"Yongsan-gu"}
+            counted = client.action.datastore_search_sql(sql='SELECT count(*) AS n FROM "public_toilets"')
+            assert counted["records"][0]["n"] > 100
+            with pytest.raises(ckanapi.SearchQueryError):
+                client.action.datastore_search_sql(sql="SELECT * FROM staff_tokens")
+    # ckanapi calls /api/action/NAME; CKAN's documented path is /api/3/action/NAME: both answer the same.
+    import httpx
+
+    shown = [httpx.get(f"{server.base}{path}/package_show", params={"id": "street_trees"}, timeout=30).json()
+             for path in ("/api/action", "/api/3/action")]
+    assert shown[0]["result"] == shown[1]["result"] and shown[0]["success"] is True
+
+
+def test_ckanapi_writes_with_a_staff_token_as_its_api_key(server, seeded, tmp_path):
+    import ckanapi
+    import httpx
+
+    token = server.runtime.staff_tokens.create("ckan-client", ["opendata:write"]).token
+    package = {"name": "bike_racks_ckanapi", "title": "Bike racks (ckanapi test)", "notes": "Racks by district.",
+               "owner_org": "transport-division", "tags": [{"name": "bikes"}, {"name": "transport"}]}
+    with ckanapi.RemoteCKAN(server.base) as anonymous, pytest.raises(ckanapi.NotAuthorized):
+        anonymous.action.package_create(**package)
+    reader = server.runtime.staff_tokens.create("ckan-reader", ["complaints:read"]).token
+    with ckanapi.RemoteCKAN(server.base, apikey=reader) as wrong, pytest.raises(ckanapi.NotAuthorized):
+        wrong.action.package_create(**package)
+    with ckanapi.RemoteCKAN(server.base, apikey=token) as client:
+        created = client.action.package_create(**package)
+        assert created["name"] == "bike_racks_ckanapi" and created["title_en"] == "Bike racks (ckanapi test)"
+        assert {t["name"] for t in created["tags"]} >= {"bikes", "transport"}
+        racks = tmp_path / "racks.csv"
+        racks.write_text("rack_id,district,spaces\nR1,Mapo-gu,12\nR2,Jung-gu,8\nR3,Mapo-gu,20\n", encoding="utf-8")
+        with racks.open("rb") as upload:
+            report = client.action.resource_create(package_id="bike_racks_ckanapi", name="racks", upload=upload)
+        assert report["rows"] == 3 and report["bad_row_count"] == 0
+        rows = client.action.datastore_search(resource_id="bike_racks_ckanapi", filters={"district": "Mapo-gu"})
+        assert sorted(r["spaces"] for r in rows["records"]) == [12, 20]
+        assert client.action.datastore_search_sql(
+            sql="SELECT sum(spaces) AS n FROM bike_racks_ckanapi")["records"][0]["n"] == 40
+    # The header CKAN's own clients send, alone.
+    again = httpx.post(f"{server.base}/api/action/package_create", headers={"X-CKAN-API-Key": token},
+                       json={**package, "title": "Bike racks (renamed)"}, timeout=30)
+    assert again.status_code == 200 and again.json()["result"]["title_en"] == "Bike racks (renamed)"
+
+
+def test_every_error_is_a_ckan_envelope(server, seeded):
+    import httpx
+
+    writer = server.staff_token("opendata:write")
+    reader = server.staff_token("complaints:read")
+    deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        for prefix in ("/api/3/action", "/api/action"):
+            cases = [
+                (client.get(f"{prefix}/no_such_action"), 404, "Not Found Error"),
+                (client.post(f"{prefix}/no_such_action", json={}), 404, "Not Found Error"),
+                (client.get(f"{prefix}/package_create"), 405, "Method Not Allowed"),
+                (client.delete(f"{prefix}/package_list"), 405, "Method Not Allowed"),
+                (client.post(f"{prefix}/package_search", json={"rows": 5000}), 409, "Validation Error"),
+                (client.post(f"{prefix}/package_show", json={}), 409, "Validation Error"),
+                (client.post(f"{prefix}/datastore_search", content=b'{"resource_id": ',
+                             headers={"Content-Type": "application/json"}), 400, "Bad Request"),
+                (client.post(f"{prefix}/datastore_search_sql", content=b"x" * 2_000_000,
+                             headers={"Content-Type": "application/json"}), 413, "Request Too Large"),
+                (client.post(f"{prefix}/package_create", json={"name": "x_test", "title": "X"}), 401,
+                 "Authorization Error"),
+                (client.post(f"{prefix}/package_create", headers=reader, json={"name": "x_test", "title": "X"}), 403,
+                 "Authorization Error"),
+                (client.post(f"{prefix}/package_create", headers=writer, json={"name": "Bad Name!"}), 409,
+                 "Validation Error"),
+                (client.post(f"{prefix}/datastore_search_sql", json={"sql": deep}), 400, "Search Query Error"),
+                (client.get(f"{prefix}/datastore_search_sql", params={"sql": "SELECT * FROM staff_tokens"}), 409,
+                 "Search Query Error"),
+            ]
+            for response, status, kind in cases:
+                where = f"{response.request.method} {response.request.url.path}"
+                assert response.status_code == status, (where, response.status_code, response.text[:300])
+                body = response.json()
+                assert body["success"] is False and body["help"].endswith(response.request.url.path.rsplit("/", 1)[-1])
+                assert body["error"]["__type"] == kind and body["error"]["message"], (where, body)
+            assert client.get(f"{prefix}/package_create").headers["allow"] == "POST"
+        helped = client.get("/api/3/action/help_show", params={"name": "datastore_search"}).json()
+        assert helped["success"] is True and "rows" in helped["result"]
