@@ -37,6 +37,11 @@ _EN_SPELLINGS = {
     r"open late": "open at night", r"after hours": "at night", r"id card": "resident registration card",
     r"arc": "residence card", r"alien registration card": "residence card", r"parking ticket": "parking fine",
     r"bus pass": "transit card", r"travel card": "transit card", r"paycheck": "wage",
+    # British spellings and one-word compounds, written as the knowledge base writes them
+    r"centre(s?)": r"center\1", r"neighbour(s?|hood)": r"neighbor\1", r"licence(s?)": r"license\1",
+    r"programme(s?)": r"program\1", r"colour(s?)": r"color\1", r"cancelled": "canceled",
+    r"travell(ing|ed|er)": r"travel\1", r"heatwaves?": "heat wave", r"cold ?snap": "cold wave",
+    r"e-?mail": "email", r"check-?up": "checkup", r"day ?care": "childcare", r"baby-?sitt(ing|er)": "childcare",
 }
 # words added when a phrase asks about opening hours, which analysis would otherwise drop ("몇 시까지 해요")
 _HOURS = re.compile(r"몇 ?시(까지|부터|에 (열|닫|문))|언제까지 (해|하|열)|\bwhat time (does|do|is|are)\b.*\b(open|close|run)|"

@@ -24,6 +24,8 @@ _EN_STOP = frozenset(
     "i me my we our you your he she it its they them their this that these those there here what which who whom "
     "how when where why can could would should will shall may might must have has had having not no so too very "
     "just about into over than also any some such please hi hello thanks thank get got need want know tell "
+    "during while since until after before again really actually maybe like well um uh er hmm hey yeah ok okay "
+    "r u ur pls plz thx im ive dont cant wanna gonna gotta "
     "s t".split()
 )
 
