@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from fastapi import HTTPException, Request, WebSocket
+from fastapi import Request, WebSocket
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -190,7 +190,7 @@ def _failure(request: Request, exc: Exception, service_errors: tuple[type[Except
         return invalid(exc, invalid_status)
     if isinstance(exc, BodyTooLarge):
         return Failure(413, exc.detail, "too_large", error=exc)
-    if isinstance(exc, HTTPException):
+    if isinstance(exc, StarletteHTTPException):
         return Failure(exc.status_code, public_text(exc.detail), "http", headers=exc.headers, error=exc)
     if isinstance(exc, (DataError, OverflowError)):  # a value the database cannot hold (NUL, out of range)
         return Failure(invalid_status, f"a value is out of range or holds a NUL character ({type(exc).__name__})",
