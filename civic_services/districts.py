@@ -1,9 +1,11 @@
 """Seoul's 25 autonomous districts (ko/en names, approximate centroids) and what the services need from them:
 telling whether a point or an address is in Seoul, and which district it falls in.
 
-The centroids (``data/districts.json``) are approximate to about 1 km and there are no boundary polygons, so
-a point's district is its nearest centroid, and "in Seoul" means inside Seoul's bounding box and within a few
-kilometres of a centroid. That is good enough to route a report, not to settle a boundary dispute.
+A point's district is the district polygon that holds it (:mod:`civic_services.boundaries`, KOSTAT's 2013
+boundaries at full detail); a point outside every polygon but within :data:`EDGE_TOLERANCE_M` of one (GPS noise at
+the city's edge) belongs to the nearest, and anything farther is outside Seoul. The centroids
+(``data/districts.json``, about 1 km) place sample data and stations; :func:`nearest_centroid` is the rule the
+polygons replaced, kept as the baseline ``bench/district_routing.py`` measures against.
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from civic_services import boundaries
+
 # Seoul's extent (WGS84), a little generous.
 LAT_MIN, LAT_MAX = 37.413, 37.716
 LON_MIN, LON_MAX = 126.734, 127.270
-# Farthest a point in Seoul lies from its nearest district centroid (Seoul's largest districts are ~47 km2).
+# A point this close outside the city's edge still counts as in its nearest district (a phone's GPS is off by
+# 5-30 m, more between tall buildings).
+EDGE_TOLERANCE_M = 50.0
+# The old rule's cut-off: farthest a point in Seoul lies from its nearest centroid (Seoul's largest districts are
+# ~47 km2).
 MAX_CENTROID_KM = 5.5
 
 # Places outside Seoul that citizens name: Korean morphemes and English words (one list for the whole project:
@@ -74,7 +82,15 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def district_at(lat: float, lon: float) -> District | None:
-    """The district a point falls in (nearest centroid), or None when the point is not in Seoul."""
+    """The district whose boundary holds a point, or None when the point is not in Seoul."""
+    if not (LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX):
+        return None
+    area = boundaries.area_at(lon, lat, "full", tolerance_m=EDGE_TOLERANCE_M)
+    return by_name(area.name_ko) if area is not None else None
+
+
+def nearest_centroid(lat: float, lon: float) -> District | None:
+    """The rule polygons replaced: the nearest centroid within Seoul's box (a baseline for the benchmark)."""
     if not (LAT_MIN <= lat <= LAT_MAX and LON_MIN <= lon <= LON_MAX):
         return None
     nearest = min(districts(), key=lambda d: distance_m(lat, lon, d.lat, d.lon))
