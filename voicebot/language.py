@@ -46,7 +46,9 @@ _REQUESTS = {
     "en": re.compile(r"\b(in|speak|speaking|use|switch to|change to)\s+english\b|\benglish,?\s+please\b|"
                      r"^\W*english\W*$|영어로|영어\s*(로|해|말|안내|상담)|잉글리(시|쉬)", re.IGNORECASE),
     "ko": re.compile(r"\b(in|speak|speaking|use|switch to|change to)\s+korean\b|\bkorean,?\s+please\b|"
-                     r"^\W*korean\W*$|한국어|한국말|한국 말", re.IGNORECASE),
+                     r"^\W*korean\W*$|한국어|한국말|한국 말|"
+                     # Whisper often hears the spoken request as "speak in Korea": with speak/talk it is the request
+                     r"\b(speak|speaking|talk|talking)\s+(in\s+)?korea\b", re.IGNORECASE),
 }
 _ONLY_A_REQUEST_WORDS = 7  # a request this short carries no question of its own ("Can you speak Korean?")
 

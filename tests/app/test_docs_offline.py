@@ -5,6 +5,7 @@ keeps the browser from even asking another host (ReDoc's bundle asks for the Red
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,6 +49,16 @@ def _operations(base: str) -> list[dict]:
             for method, op in item.items()]
 
 
+def _wait_for_count(page, selector: str, at_least: int, timeout_s: float) -> None:
+    """Wait until the page shows ``at_least`` elements matching ``selector``: polled through locators, which run
+    in Playwright's own script world (a string predicate would be evaluated in the page, where the pages' CSP
+    forbids eval)."""
+    deadline = time.monotonic() + timeout_s
+    while (count := page.locator(selector).count()) < at_least:
+        assert time.monotonic() < deadline, f"{count} of {at_least} {selector!r} after {timeout_s:.0f} s"
+        page.wait_for_timeout(250)
+
+
 def _remote(requests: list[str]) -> list[str]:
     return [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
 
@@ -56,7 +67,7 @@ def test_swagger_ui_renders_every_operation_offline(server, offline_page, tmp_pa
     page, requests, errors = offline_page
     operations = _operations(server)
     page.goto(f"{server}/docs")
-    page.wait_for_function(f"document.querySelectorAll('.opblock').length >= {len(operations)}", timeout=60_000)
+    _wait_for_count(page, ".opblock", len(operations), 60)
     shown = page.locator(".opblock .opblock-summary-path").all_inner_texts()
     assert {o["path"] for o in operations} <= {text.replace("\u200b", "") for text in shown}
     assert page.locator(".info .title").first.inner_text().startswith("Dasan")
@@ -70,8 +81,7 @@ def test_redoc_renders_every_operation_offline(server, offline_page, tmp_path):
     page, requests, errors = offline_page
     operations = _operations(server)
     page.goto(f"{server}/redoc")
-    page.wait_for_function(f"document.querySelectorAll('[data-section-id^=\"operation/\"]').length"
-                           f" >= {len(operations)}", timeout=90_000)
+    _wait_for_count(page, '[data-section-id^="operation/"]', len(operations), 90)
     some = next(o for o in operations if o["path"] == "/chat")
     assert page.get_by_text(some["summary"]).count() > 0
     page.screenshot(path=str(tmp_path / "redoc.png"))

@@ -27,9 +27,10 @@ def page(tmp_path_factory):
 def sign_in(page, base: str, name: str, password: str, target: str) -> None:
     page.goto(f"{base}{target}")  # an anonymous browser is sent to the sign-in page, and back after it
     assert "/staff/login" in page.url
-    page.get_by_label("아이디").fill(name)
-    page.get_by_label("비밀번호").fill(password)
-    page.get_by_role("button", name="로그인").click()
+    # by field name: the sign-in page speaks the browser's language (Korean or English)
+    page.locator("input[name=name]").fill(name)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{base}{target}")
 
 

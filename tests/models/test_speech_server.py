@@ -69,7 +69,7 @@ def _heard(transcriber, audio, rate) -> str:
 @pytest.fixture(scope="module")
 def key(live_auth) -> str:
     """A staff token: Dasan's speech service is for the city's own programs (DASAN_TTS_API_KEY of another Dasan)."""
-    return live_auth("staff")["Authorization"].removeprefix("Bearer ")
+    return live_auth("staff", None, "complaints:read")["Authorization"].removeprefix("Bearer ")
 
 
 @pytest.mark.slow

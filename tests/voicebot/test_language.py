@@ -11,6 +11,8 @@ def test_language_requests_in_either_language():
     assert requested_language("How much is the bus fare?") is None
     assert requested_language("Is the Korean War Memorial open?") is None
     assert requested_language("Do you speak English or Korean?") is None  # both: no switch
+    assert requested_language("Could we speak in Korea, please?") == "ko"  # how Whisper often hears the request
+    assert requested_language("How do I get a driving licence in Korea?") is None
 
 
 def test_a_request_alone_is_not_a_question():

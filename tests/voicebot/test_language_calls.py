@@ -32,7 +32,8 @@ def test_asking_for_korean_switches_an_english_call(server, speak, model_set, no
 
     log = asyncio.run(scenario())
     record = server.record(log.call_id)
-    assert record["mode"] == "en" and record["lang"] == "ko"
+    heard = [t["text"] for t in record["transcript"] if t["role"] == "caller"]
+    assert record["mode"] == "en" and record["lang"] == "ko", heard
     assert record["lang_switches"][0]["to"] == "ko" and "asked" in record["lang_switches"][0]["reason"]
     bot = [t for t in record["transcript"] if t["role"] == "bot"]
     assert bot[0]["lang"] == "en" and bot[-1]["lang"] == "ko" and "한국어로" in bot[-1]["text"]
