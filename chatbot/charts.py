@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from html import escape
 
 WIDTH = 560
+HORIZONTAL_FROM = 10  # more bars than this lie on their side: one label a row, readable on a phone
+NARROW = 380  # the width of a chart with bars on their side (it scales down less on a phone)
 FONT = 11  # px, labels
 LEFT, RIGHT, TOP = 64, 16, 28
 
@@ -84,6 +86,8 @@ def chart_svg(rows: list[dict], label_key: str, value_key: str, title: str = "",
     is_time = all(w.parse_time(label) is not None for label, _ in raw)
     points = [(w.seoul_time(label, lang) if is_time else str(names.get(label, label)), value)
               for label, value in (raw if is_time else raw[:25])]
+    if not is_time and len(points) > HORIZONTAL_FROM:
+        return _horizontal(points, title, x_label, y_label)
     low = min(0.0, min(v for _, v in points))
     ticks = _ticks(low, max(v for _, v in points) or 1.0)
     top = ticks[-1] if ticks[-1] > low else low + 1
@@ -138,5 +142,36 @@ def chart_svg(rows: list[dict], label_key: str, value_key: str, title: str = "",
     if x_label:
         parts.append(f'<text x="{LEFT + inner_w / 2:.1f}" y="{height - 6:.0f}" text-anchor="middle">'
                      f'{escape(x_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _horizontal(points: list[tuple[str, float]], title: str, x_label: str, y_label: str) -> str:
+    """Bars on their side, largest first as given: a label a row on the left, the value at the bar's end."""
+    row = FONT + 8
+    label_w = max(text_width(label) for label, _ in points) + 8
+    width = max(NARROW, label_w + 220)  # the label column is as wide as the longest label: none is cut
+    title_lines = wrap(title, width - 16, FONT + 2, lines=3) or [title]
+    top_pad = TOP + (len(title_lines) - 1) * (FONT + 4) + (FONT + 4 if y_label else 0)
+    low = min(0.0, min(v for _, v in points))
+    ticks = _ticks(low, max(v for _, v in points) or 1.0)
+    top = ticks[-1] if ticks[-1] > low else low + 1
+    left, inner_w = label_w + 4, width - label_w - 4 - 48
+    x = lambda v: left + (v - low) / (top - low) * inner_w  # noqa: E731
+    height = top_pad + row * len(points) + FONT + 12
+    described = title or y_label
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="100%" '
+             f'style="max-width:{width:.0f}px" role="img" aria-label="{escape(described)}" font-family="sans-serif" '
+             f'font-size="{FONT}">', f'<title>{escape(described)}</title>',
+             _label(width / 2, 16, title_lines).replace("<text ", '<text font-weight="600" font-size="13" ', 1)]
+    if y_label:  # what the bars measure, above them
+        parts.append(f'<text x="{left}" y="{top_pad - 6}" fill="#57606a">{escape(y_label)}'
+                     f'{" / " + escape(x_label) if x_label else ""}</text>')
+    for i, (label, value) in enumerate(points):
+        y = top_pad + row * i
+        parts.append(f'<text x="{left - 6:.1f}" y="{y + row * 0.68:.1f}" text-anchor="end">{escape(label)}</text>')
+        parts.append(f'<rect x="{x(min(0, value)):.1f}" y="{y + 2:.1f}" width="{max(abs(x(value) - x(0)), 0.5):.1f}" '
+                     f'height="{row - 4}" fill="#0b5cad"><title>{escape(label)}: {_fmt(value)}</title></rect>')
+        parts.append(f'<text x="{x(max(0, value)) + 4:.1f}" y="{y + row * 0.68:.1f}">{_fmt(value)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -16,7 +16,7 @@ import logging
 import time
 
 from chatbot.routing.base import ToolCall
-from chatbot.routing.nlu import NluRouter, lexical_scores
+from chatbot.routing.nlu import NluRouter, is_question, lexical_scores
 from retrieval_index.text import analyze
 
 log = logging.getLogger("dasan.routing")
@@ -93,6 +93,8 @@ class LlmRouter:
         if tool == "none":
             return ToolCall(None, {}, 0.0)
         call = self.ranker.fill(tool, text, 0.8 if close else 0.9, vector)
+        if call.missing and is_question(text) and not any(call.arguments.get(k) for k in ("ticket_id", "poll_id")):
+            return ToolCall(None, {}, 0.0)  # "where can I check ...", with nothing to act on: a question
         if call.missing:
             call = self._fill_missing(call, text)
         return call

@@ -165,6 +165,16 @@ def has_tool_evidence(text: str, cues: dict) -> bool:
     return bool(re.search(r"\b(?:mv|sr)\s*-?\s*\d", lowered)) or _any(lowered, lx.REPORT_WORDS)
 
 
+def is_question(text: str) -> bool:
+    """Does the text ask how, where, what or whether (a question for the knowledge base, unless it names what to
+    act on)?"""
+    return bool(_INFO_QUESTION.search(text))
+
+
+def _names_an_id(call: ToolCall) -> bool:
+    return any(call.arguments.get(key) for key in ("ticket_id", "poll_id"))
+
+
 def _first(items):
     return items[0] if items else None
 
@@ -250,7 +260,10 @@ class NluRouter:
         if tool == "none":
             return ToolCall(None, {}, 0.0)
         confidence = round(min(0.99, 0.5 + margin * (5 if self.intents is not None else 1)), 3)
-        return self.fill(tool, text, confidence, vector)
+        call = self.fill(tool, text, confidence, vector)
+        if call.missing and _INFO_QUESTION.search(text) and not _names_an_id(call):
+            return ToolCall(None, {}, 0.0)  # "where can I check ...", with nothing to act on: a question
+        return call
 
     # ------------------------------------------------------------------ arguments
     def fill(self, tool: str, text: str, confidence: float = 0.85, vector=None) -> ToolCall:

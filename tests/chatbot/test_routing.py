@@ -48,7 +48,8 @@ def test_inflections_periods_and_choices():
 def test_questions_for_the_knowledge_base_are_not_tool_calls():
     router = NluRouter()
     for question in ("what is mVoting?", "불법주차 신고는 어떤 앱으로 하나요?", "미세먼지 심한 날 행동요령 알려 주세요",
-                     "How do I get an open data API key?", "대형 폐기물 스티커는 어디서 사요?"):
+                     "How do I get an open data API key?", "대형 폐기물 스티커는 어디서 사요?",
+                     "How do I vote in mVoting?"):  # a question about voting, with no poll to act on
         assert router.route(question).tool is None, question
 
 

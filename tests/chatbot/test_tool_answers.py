@@ -133,3 +133,15 @@ def test_a_dataset_listing_names_titles(dialogue):
     assert "Street trees" in listed.answer and "Public toilets" in listed.answer
     korean = _turn(dialogue, "어떤 데이터셋들이 있는지 목록 보여 줘", "ko")
     assert korean.tool == "search_datasets" and "가로수 현황" in korean.answer
+
+
+def test_many_bars_lie_on_their_side_with_every_label_whole():
+    from chatbot.charts import HORIZONTAL_FROM, chart_svg
+
+    rows = [{"species": f"Species number {i} with a long name", "count": 100 - i} for i in range(HORIZONTAL_FROM + 5)]
+    svg = chart_svg(rows, "species", "count", title="Trees by species", x_label="Species", y_label="Count")
+    for row in rows:  # one row a bar: each label whole on its own line
+        assert f'text-anchor="end">{row["species"]}</text>' in svg
+    assert svg.count("<rect ") == len(rows) and "Trees by species" in svg and 'viewBox="0 0 ' in svg
+    few = chart_svg(rows[:3], "species", "count", title="Trees by species")
+    assert f'text-anchor="end">{rows[0]["species"]}</text>' not in few and few.count("<rect ") == 3  # upright
