@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from dasan.routes.models import router as models_router
     from dasan.routes.pages import page_access_denied
     from dasan.routes.pages import router as pages_router
+    from dasan.routes.portal import router as portal_router
     from dasan.routes.speech import router as speech_router
     from minutes.api import create_job
     from minutes.api import router as minutes_router
@@ -84,9 +85,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.given_runtime = runtime
     app.state.runtime = None
-    for router in (health_router, pages_router, models_router, speech_router, chatbot_router, complaints_router,
-                   opendata_router, sensorthings_router, iot_queries_router, voting_router, tools_router,
-                   minutes_router, voicebot_router, staff_router):
+    for router in (health_router, pages_router, portal_router, models_router, speech_router, chatbot_router,
+                   complaints_router, opendata_router, sensorthings_router, iot_queries_router, voting_router,
+                   tools_router, minutes_router, voicebot_router, staff_router):
         app.include_router(router)
     mount_docs(app)  # /docs and /redoc, with their assets
     mount_mcp(app)  # MCP over streamable HTTP at /mcp

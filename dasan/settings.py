@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     uploads_dir: Path | None = Field(None, description="Uploaded media; empty means data_dir/uploads.")
     complaint_photo_max_bytes: int = Field(10_000_000, ge=1, description="Largest photo a report may carry.")
     complaint_video_max_bytes: int = Field(50_000_000, ge=1, description="Largest video a report may carry.")
+    map_tile_url: str = Field("", description="Base-map tiles for the pages' maps, a Leaflet URL template such as "
+                              "https://tiles.example.org/{z}/{x}/{y}.png; empty means the maps draw only the "
+                              "district outlines Dasan serves (no request leaves the machine).")
+    map_tile_attribution: str = Field("", description="The attribution shown under the map when map_tile_url is set.")
     datastore_rows_max: int = Field(5000, ge=1, description="Row cap of one datastore_search page.")
     datastore_sql_enabled: bool = Field(False, description="Serve datastore_search_sql (read-only sandbox).")
     datastore_sql_rows_max: int = Field(1000, ge=1, description="Row cap of one datastore_search_sql answer.")

@@ -1,5 +1,5 @@
-"""The web pages Dasan serves from ``dasan/web``: the home page, the chat, the call page, the live minutes (for
-officials) and the staff sign-in.
+"""The web pages Dasan serves from ``dasan/web``: the chat, the call page, the live minutes (for
+officials) and the staff sign-in; the citizens' portal (the home page, complaints) is :mod:`dasan.routes.portal`.
 
 A page's language comes from ``?lang=ko|en`` (remembered in a cookie), then the cookie, then the browser's
 ``Accept-Language``; Korean by default. A page that needs a role declares it like any route; a browser without the
@@ -63,11 +63,6 @@ def page(name: str, values: dict[str, str] | None = None) -> HTMLResponse:
 
 Anyone = Annotated[Principal, Depends(public())]
 Official = Annotated[Principal, Depends(requires("official", "admin"))]
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(who: Anyone) -> HTMLResponse:
-    return page("index.html")
 
 
 @router.get("/chat", response_class=HTMLResponse)
