@@ -58,9 +58,11 @@ HOME = {
 COMPLAINTS = {
     "ko": {"title": "불편 신고", "h1": "불편 신고", "lead": "불편한 점을 알려 주시면 담당 부서에 바로 전달됩니다.",
            "report_h": "신고하기", "what": "1. 무엇이 문제인가요?", "where": "2. 어디인가요?",
-           "where_help": "지도를 눌러 위치를 찍거나, 내 위치를 쓰거나, 주소를 적어 주세요.",
+           "where_help": "지도를 눌러 위치를 찍거나, 내 위치를 쓰거나, 주소를 적어 주세요. "
+                         "키보드로는 지도에서 화살표로 움직인 뒤 '지도 가운데에 핀 꽂기'를 누르세요.",
            "map_label": "위치를 고르는 지도. 지도를 누르면 그 자리에 핀이 꽂힙니다.",
-           "use_location": "내 위치 사용", "locating": "위치를 찾는 중…", "no_place": "아직 위치를 고르지 않았습니다.",
+           "use_location": "내 위치 사용", "pin_centre": "지도 가운데에 핀 꽂기", "locating": "위치를 찾는 중…",
+           "no_place": "아직 위치를 고르지 않았습니다.",
            "place_set": "고른 위치", "geo_denied": "위치를 알 수 없습니다. 지도를 누르거나 주소를 적어 주세요.",
            "address": "주소 (구 이름을 꼭 넣어 주세요)", "address_hint": "예: 마포구 월드컵로 212",
            "photos": "3. 사진 (3장까지) 또는 동영상 1개", "photos_hint": "JPEG, PNG, WebP 사진 또는 MP4, MOV 동영상.",
@@ -84,9 +86,11 @@ COMPLAINTS = {
     "en": {"title": "Report a problem", "h1": "Report a problem",
            "lead": "Tell us what is wrong and we send it straight to the team that fixes it.",
            "report_h": "New report", "what": "1. What is the problem?", "where": "2. Where is it?",
-           "where_help": "Tap the map to drop a pin, use your location, or type the address.",
+           "where_help": "Tap the map to drop a pin, use your location, or type the address. With a keyboard, move "
+                         "the map with the arrow keys, then press 'Pin the centre of the map'.",
            "map_label": "Map to choose the place. Tapping the map drops a pin there.",
-           "use_location": "Use my location", "locating": "Finding your location…",
+           "use_location": "Use my location", "pin_centre": "Pin the centre of the map",
+           "locating": "Finding your location…",
            "no_place": "No place chosen yet.", "place_set": "Chosen place",
            "geo_denied": "Your location is not available. Tap the map or type the address.",
            "address": "Address (include the district, the -gu)", "address_hint": "e.g. 212 World Cup-ro, Mapo-gu",
@@ -122,7 +126,7 @@ TICKET = {
            "duplicates": "같은 문제로 들어온 다른 신고 {n}건이 이 신고와 함께 처리됩니다.",
            "no_history": "기록이 없습니다.", "map_label": "신고 위치 지도", "back": "신고 목록으로",
            "link_note": "이 페이지의 주소를 저장하면 언제든 다시 볼 수 있습니다.", "not_found": "그런 신고가 없습니다.",
-           "photo_alt": "신고 사진 {n}", "note": "메모"},
+           "photo_alt": "신고 사진 {n}", "video": "동영상 {n} 보기", "note": "메모"},
     "en": {"title": "Report {{ticket}}", "h1": "Report", "status_h": "Progress", "history_h": "What happened so far",
            "details_h": "The report", "service": "Kind of problem", "place": "Place", "district": "District",
            "requested": "Reported", "expected": "Target date", "agency": "Handled by", "description": "Description",
@@ -130,7 +134,8 @@ TICKET = {
            "duplicates": "{n} other reports of the same problem are handled together with this one.",
            "no_history": "Nothing yet.", "map_label": "Map of the report's place", "back": "Back to the reports",
            "link_note": "Keep this page's address to come back to it any time.",
-           "not_found": "There is no such report.", "photo_alt": "Photo {n} of the report", "note": "Note"},
+           "not_found": "There is no such report.", "photo_alt": "Photo {n} of the report", "video": "Watch video {n}",
+           "note": "Note"},
 }
 
 STATUS_WORDS = {

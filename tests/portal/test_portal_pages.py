@@ -232,6 +232,13 @@ def test_photos_are_checked_before_upload_and_api_errors_are_sentences(server, b
     assert sentence.startswith("That did not work. ") and sentence.endswith(".") and "{" not in sentence
     assert posted == [f"{base}/open311/v2/requests.json"]
 
+    # without a pointer: move the map with the keyboard, then pin its centre
+    page.locator("#pick-map").focus()
+    page.keyboard.press("ArrowLeft")
+    page.get_by_role("button", name="Pin the centre of the map").click()
+    assert page.locator("#place").inner_text().startswith("Chosen place: ")
+    assert page.locator("#pick-map img.leaflet-marker-icon").count() == 1
+
     page.goto(f"{base}/complaints?lang=ko")  # the same checks speak Korean
     _ready(page)
     page.locator("#media").set_input_files(str(text_file))
