@@ -7,13 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from chatbot.assistant import MAX_MESSAGE_CHARS, Assistant
 from webapi.access import PUBLIC
 from webapi.deps import part
+from webapi.errors import error_responses
 
-router = APIRouter(tags=["chatbot"])
+# Errors outside validation are FastAPI's {"detail": "..."}: an unreadable body 400, one over the limit 413, the
+# assistant still loading or turned off 503; an invalid field is the 422 list FastAPI documents.
+router = APIRouter(tags=["chatbot"], responses=error_responses(400, 413, 503))
 
 
 class ChatRequest(BaseModel):
@@ -21,6 +24,14 @@ class ChatRequest(BaseModel):
                                    description="Continue this conversation; omit to start one.")
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     lang: Literal["ko", "en"] | None = Field(None, description="Reply language; detected from the message if omitted.")
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, message: str) -> str:
+        """A message of only spaces is refused like any invalid field (the 422 list, not a bare sentence)."""
+        if not message.strip():
+            raise ValueError("the message is empty")
+        return message
 
 
 class CitationOut(BaseModel):
@@ -61,8 +72,6 @@ def _response(reply) -> ChatResponse:
 
 @router.post("/chat", dependencies=[PUBLIC], response_model=ChatResponse, summary="Ask the 120 assistant")
 def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
-    if not body.message.strip():
-        raise HTTPException(status_code=422, detail="the message is empty")
     return _response(assistant.reply(body.message, session_id=body.session_id, lang=body.lang))
 
 
@@ -73,8 +82,6 @@ def chat(body: ChatRequest, assistant: AssistantDep) -> ChatResponse:
                                              "replaces what was shown, and a final `reply` event carries the whole "
                                              "reply as /chat returns it."}}, dependencies=[PUBLIC])
 def chat_stream(body: ChatRequest, assistant: AssistantDep) -> StreamingResponse:
-    if not body.message.strip():
-        raise HTTPException(status_code=422, detail="the message is empty")
     events = assistant.stream(body.message, session_id=body.session_id, lang=body.lang)
 
     def encode():
@@ -90,7 +97,8 @@ def _response_dict(reply: dict) -> dict:
     return {k: reply[k] for k in ChatResponse.model_fields}
 
 
-@router.get("/kb/{entry_id}", dependencies=[PUBLIC], summary="One knowledge-base entry, both languages")
+@router.get("/kb/{entry_id}", dependencies=[PUBLIC], summary="One knowledge-base entry, both languages",
+            responses=error_responses(404))
 def kb_entry(entry_id: str, assistant: AssistantDep) -> dict:
     if entry_id not in assistant.kb:
         raise HTTPException(status_code=404, detail=f"no knowledge-base entry {entry_id!r}")

@@ -43,10 +43,14 @@ from models.store import ModelError
 from speech.events import Event, Final, Partial, SpeakerLabel
 from webapi.access import Principal, checked_by, principal_of, requires
 from webapi.deps import PartUnavailable, get_part, part
-from webapi.errors import public_text
+from webapi.errors import DetailOrProblems, error_responses, public_text
 
 log = logging.getLogger("minutes.api")
-router = APIRouter(prefix="/minutes", tags=["minutes"])
+# Errors are FastAPI's {"detail"}: a value the service refuses is a 422 with one sentence (a malformed field: the
+# list of problems), an unknown or invisible meeting or job 404, a model or the LLM not available 503.
+router = APIRouter(prefix="/minutes", tags=["minutes"],
+                   responses={**error_responses(400, 401, 403, 404, 413, 415, 503),
+                              **error_responses(422, model=DetailOrProblems)})
 
 LANGUAGES = ("ko", "en")
 QUEUE_CHUNKS = 256  # audio messages waiting for the transcriber; a faster sender is slowed down (back-pressure)
@@ -387,7 +391,10 @@ def set_consent(meeting_id: str, body: Consent, service: MinutesDep, who: Offici
     return {"id": meeting.id, "consented": meeting.consented}
 
 
-@router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt")
+@router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt",
+            response_class=Response,
+            responses={200: {"description": "The minutes in the format asked for (a download)",
+                             "content": {media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}}})
 def export_meeting(meeting_id: str, fmt: str, service: MinutesDep, who: OfficialDep) -> Response:
     if fmt not in MEDIA_TYPES:
         raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")

@@ -21,9 +21,10 @@ from voicebot.transport import serve_call
 from voicebot.twilio import TwilioOutbound, TwilioReader
 from webapi.access import PUBLIC, Principal, requires
 from webapi.deps import PartUnavailable, get_part, part
+from webapi.errors import error_responses
 
 log = logging.getLogger("dasan.voicebot")
-router = APIRouter(tags=["voicebot"])
+router = APIRouter(tags=["voicebot"], responses=error_responses(401, 403, 404))
 CallsDep = Annotated[CallRecords, Depends(part("calls"))]
 
 

@@ -28,13 +28,14 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request, WebSocket
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.utils import is_body_allowed_for_status_code
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -230,6 +231,58 @@ def error_route(render: Render, *, service_errors: type[Exception] | tuple[type[
             return shell
 
     return ErrorShellRoute
+
+
+# --- what the error statuses look like, for the OpenAPI document
+
+class PlainError(BaseModel):
+    """:func:`plain_json`'s envelope (the SensorThings and voting APIs')."""
+
+    code: int
+    type: Literal["error"]
+    message: str
+
+
+class Detail(BaseModel):
+    """FastAPI's ``{"detail"}`` as :func:`http_error` writes it (the routes outside a shell)."""
+
+    detail: str
+
+
+class DetailOrProblems(BaseModel):
+    """A 422 of a route that refuses some values itself: one sentence, or FastAPI's list of problems."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# What each error status of the server means, as the OpenAPI document says it.
+ERROR_STATUSES = {
+    400: "The request is malformed or a value is invalid (the message says which)",
+    401: "No credential, or an unknown, revoked or expired one",
+    403: "The caller's role or scope does not allow this (or a session's CSRF token is missing)",
+    404: "Not found (or not visible to the caller)",
+    405: "The method is not allowed here",
+    409: "The request conflicts with stored data",
+    413: "The body is larger than the route's limit",
+    415: "The upload is not a format this server reads",
+    422: "A value is invalid",
+    503: "A part the route needs is still loading or not available (the message says which)",
+}
+
+
+def error_responses(*statuses: int, model: type[BaseModel] | None = Detail,
+                    content: Mapping[str, Any] | None = None) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a router or a route: each of ``statuses`` documented with its meaning and its body
+    (``model``, or ``content``: media types and their schemas, for an envelope that is not one model)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"description": ERROR_STATUSES[status]}
+        if content is not None:
+            entry["content"] = dict(content)
+        elif model is not None:
+            entry["model"] = model
+        out[status] = entry
+    return out
 
 
 # --- the app's handlers, for the routes outside a shell

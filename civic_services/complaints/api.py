@@ -26,7 +26,7 @@ from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
 from webapi.access import PUBLIC
 from webapi.deps import PartUnavailable, get_part, part
-from webapi.errors import Failure, error_route
+from webapi.errors import Failure, error_responses, error_route
 
 log = logging.getLogger("civic_services.complaints.api")
 
@@ -61,9 +61,19 @@ def render_open311(request: Request, failure: Failure) -> Response:
 # Every failure of a route becomes an Open311 error list; oversize bodies are refused before parsing.
 Open311Route = error_route(render_open311, service_errors=ComplaintError, body_max=_body_max)
 router = APIRouter(prefix="/open311/v2", tags=["complaints (Open311 GeoReport v2)"], route_class=Open311Route)
-ERRORS = {code: {"description": text, "content": {"application/json": {"example": [{"code": code,
-                                                                                     "description": text}]}}}
-          for code, text in ((400, "Invalid request (Open311 error list)"), (404, "Not found"))}
+# Every error is an Open311 error list, in JSON or XML as the path's format asks (staff routes: JSON).
+OPEN311_ERRORS = {"application/json": {"schema": {"type": "array", "items": {
+    "type": "object", "required": ["code", "description"],
+    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}},
+    "text/xml": {"schema": {"type": "string"}}}
+ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415, content=OPEN311_ERRORS)
+ERRORS[400]["description"] = "Invalid request (Open311 error list)"
+
+
+def in_format(status: int = 200, description: str = "Successful Response") -> dict:
+    """``responses=`` of a route whose answer is JSON or XML, as its path's ``.{fmt}`` asks."""
+    return {**ERRORS, status: {"description": description,
+                               "content": {"application/json": {}, "text/xml": {"schema": {"type": "string"}}}}}
 
 
 Service = Annotated[ComplaintService, Depends(part("complaints"))]
@@ -86,12 +96,12 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-@router.get("/services.{fmt}", dependencies=[PUBLIC], summary="List the services citizens can report", responses=ERRORS)
+@router.get("/services.{fmt}", dependencies=[PUBLIC], summary="List the services citizens can report", responses=in_format())
 def list_services(service: Service, fmt: Format) -> Response:
     return _render([open311.service_summary(s) for s in service.services()], fmt, "services")
 
 
-@router.get("/services/{service_code}.{fmt}", summary="A service's definition (custom attributes)", responses=ERRORS,
+@router.get("/services/{service_code}.{fmt}", summary="A service's definition (custom attributes)", responses=in_format(),
             dependencies=[PUBLIC])
 def service_definition(service: Service, service_code: str, fmt: Format) -> Response:
     definition = open311.service_definition(service.service(service_code))
@@ -100,7 +110,7 @@ def service_definition(service: Service, service_code: str, fmt: Format) -> Resp
     return Response(open311.dumps(definition), media_type=MEDIA_TYPES["json"])
 
 
-@router.post("/requests.{fmt}", dependencies=[PUBLIC], status_code=201, responses=ERRORS,
+@router.post("/requests.{fmt}", dependencies=[PUBLIC], status_code=201, responses=in_format(201, "The report, filed"),
              summary="Submit a report (form fields; photos or a video as multipart `media`, the v2.1 way)",
              description="Up to 3 photos (JPEG, PNG, WebP) or 1 video (MP4/MOV) in `media`. The location is "
                          "lat/long, else address_string naming a Seoul district, else a photo's GPS. "
@@ -150,7 +160,7 @@ async def post_request(
     return _render(answer, fmt, "service_requests", status=201)
 
 
-@router.get("/requests.{fmt}", summary="Search reports (last 90 days by default; page/page_size)", responses=ERRORS,
+@router.get("/requests.{fmt}", summary="Search reports (last 90 days by default; page/page_size)", responses=in_format(),
             dependencies=[PUBLIC])
 def list_requests(
     request: Request,
@@ -177,7 +187,7 @@ def list_requests(
     return _render(service.list_public(query, _media_url(request)), fmt, "service_requests")
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One report (public fields only)", responses=ERRORS,
+@router.get("/requests/{service_request_id}.{fmt}", summary="One report (public fields only)", responses=in_format(),
             dependencies=[PUBLIC])
 def get_request(request: Request, service: Service, fmt: Format,
                 service_request_id: Annotated[str, Path(max_length=40)]) -> Response:
@@ -185,7 +195,7 @@ def get_request(request: Request, service: Service, fmt: Format,
 
 
 @router.get("/tokens/{token}.{fmt}", summary="Follow a report with the token its submission returned",
-            responses=ERRORS, dependencies=[PUBLIC])
+            responses=in_format(), dependencies=[PUBLIC])
 def get_token(service: Service, fmt: Format, token: Annotated[str, Path(max_length=100)]) -> Response:
     return _render([service.by_token(token)], fmt, "service_requests")
 

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from civic_services.iot import catalogue
 from civic_services.iot.entities import ENTITY_SETS
@@ -23,13 +24,24 @@ from civic_services.periods import PERIODS
 from civic_services.staff.api import require_scope
 from webapi.access import PUBLIC
 from webapi.deps import part
-from webapi.errors import error_route, plain_json
+from webapi.errors import PlainError, error_responses, error_route, plain_json
 
 BODY_MAX = 32_000_000
 
 
+class AnyPath(PathConvertor):
+    """A path parameter of any characters: Starlette's ``path`` stops at a newline, and a resource path holding one
+    (``/v1.1/%0A``) fell through to the app's bare 404 instead of this API's error."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("sensorthings_path", AnyPath())
+
+
 IoTRoute = error_route(plain_json, service_errors=IoTError, body_max=BODY_MAX)
-router = APIRouter(tags=["IoT (SensorThings API 1.1)"], route_class=IoTRoute)
+router = APIRouter(tags=["IoT (SensorThings API 1.1)"], route_class=IoTRoute,
+                   responses=error_responses(400, 401, 403, 404, 405, 409, 413, model=PlainError))
 
 
 Service = Annotated[IoTService, Depends(part("iot"))]
@@ -63,14 +75,14 @@ def root(request: Request) -> dict:
                 "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation"]}}
 
 
-@router.get("/v1.1/{path:path}", summary="Read an entity set, an entity, or a navigation ($filter, $orderby, "
+@router.get("/v1.1/{path:sensorthings_path}", summary="Read an entity set, an entity, or a navigation ($filter, $orderby, "
             "$top, $skip, $count, $select, $expand)", dependencies=[PUBLIC])
 def read(request: Request, service: Service, path: str) -> JSONResponse:
     params = dict(request.query_params)
     return JSONResponse(service.things.read(path, params, _base(request)))
 
 
-@router.post("/v1.1/{path:path}", status_code=201, dependencies=[Writer],
+@router.post("/v1.1/{path:sensorthings_path}", status_code=201, dependencies=[Writer],
              summary="Create an entity, an Observation, or many (CreateObservations); staff scope iot:write")
 async def create(request: Request, service: Service, path: str) -> Response:
     body = await _json(request)
@@ -100,7 +112,8 @@ async def create(request: Request, service: Service, path: str) -> Response:
 
 # --- district queries (the assistant's sensor tools and staff dashboards)
 
-queries = APIRouter(prefix="/iot", tags=["IoT (district queries)"], route_class=IoTRoute)
+queries = APIRouter(prefix="/iot", tags=["IoT (district queries)"], route_class=IoTRoute,
+                    responses=error_responses(400, 404, 413, model=PlainError))
 MetricQ = Annotated[str, Query(max_length=40, description="pm10, pm2_5, temperature, humidity, noise, "
                                                            "illumination, wind_speed, wind_direction, vibration, "
                                                            "uv, floating_population")]

@@ -51,7 +51,7 @@ def parse_query(params: dict[str, str]) -> Query:
         raw = params.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isdigit() or len(raw) > 12:
+        if not raw.isdecimal() or len(raw) > 12:  # isdigit() takes '¹', which int() cannot read
             raise IoTError(f"{name} must be a non-negative integer, not {raw!r}")
         value = int(raw)
         if value > most:

@@ -31,7 +31,7 @@ from civic_services.opendata.service import OpenData
 from civic_services.staff.api import require_scope
 from webapi.access import PUBLIC
 from webapi.deps import part
-from webapi.errors import Failure, error_route
+from webapi.errors import Failure, error_responses, error_route
 
 UPLOAD_MAX_BYTES = 200_000_000
 BODY_MAX_BYTES = 1_000_000  # an action's JSON body (a query is at most 20,000 characters)
@@ -129,7 +129,14 @@ router = APIRouter(tags=["open data (CKAN action API)"], route_class=CKANRoute)
 # under /api/3/action/ and /api/action/ (see the end of this module).
 actions = APIRouter(route_class=CKANActionRoute, dependencies=[PUBLIC])
 writes = APIRouter(route_class=CKANActionRoute)
-ENVELOPE = {409: {"description": "Validation error (CKAN error envelope)"}, 404: {"description": "Not found"}}
+# CKAN's error envelope, as every action answers an error (the OpenAPI document says which statuses)
+CKAN_ERROR = {"application/json": {"schema": {
+    "type": "object", "required": ["help", "success", "error"],
+    "properties": {"help": {"type": "string"}, "success": {"type": "boolean", "enum": [False]},
+                   "error": {"type": "object", "required": ["__type", "message"],
+                             "properties": {"__type": {"type": "string"}, "message": {"type": "string"}}}}}}}
+ENVELOPE = error_responses(400, 401, 403, 404, 409, 413, content=CKAN_ERROR)
+ENVELOPE[409]["description"] = "Validation error (CKAN error envelope)"
 READ_ACTIONS = ("package_list", "package_show", "package_search", "datastore_search", "datastore_search_sql",
                 "help_show")
 WRITE_ACTIONS = ("package_create", "resource_create")
@@ -326,8 +333,9 @@ def _sql(request: Request, service: OpenData, sql: str) -> JSONResponse:
     return ok(request, answer)
 
 
-SQL_RESPONSES = {**ENVELOPE, 400: {"description": "A query nested too deep to parse"},
-                 403: {"description": "Turned off, or disabled on this database (the message says why)"}}
+SQL_RESPONSES = {**ENVELOPE, 400: {**ENVELOPE[400], "description": "A query nested too deep to parse"},
+                 403: {**ENVELOPE[403], "description": "Turned off, or disabled on this database (the message says "
+                                                       "why)"}}
 
 
 @actions.get("/datastore_search_sql", summary="One read-only SELECT over datastore resources "
@@ -455,15 +463,18 @@ for _prefix, _documented in (("/api/3/action", True), ("/api/action", False)):
 
 # --- DCAT
 
+JSONLD = {200: {"description": "DCAT as JSON-LD", "content": {"application/ld+json": {"schema": {"type": "object"}}}}}
+
+
 @router.get("/catalog.jsonld", tags=["open data: DCAT"], summary="The catalogue as DCAT JSON-LD",
-            dependencies=[PUBLIC])
+            dependencies=[PUBLIC], response_class=Response, responses=JSONLD)
 def catalog_jsonld(request: Request, service: Service) -> Response:
     body = dcat.catalog(service.catalog.all_packages(_base(request)), _base(request))
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
 
 
 @router.get("/dataset/{dataset_id}.jsonld", tags=["open data: DCAT"], summary="One dataset as DCAT JSON-LD",
-            responses=ENVELOPE, dependencies=[PUBLIC])
+            responses={**ENVELOPE, **JSONLD}, response_class=Response, dependencies=[PUBLIC])
 def dataset_jsonld(request: Request, service: Service, dataset_id: Annotated[str, Path(max_length=100)]) -> Response:
     body = dcat.dataset(service.catalog.show(dataset_id, _base(request)), _base(request))
     return Response(json.dumps(body, ensure_ascii=False), media_type="application/ld+json")
@@ -478,20 +489,26 @@ def _seoul(code: str, message: str, status: int) -> JSONResponse:
     return JSONResponse({"RESULT": {"CODE": code, "MESSAGE": message}}, status_code=status)
 
 
+SEOUL_RESULT = {"type": "object", "required": ["RESULT"], "properties": {"RESULT": {
+    "type": "object", "required": ["CODE", "MESSAGE"],
+    "properties": {"CODE": {"type": "string"}, "MESSAGE": {"type": "string"}}}}}
 seoul_router = APIRouter(tags=["open data (Seoul Open API shape)"], dependencies=[PUBLIC])
 
 
 @seoul_router.get("/{key}/json/{service_name}/{start}/{end}/",
                   summary="Rows START..END (1-based, inclusive, at most 1,000) of a dataset, Seoul Open API style",
-                  responses={400: {"description": "Seoul error code"}, 404: {"description": "Unknown service"}})
+                  responses={code: {"description": text, "content": {"application/json": {"schema": SEOUL_RESULT}}}
+                             for code, text in ((400, "Seoul error code"), (401, "Invalid key"),
+                                                (404, "Unknown service"))})
 def seoul_open_api(service: Service, key: Annotated[str, Path(max_length=100)],
                    service_name: Annotated[str, Path(max_length=100)], start: Annotated[str, Path(max_length=20)],
                    end: Annotated[str, Path(max_length=20)]) -> JSONResponse:
     if not key.strip():
         return _seoul("INFO-100", "인증키가 유효하지 않습니다. (invalid key)", 401)
-    if not start.isdigit() or int(start) < 1:
+    # isdecimal, not isdigit: a superscript such as '¹' is a digit that int() cannot read (it was a 500)
+    if not start.isdecimal() or int(start) < 1:
         return _seoul("ERROR-331", "요청시작위치 값을 확인하세요. (START must be a whole number from 1)", 400)
-    if not end.isdigit() or int(end) < 1:
+    if not end.isdecimal() or int(end) < 1:
         return _seoul("ERROR-332", "요청종료위치 값을 확인하세요. (END must be a whole number from 1)", 400)
     first, last = int(start), int(end)
     if first > last:

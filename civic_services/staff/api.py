@@ -23,6 +23,7 @@ from civic_services.staff.sessions import COOKIE, IDLE, BrowserSessions
 from civic_services.staff.users import StaffUsers
 from webapi.access import Principal, public, requires
 from webapi.deps import part
+from webapi.errors import error_responses
 
 LOGIN_CSRF_COOKIE = "dasan_login_csrf"
 
@@ -60,8 +61,9 @@ def _back_to_login(next_path: str, message: str) -> RedirectResponse:
 
 
 @router.post("/login", summary="Sign in (a form post from /staff/login); sets the session cookie",
-             responses={303: {"description": "Signed in (to `next`), or back to the sign-in page with a message"}},
-             status_code=303)
+             responses={303: {"description": "Signed in (to `next`), or back to the sign-in page with a message"},
+                        **error_responses(400, 413)},
+             status_code=303, response_class=RedirectResponse)
 def login(request: Request, users: UsersDep, sessions: SessionsDep, audit: AuditDep,
           who: Annotated[Principal, Depends(public())],
           name: Annotated[str, Form(max_length=100)], password: Annotated[str, Form(max_length=1024)],
@@ -90,7 +92,8 @@ def login(request: Request, users: UsersDep, sessions: SessionsDep, audit: Audit
 
 
 @router.post("/logout", summary="Sign out (ends the browser session)", status_code=303,
-             responses={303: {"description": "Signed out; to the sign-in page"}})
+             response_class=RedirectResponse,
+             responses={303: {"description": "Signed out; to the sign-in page"}, **error_responses(401, 403)})
 def logout(request: Request, sessions: SessionsDep, audit: AuditDep,
            who: Annotated[Principal, Depends(requires("agent", "official", "staff", "admin"))]) -> RedirectResponse:
     cookie = request.cookies.get(COOKIE)

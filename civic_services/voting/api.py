@@ -23,12 +23,13 @@ from civic_services.voting.rules import OptionSpec, PollSpec
 from civic_services.voting.service import VotingService
 from webapi.access import PUBLIC, checked_by
 from webapi.deps import part
-from webapi.errors import error_route, plain_json
+from webapi.errors import PlainError, error_responses, error_route, plain_json
 
 BODY_MAX = 20_000_000
 
 router = APIRouter(prefix="/voting", tags=["voting (mVoting with a verifiable ballot ledger)"],
-                   route_class=error_route(plain_json, service_errors=VotingError, body_max=BODY_MAX))
+                   route_class=error_route(plain_json, service_errors=VotingError, body_max=BODY_MAX),
+                   responses=error_responses(400, 401, 403, 404, 409, 413, 503, model=PlainError))
 voter_bearer = HTTPBearer(auto_error=False, description="A voting credential (dasan_vc_...) issued at registration.")
 
 

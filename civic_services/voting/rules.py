@@ -135,7 +135,7 @@ def resolve_choices(rules: PollRules, choices: list) -> tuple[int, ...]:
         if isinstance(choice, bool) or not isinstance(choice, (int, str)):
             raise VotingError("each choice is an option number or an option's label")
         text = str(choice).strip()
-        if text.isdigit() and len(text) < 6:
+        if text.isdecimal() and len(text) < 6:  # isdigit() takes '¹', which int() cannot read
             position = int(text)
             if not 1 <= position <= len(rules.labels):
                 raise VotingError(f"there is no option {position}; options are 1 to {len(rules.labels)}")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from dasan.routes.deps import ModelsDep
 from webapi.access import STAFF_ROLES, Principal, requires
+from webapi.errors import error_responses
 from models.audio import resample
 from models.store import ModelError
 
@@ -41,7 +42,10 @@ def _int16(audio: np.ndarray) -> bytes:
 
 
 @router.post("/speech", summary="Synthesise speech (OpenAI-style API) with Dasan's configured voices",
-             response_class=Response)
+             response_class=Response,
+             responses={200: {"description": "The speech, in the format asked for",
+                              "content": {f"audio/{fmt}": {} for fmt in ("wav", "flac", "pcm")}},
+                        **error_responses(400, 401, 403, 413, 503)})
 def speech(body: SpeechRequest, models: ModelsDep,
            who: Annotated[Principal, Depends(requires(*STAFF_ROLES))]) -> Response:
     if body.voice not in VOICES:

@@ -121,6 +121,8 @@ def test_single_and_batch_observations_and_queries(http, writer, station):
     ({"$filter": "phenomenonTime gt 42"}, "compares with a time"),
     ({"$filter": "phenomenonTime gt '2026-01-01T00:00:00'"}, "needs a time zone"),
     ({"$top": "-1"}, "$top must be"),
+    ({"$top": "¹"}, "$top must be"),  # a superscript is a digit int() cannot read (it was a 500)
+    ({"$skip": "²"}, "$skip must be"),
     ({"$top": "100000"}, "at most"),
     ({"$orderby": "result sideways"}, "$orderby"),
     ({"$expand": "Datastream/Thing"}, "one level"),
@@ -159,6 +161,9 @@ def test_bad_writes_are_clear_4xx(http, writer, station):
         assert needle in answer.json()["message"], (path, answer.json())
     assert http.get("/v1.1/Things(424242)").status_code == 404
     assert http.get("/v1.1/Unknown").status_code == 404
+    for path in ("/v1.1/%0A", "/v1.1/Things%0A(1)"):  # a newline in the resource path: this API's error, not the app's
+        answer = http.get(path)
+        assert answer.status_code == 400 and "cannot read the path segment" in answer.json()["message"], answer.text
     assert http.get("/iot/latest", params={"metric": "smell", "district": "Mapo-gu"}).status_code == 400
     assert http.get("/iot/latest", params={"metric": "pm10", "district": "Atlantis"}).status_code == 400
     assert http.get("/iot/history", params={"metric": "pm10", "district": "Mapo-gu",

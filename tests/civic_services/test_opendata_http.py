@@ -236,6 +236,9 @@ def test_seoul_open_api_shape(http, seeded):
     assert http.get("/sample/json/public_toilets/1/1000/").status_code == 200
     assert http.get("/sample/json/public_toilets/9/3/").json()["RESULT"]["CODE"] == "ERROR-334"
     assert http.get("/sample/json/public_toilets/zero/3/").json()["RESULT"]["CODE"] == "ERROR-331"
+    # a superscript is a digit int() cannot read (it was a 500)
+    assert http.get("/sample/json/public_toilets/¹/3/").json()["RESULT"]["CODE"] == "ERROR-331"
+    assert http.get("/sample/json/public_toilets/1/²/").json()["RESULT"]["CODE"] == "ERROR-332"
     assert http.get("/sample/json/no_such/1/3/").json()["RESULT"]["CODE"] == "ERROR-310"
     assert http.get("/sample/json/public_toilets/99999/99999/").json()["public_toilets"]["RESULT"]["CODE"] == "INFO-200"
 

@@ -113,6 +113,8 @@ def test_one_person_one_vote_and_choice_words(voting):
         voting.cast(poll, bob.credential, ["2"])
     with pytest.raises(VotingError, match="no option is labelled"):
         voting.cast(poll, carol.credential, ["maybe"])
+    with pytest.raises(VotingError, match="no option is labelled"):  # a superscript is a digit int() cannot read
+        voting.cast(poll, carol.credential, ["¹"])
     with pytest.raises(VotingError, match="exactly 1"):
         voting.cast(poll, carol.credential, ["1", "2"])
     with pytest.raises(VotingError, match="unknown or revoked"):
