@@ -20,7 +20,7 @@ from chatbot.kb import Entry, KnowledgeBase
 from chatbot.messages import decline_message, handoff_message
 from retrieval_index.privacy import mask_pii
 from chatbot.scope import ROUTE_PLACE_TERMS, classify_scope, route_ends
-from chatbot.sessions import Session, SessionStore, Turn
+from chatbot.sessions import Session, SessionStore, SharedSessionStore, Turn
 from retrieval_index import HybridIndex
 from retrieval_index.text import (analyze, detect_language, grounded, normalize, nouns, repair_spacing,
                                   split_sentences)
@@ -105,13 +105,14 @@ class _Decision:
 
 
 class Assistant:
-    def __init__(self, kb: KnowledgeBase, index: HybridIndex, sessions: SessionStore | None = None,
+    def __init__(self, kb: KnowledgeBase, index: HybridIndex,
+                 sessions: SessionStore | SharedSessionStore | None = None,
                  config: AssistantConfig = AssistantConfig(), calibration: Calibration = Calibration(), llm=None,
                  tools=None):
         self.kb = kb
         self.tools = tools  # a chatbot.tool_dialogue.ToolDialogue, or None for knowledge-base answers only
         self.index = index
-        self.sessions = sessions or SessionStore()
+        self.sessions = sessions if sessions is not None else SessionStore()
         self.config = config
         self.calibration = calibration
         self.llm = llm
@@ -319,6 +320,7 @@ class Assistant:
         masked = mask_pii(message)
         self.sessions.append(session, Turn("user", masked, lang, query=mask_pii(retrieval.query)))
         self.sessions.append(session, Turn("assistant", answer, lang, entry_id=entry_id))
+        self.sessions.save(session)  # shared state: written before the reply goes out
         log.info("session %s %s [%s] conf=%.2f entry=%s message=%r", session.id[:8], kind, reason or "-",
                  retrieval.confidence, entry_id or "-", masked)
         reply = Reply(session.id, answer, lang, citations, kind == "handoff", kind == "decline",

@@ -60,11 +60,11 @@ def open_index(kb: KnowledgeBase, embedder, path: Path, rebuild: bool = False,
 
 def open_assistant(kb_path: str | Path | None, index_dir: Path, embedder, config: AssistantConfig = AssistantConfig(),
                    llm=None, rebuild: bool = False, rebuild_if_stale: bool = False, tools=None,
-                   progress=None) -> Assistant:
+                   progress=None, sessions=None) -> Assistant:
     """The assistant over the knowledge base at ``kb_path`` (the bundled one when None) and its index at
     ``index_dir``; ``tools`` is its :class:`chatbot.tool_dialogue.ToolDialogue` (None: knowledge-base answers
     only)."""
     kb = KnowledgeBase.from_file(kb_path)
     index = open_index(kb, embedder, index_dir, rebuild=rebuild, rebuild_if_stale=rebuild_if_stale,
                        progress=progress)
-    return Assistant(kb, index, config=config, llm=llm, tools=tools)
+    return Assistant(kb, index, sessions=sessions, config=config, llm=llm, tools=tools)

@@ -78,8 +78,9 @@ def build_tool_dialogue(settings: Settings, models: ModelSet, registry, services
 
 def build_assistant(settings: Settings, models: ModelSet, registry=None,
                     services: Callable[[], Mapping] | Mapping | None = None, rebuild: bool = False,
-                    progress=None) -> Assistant:
-    """The assistant; ``registry`` and ``services`` give it its tools (none without a registry)."""
+                    progress=None, sessions=None) -> Assistant:
+    """The assistant; ``registry`` and ``services`` give it its tools (none without a registry); ``sessions``
+    keeps its conversations (this process's memory when None: see :func:`shared_sessions`)."""
     llm = None
     if (settings.chat_compose_with_llm or settings.chat_rerank_with_llm) and settings.llm_enabled:
         try:
@@ -90,4 +91,15 @@ def build_assistant(settings: Settings, models: ModelSet, registry=None,
     tools = build_tool_dialogue(settings, models, registry, services or {}) if registry is not None else None
     return open_assistant(settings.kb_path, settings.resolved_index_dir, models.embedder(),
                           config=assistant_config(settings), llm=llm, rebuild=rebuild,
-                          rebuild_if_stale=settings.index_auto_rebuild, tools=tools, progress=progress)
+                          rebuild_if_stale=settings.index_auto_rebuild, tools=tools, progress=progress,
+                          sessions=sessions)
+
+
+def shared_sessions(settings: Settings, engine):
+    """Conversations every worker sees and a restart keeps: in Redis when ``DASAN_REDIS_URL`` is set, in the
+    process database otherwise."""
+    from chatbot.sessions import SharedSessionStore
+    from database.keyvalue import RedisKeyValue, SqlKeyValue
+
+    kv = RedisKeyValue(settings.redis_url) if settings.redis_url else SqlKeyValue(engine)
+    return SharedSessionStore(kv, idle_seconds=settings.chat_session_idle_s)

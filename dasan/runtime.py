@@ -46,6 +46,7 @@ def gather_tools() -> ToolRegistry:
 def declared_metadata() -> list[MetaData]:
     """Every table the process keeps in its database, by the domain that declares it (what the migrations must
     build; autogenerate compares against these, so it never proposes dropping one)."""
+    import database.keyvalue  # noqa: F401  (shared state: registers kv_entries on database.Base)
     from civic_services.tables import metadata as civic_metadata
     from minutes.store import metadata as minutes_metadata
 
@@ -196,7 +197,8 @@ class Runtime:
             return self._open_assistant(rebuild)
 
     def _open_assistant(self, rebuild: bool):
-        from dasan.assistant import build_assistant
+        from dasan.assistant import build_assistant, shared_sessions
+        from database.keyvalue import SharedStateError
         from retrieval_index import IndexCorruptError, IndexMismatchError
 
         if self.assistant is not None and not rebuild:
@@ -208,6 +210,7 @@ class Runtime:
         try:
             self.assistant = build_assistant(
                 self.settings, self.models, self.tools, self.tool_services, rebuild=rebuild,
+                sessions=shared_sessions(self.settings, self.engine),
                 progress=lambda done, total: self.startup.at("assistant", "building the knowledge-base index",
                                                              done, total))
             self.assistant_error = None
@@ -215,7 +218,7 @@ class Runtime:
         except (IndexMismatchError, IndexCorruptError) as exc:
             self.assistant_error = f"{exc} (or set DASAN_INDEX_AUTO_REBUILD=true)"
             log.error("assistant unavailable: %s", self.assistant_error)
-        except (ModelError, FileNotFoundError, ValueError) as exc:
+        except (ModelError, FileNotFoundError, ValueError, SharedStateError) as exc:
             self.assistant_error = str(exc)
             log.error("assistant unavailable: %s", exc)
         return self.assistant

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "DASAN_DATABASE_URL", "database_url"),
         description="SQLAlchemy URL; empty means a SQLite file in data_dir.",
     )
+    redis_url: str = Field("", description="Redis for state every worker shares (chat conversations), e.g. "
+                           "redis://127.0.0.1:6379/0; empty keeps it in the database.")
 
     # --- server
     host: str = "127.0.0.1"
@@ -96,6 +98,8 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(None, description="Where the KB index is kept; empty means data_dir/index/kb.")
     index_auto_rebuild: bool = Field(False, description="Rebuild a stale or corrupt index at start instead of "
                                      "refusing it.")
+    chat_session_idle_s: float = Field(3600, gt=0, description="A conversation is forgotten this long after its "
+                                       "last turn.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
     chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
                                                            "requests: lexicons (nlu), the local LLM, or not at all.")
