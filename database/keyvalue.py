@@ -1,7 +1,8 @@
 """Shared state with an expiry, outside any one process: what several web workers must all see (a chat
 conversation, for instance) and a restart must not forget.
 
-Two stores with the same three methods (:class:`KeyValue`): :class:`SqlKeyValue` keeps the values in the process
+Two stores with the same three methods (``get``, ``put``, ``delete``; the shape its users declare, such as
+:class:`chatbot.sessions.KeyValue`): :class:`SqlKeyValue` keeps the values in the process
 database (the table ``kv_entries``; SQLite or PostgreSQL, so the embedded default needs no server) and
 :class:`RedisKeyValue` in Redis (``DASAN_REDIS_URL``), where expiry is Redis's own. A value is a text (the caller
 serialises); writes are committed before :meth:`put` returns. Two writers of one key: the last one wins.
@@ -11,9 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
 
-from sqlalchemy import Engine, Float, String, Text, delete, select
+from sqlalchemy import Engine, Float, String, Text, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,14 +26,6 @@ SWEEP_EVERY_S = 60.0  # how often a process deletes expired rows (reads ignore t
 
 class SharedStateError(RuntimeError):
     """The shared store cannot be reached or used (said at start, with the setting to check)."""
-
-
-class KeyValue(Protocol):
-    def get(self, key: str) -> str | None: ...
-
-    def put(self, key: str, value: str, ttl_s: float) -> None: ...
-
-    def delete(self, key: str) -> None: ...
 
 
 class KvEntry(Base):
@@ -55,7 +47,7 @@ class SqlKeyValue:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        self._upsert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(engine.dialect.name)
         self._swept = 0.0
         self._lock = threading.Lock()
 
@@ -66,11 +58,14 @@ class SqlKeyValue:
 
     def put(self, key: str, value: str, ttl_s: float) -> None:
         now = time.time()
-        statement = self._insert(KvEntry).values(key=_check(key), value=value, expires_at=now + ttl_s)
-        statement = statement.on_conflict_do_update(index_elements=[KvEntry.key],
-                                                    set_={"value": value, "expires_at": now + ttl_s})
+        row = {"key": _check(key), "value": value, "expires_at": now + ttl_s}
         with self.engine.begin() as conn:
-            conn.execute(statement)
+            if self._upsert is not None:
+                conn.execute(self._upsert(KvEntry).values(**row).on_conflict_do_update(
+                    index_elements=[KvEntry.key], set_={"value": value, "expires_at": row["expires_at"]}))
+            else:  # another engine: replace the row within the transaction
+                conn.execute(delete(KvEntry).where(KvEntry.key == key))
+                conn.execute(insert(KvEntry).values(**row))
             if self._due(now):
                 conn.execute(delete(KvEntry).where(KvEntry.expires_at <= now))
 

@@ -1,6 +1,7 @@
 // The portal pages' shared script: words, API errors as sentences, the district base map.
 "use strict";
 const PORTAL = JSON.parse(document.getElementById("portal-config").textContent);
+const $ = (id) => document.getElementById(id);
 
 function t(key, vars) {
   let text = PORTAL.text[key] ?? key;
