@@ -1,12 +1,14 @@
 """The citizens' portal: the home page ``/`` (what a citizen can do here, the developer links in an "about / API"
 corner), the complaints pages (``/complaints``: report a problem, the public map and list of recent reports,
-follow a report by its token; ``/complaints/{ticket}``: one report's status, history and public notes), the map
+follow a report by its token; ``/complaints/{ticket}``: one report's status, history and public notes), the voting
+page (``/voting``: open polls, voting with a credential, receipts checked in the browser, results), the map
 data (``/geo/districts.json``, ``/geo/neighbourhoods.json``: Seoul's outlines as GeoJSON, from
 :mod:`civic_services.boundaries`) and the vendored browser libraries (``/vendor/...``: Leaflet and the others in
 ``dasan/web/vendor``, each with its LICENSE).
 
 The pages are static HTML with their text filled in here, in Korean or English (:func:`dasan.routes.pages.page_lang`);
-their scripts call the same public Open311 API a third party would (``/open311/v2``). Every page carries a
+their scripts call the same public APIs a third party would (Open311 at ``/open311/v2``, mVoting at ``/voting/...``:
+``/voting`` is the voting page, whose receipts are checked in the browser by ``web/receipt.js``). Every page carries a
 Content-Security-Policy that lets the browser load nothing from another host, except the tiles of a configured base
 map (``DASAN_MAP_TILE_URL``).
 """
@@ -26,7 +28,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dasan.routes.pages import LANGS, page, page_lang, remember
-from dasan.routes.portal_text import COMMON, COMPLAINTS, HOME, STATUS_WORDS, TICKET
+from dasan.routes.portal_text import COMMON, COMPLAINTS, HOME, STATUS_WORDS, TICKET, VOTING
 from webapi.access import Principal, public
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +61,7 @@ def _header(lang: str, path: str, current: str) -> str:
     t = COMMON[lang]
     other = "en" if lang == "ko" else "ko"
     links = [("/", t["nav_home"], "home"), ("/chat", t["nav_chat"], "chat"), ("/voicebot", t["nav_call"], "call"),
-             ("/complaints", t["nav_complaints"], "complaints")]
+             ("/complaints", t["nav_complaints"], "complaints"), ("/voting", t["nav_voting"], "voting")]
     mark = ' aria-current="page"'
     items = "".join(f'<li><a href="{href}"{mark if key == current else ""}>{html.escape(text)}</a></li>'
                     for href, text, key in links)
@@ -116,6 +118,13 @@ def ticket_page(request: Request, who: Anyone, ticket: Annotated[str, Path(max_l
                        {"ticket": ticket})
 
 
+@router.get("/voting", response_class=HTMLResponse)
+def voting_page(request: Request, who: Anyone, lang: Lang = None) -> HTMLResponse:
+    """Open polls, casting with a credential, the receipt (file and QR code) checked in the browser, a receipt
+    checker, results and the ballot board: all over the public voting API (``/voting/...``)."""
+    return portal_page(request, "voting.html", VOTING, lang, "voting")
+
+
 @lru_cache(maxsize=4)
 def _geojson(detail: str) -> bytes:
     from civic_services.boundaries import geojson_text
@@ -147,7 +156,7 @@ def vendor(who: Anyone, asset: Annotated[str, Path(max_length=200)]) -> Response
 
 @router.get("/portal/{asset}", summary="The portal pages' shared style and script")
 def portal_asset(who: Anyone, asset: Annotated[str, Path(max_length=40)]) -> Response:
-    if asset not in ("portal.css", "portal.js"):
+    if asset not in ("portal.css", "portal.js", "receipt.js"):
         raise HTTPException(404, "no such file")
     body = resources.files("dasan").joinpath(f"web/{asset}").read_bytes()
     return Response(body, media_type="text/css" if asset.endswith(".css") else "text/javascript",

@@ -21,13 +21,15 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-// An API's answer when it is not OK, as sentences: Open311 error lists, {"detail": ...}, or the status.
+// An API's answer when it is not OK, as sentences: Open311 error lists, {"detail": ...}, {"message": ...}, or
+// the status.
 async function apiError(response) {
   let body = null;
   try { body = await response.json(); } catch (_) { /* not JSON */ }
   let sentences = [];
   if (Array.isArray(body)) sentences = body.map((e) => e.description).filter(Boolean);
   else if (body && typeof body.detail === "string") sentences = [body.detail];
+  else if (body && typeof body.message === "string") sentences = [body.message];  // voting, SensorThings
   else if (body && Array.isArray(body.detail)) sentences = body.detail.map((d) => d.msg || String(d));
   if (!sentences.length) sentences = [`HTTP ${response.status}`];
   return `${t("error_prefix")} ${sentences.map((s) => s.replace(/\.?$/, ".")).join(" ")}`;
