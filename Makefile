@@ -59,7 +59,7 @@ python-packages: $(INSTALL_STAMP)
 $(INSTALL_STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(FIND_LINKS) $(TORCH)
-	$(PIP) install -q $(FIND_LINKS) -e '.[test]'
+	$(PIP) install -q $(FIND_LINKS) -e '.[test,ray]'
 	@# openai-whisper without triton (a GPU-only compiler); its other dependencies are dasan's own.
 	$(PIP) install -q --no-deps $(OPENAI_WHISPER)
 ifeq ($(SKIP_LLM),)

@@ -54,6 +54,13 @@ def declared_metadata() -> list[MetaData]:
 
 
 def build_model_set(settings: Settings) -> ModelSet:
+    """The process's models; with ``ray_address`` set, the roles Ray serves are stand-ins for its deployments (an
+    unreachable cluster or a role not deployed raises :class:`dasan.ray_serve.RayUnavailable` here, at start)."""
+    remote = {}
+    if settings.ray_address:
+        from dasan.ray_serve import connect
+
+        remote = connect(settings)
     return ModelSet(
         store=ModelStore(settings.models_dir),
         refs={role.key: settings.model_ref(role.key) for role in ROLES},
@@ -61,6 +68,7 @@ def build_model_set(settings: Settings) -> ModelSet:
         asr_compute_type=settings.asr_compute_type,
         threads=settings.threads,
         tts_api_key=settings.tts_api_key.get_secret_value() if settings.tts_api_key else None,
+        remote=remote,
     )
 
 
@@ -275,10 +283,13 @@ class Runtime:
         for role in self.settings.required_roles:
             ref = self.settings.model_ref(role)
             entry: dict = {"ok": True, "model": ref}
-            try:
-                resolve(ref, self.models.store)
-            except ModelError as exc:
-                entry = {"ok": False, "model": ref, "error": str(exc)}
+            if role in self.models.remote:  # its weights are on the Ray nodes, not here
+                entry["served_by"] = "ray"
+            else:
+                try:
+                    resolve(ref, self.models.store)
+                except ModelError as exc:
+                    entry = {"ok": False, "model": ref, "error": str(exc)}
             if role in self.model_errors:
                 entry = {"ok": False, "model": ref, "error": self.model_errors[role]}
             checks[f"model:{role}"] = entry

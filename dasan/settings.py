@@ -128,6 +128,29 @@ class Settings(BaseSettings):
     # Roles whose models must be present for /readyz to answer 200.
     required_roles: tuple[str, ...] = ("asr", "embedder", "vad")
 
+    # --- Ray Serve: model work off the web workers (docs/operations.md, "Ray Serve")
+    ray_address: str = Field("", description="Ray cluster that runs the model work (auto, host:6379 or "
+                             "ray://host:10001); empty runs every model in this process.")
+    ray_roles: str = Field("embedder,asr", description="Roles served by Ray when ray_address is set, comma-separated "
+                           "(embedder, asr, llm, tts); the others load in this process.")
+    ray_app_prefix: str = Field("dasan", description="Prefix of the Serve applications' names (<prefix>-embedder, "
+                                "<prefix>-asr, <prefix>-llm, <prefix>-tts-en, <prefix>-tts-ko).")
+    ray_embedder_replicas: int = Field(1, ge=1, le=1000, description="Replicas of the embedder deployment.")
+    ray_embedder_cpus: float = Field(1.0, gt=0, le=256, description="CPUs reserved per embedder replica (also its "
+                                     "threads, rounded).")
+    ray_asr_replicas: int = Field(1, ge=1, le=1000, description="Replicas of the ASR (window decoding) deployment.")
+    ray_asr_cpus: float = Field(1.0, gt=0, le=256, description="CPUs reserved per ASR replica.")
+    ray_llm_replicas: int = Field(1, ge=1, le=1000, description="Replicas of the LLM deployment.")
+    ray_llm_cpus: float = Field(2.0, gt=0, le=256, description="CPUs reserved per LLM replica.")
+    ray_tts_replicas: int = Field(1, ge=1, le=1000, description="Replicas of each voice's TTS deployment.")
+    ray_tts_cpus: float = Field(1.0, gt=0, le=256, description="CPUs reserved per TTS replica.")
+    ray_batch_max: int = Field(16, ge=1, le=1024, description="Most texts the embedder encodes in one batch.")
+    ray_asr_batch_max: int = Field(4, ge=1, le=16, description="Most Whisper windows gathered into one batch.")
+    ray_batch_wait_ms: float = Field(0.0, ge=0, le=1000, description="Longest a request waits for others to join "
+                                     "its batch (0: none; the requests that queue while a batch runs form the "
+                                     "next one).")
+    ray_call_timeout_s: float = Field(120.0, gt=0, description="Longest one call to a Ray deployment may take.")
+
     @field_validator("asr_backend")
     @classmethod
     def _known_backend(cls, value: str) -> str:

@@ -60,6 +60,9 @@ class ModelSet:
     asr_compute_type: str = "int8"
     threads: int = 2
     tts_api_key: str | None = field(default=None, repr=False)  # for voices served by a speech server
+    # Role key (or a ``shared`` key) -> factory of a stand-in with the same interface whose model runs elsewhere
+    # (a Ray Serve deployment, see models.ray_serve); what is not named here loads in this process.
+    remote: Mapping[Hashable, Callable[[], Any]] = field(default_factory=dict, repr=False)
     _loaded: dict[Hashable, Any] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -67,7 +70,9 @@ class ModelSet:
         if self.asr_backend not in BACKENDS:
             raise ModelError(f"unknown ASR backend {self.asr_backend!r}; choose one of {', '.join(BACKENDS)}")
 
-    def _get(self, key: Hashable, factory, warm: bool = True) -> Any:
+    def _get(self, key: Hashable, factory, warm: bool = True, remote: Hashable | None = None) -> Any:
+        if remote is not None and remote in self.remote:
+            factory = self.remote[remote]
         with self._lock:
             if key not in self._loaded:
                 model = factory()
@@ -79,7 +84,7 @@ class ModelSet:
     def shared(self, key: Hashable, factory: Callable[[], Any]) -> Any:
         """The process's one object under ``key``, built by ``factory`` on first use (for what is made from a
         loaded model and should be made once, such as a backend's window decoder)."""
-        return self._get(("shared", key), factory, warm=False)
+        return self._get(("shared", key), factory, warm=False, remote=key)
 
     def transcriber(self, backend: str | None = None):
         from models.asr import load_transcriber
@@ -87,12 +92,13 @@ class ModelSet:
         backend = backend or self.asr_backend
         return self._get(f"asr:{backend}", lambda: load_transcriber(
             self.refs["asr"], self.store, backend=backend, threads=self.threads,
-            compute_type=self.asr_compute_type))
+            compute_type=self.asr_compute_type), remote="asr" if backend == self.asr_backend else None)
 
     def embedder(self):
         from models.embedder import load_embedder
 
-        return self._get("embedder", lambda: load_embedder(self.refs["embedder"], self.store, self.threads))
+        return self._get("embedder", lambda: load_embedder(self.refs["embedder"], self.store, self.threads),
+                         remote="embedder")
 
     def vad(self):
         from models.vad import load_vad
@@ -110,12 +116,12 @@ class ModelSet:
 
         key = f"tts_{language}" if f"tts_{language}" in self.refs else "tts_en"
         return self._get(key, lambda: load_tts(self.refs[key], self.store, language,
-                                                      api_key=self.tts_api_key))
+                                                      api_key=self.tts_api_key), remote=key)
 
     def llm(self):
         from models.llm import load_llm
 
-        return self._get("llm", lambda: load_llm(self.refs["llm"], self.store, self.threads))
+        return self._get("llm", lambda: load_llm(self.refs["llm"], self.store, self.threads), remote="llm")
 
     def speaker_encoder(self):
         from models.speaker import load_speaker_encoder

@@ -17,6 +17,7 @@ from dasan.cli.iot import iot_app
 from dasan.cli.minutes import minutes_app
 from dasan.cli.models import models_app
 from dasan.cli.opendata import opendata_app
+from dasan.cli.ray import ray_app
 from dasan.cli.serve import serve
 from dasan.cli.staff import staff_app
 from dasan.cli.tools import mcp, rasa_app
@@ -37,7 +38,7 @@ app.command()(chat)
 app.command("mcp")(mcp)
 for name, group in (("models", models_app), ("index", index_app), ("eval", eval_app), ("minutes", minutes_app),
                     ("opendata", opendata_app), ("staff", staff_app), ("iot", iot_app), ("vote", vote_app),
-                    ("rasa", rasa_app)):
+                    ("rasa", rasa_app), ("ray", ray_app)):
     app.add_typer(group, name=name)
 
 

@@ -1,0 +1,192 @@
+"""Model work on Ray Serve (issue 16): a real local Ray cluster (one head node of one CPU, started by `ray start` in a
+temporary folder), the embedder and Whisper window decoding deployed on it from settings, and the web side calling
+them through the model set's usual interfaces; an unreachable cluster or a role not deployed fails at start."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray Serve is the `ray` extra: pip install 'dasan[ray]'")
+
+from dasan.ray_serve import LocalNode, RayUnavailable, connect, deploy  # noqa: E402
+from dasan.runtime import build_model_set  # noqa: E402
+from models.audio import load_audio  # noqa: E402
+from tests.harness import clean_settings  # noqa: E402
+from tests.speech_data import JFK  # noqa: E402
+
+TEXTS = ["주민등록등본은 어디서 발급받나요?", "How do I report a pothole on my street?", "버스 노선 문의",
+         "passport renewal", "불법 주정차 신고"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A one-node Ray cluster (1 CPU) with the embedder and ASR deployed, half a CPU each."""
+    node = LocalNode(tmp_path_factory.mktemp("ray"), cpus=1).start()
+    try:
+        settings = clean_settings(ray_address=node.address, ray_roles="embedder,asr", ray_app_prefix="test",
+                                  ray_embedder_cpus=0.5, ray_asr_cpus=0.5, threads=1, warm_up=False)
+        deploy(settings)
+        yield settings
+    finally:
+        ray.shutdown()
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_models(cluster):
+    return build_model_set(cluster)
+
+
+@pytest.fixture(scope="module")
+def local_models():
+    return build_model_set(clean_settings(threads=1, warm_up=False))
+
+
+@pytest.mark.slow
+def test_the_model_set_hands_out_ray_stand_ins_with_the_same_interface(remote_models):
+    from models.embedder import Embedder
+    from models.ray_serve import RayEmbedder, RayTranscriber
+    from speech.ray_serve import RayWindowDecoder
+    from speech.transcriber import window_decoder_for
+
+    embedder = remote_models.embedder()
+    assert isinstance(embedder, RayEmbedder) and isinstance(embedder, Embedder)
+    assert isinstance(remote_models.transcriber(), RayTranscriber)
+    assert isinstance(window_decoder_for(remote_models), RayWindowDecoder)
+    assert remote_models.vad().__class__.__module__ == "models.vad"  # what Ray does not serve stays here
+
+
+@pytest.mark.slow
+def test_the_ray_embedder_gives_the_in_process_vectors(remote_models, local_models):
+    remote, local = remote_models.embedder(), local_models.embedder()
+    assert (remote.identity, remote.dim) == (local.identity, local.dim)  # an index built by one serves the other
+    np.testing.assert_allclose(remote.embed_queries(TEXTS), local.embed_queries(TEXTS), atol=1e-6)
+    np.testing.assert_allclose(remote.embed_passages(TEXTS), local.embed_passages(TEXTS), atol=1e-6)
+    assert remote.embed_queries([]).shape == (0, local.dim)
+
+
+@pytest.mark.slow
+def test_concurrent_embeddings_are_batched_and_each_caller_gets_its_own(remote_models, local_models, cluster):
+    from ray import serve
+
+    remote, local = remote_models.embedder(), local_models.embedder()
+    expected = {text: local.embed_queries([text])[0] for text in TEXTS}
+    jobs = [TEXTS[i % len(TEXTS)] for i in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda text: remote.embed_queries([text])[0], jobs))
+    for text, vector in zip(jobs, got):
+        np.testing.assert_allclose(vector, expected[text], atol=1e-6)
+    sizes = serve.get_app_handle("test-embedder").batch_sizes.remote().result()
+    assert max(sizes) > 1  # concurrent calls shared an encoder pass
+
+
+WINDOWS = ((0, 5), (3, 8), (6, 11))
+# The in-process decoder run as a replica runs: Whisper's numbers depend on the OpenMP thread count (Ray gives a
+# replica OMP_NUM_THREADS from its CPU share), so the reference decodes in a process with the same count.
+REFERENCE = """
+import json, sys
+from dasan.runtime import build_model_set
+from models.audio import load_audio
+from speech.backends import DecodeOptions
+from speech.transcriber import window_decoder_for
+from tests.harness import clean_settings
+audio = load_audio(sys.argv[1])
+decoder = window_decoder_for(build_model_set(clean_settings(threads=1, warm_up=False)))
+out = [decoder.decode(audio[a * 16000:b * 16000], DecodeOptions(language="en")) for a, b in %r]
+print(json.dumps([[(w.text, round(w.start, 2), round(w.end, 2)) for w in r.words] for r in out]))
+""" % (WINDOWS,)
+
+
+@pytest.mark.slow
+def test_whisper_windows_on_ray_decode_as_in_process(remote_models, local_models):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from speech.backends import DecodeOptions
+    from speech.transcriber import window_decoder_for
+    from tests.harness import clean_env
+
+    audio = load_audio(JFK)
+    remote = window_decoder_for(remote_models)
+    local = local_models.transcriber()
+    assert (remote.identity, remote.backend) == (local.identity, local.backend)
+    got = [[(w.text, round(w.start, 2), round(w.end, 2)) for w in remote.decode(
+        audio[a * 16_000:b * 16_000], DecodeOptions(language="en")).words] for a, b in WINDOWS]
+    reference = subprocess.run([sys.executable, "-c", REFERENCE, str(JFK)], capture_output=True, text=True,
+                               timeout=300, cwd=Path(__file__).resolve().parents[2],
+                               env=clean_env(OMP_NUM_THREADS="1"), check=True)
+    assert got == [[tuple(word) for word in words] for words in json.loads(reference.stdout)]
+    assert all(got)
+
+
+@pytest.mark.slow
+def test_a_streaming_transcriber_over_the_ray_model_set_transcribes(remote_models):
+    from speech.transcriber import make_transcriber, run_stream
+
+    audio = load_audio(JFK)
+    segments = run_stream(make_transcriber(remote_models), (audio[i:i + 8000] for i in range(0, len(audio), 8000)))
+    text = re.sub(r"[^\w ]", "", " ".join(s.text for s in segments).lower())
+    assert "ask not what your country can do for you ask what you can do for your country" in text
+
+
+@pytest.mark.slow
+def test_a_role_that_is_not_deployed_fails_at_start_and_says_what_to_do(cluster):
+    settings = cluster.model_copy(update={"ray_roles": "embedder,llm"})
+    with pytest.raises(RayUnavailable, match=r"test-llm \(not deployed\).*dasan ray up"):
+        connect(settings)
+
+
+def test_an_unreachable_cluster_is_a_clear_error_at_start(tmp_path):
+    from dasan.runtime import Runtime
+    from dasan.serving import free_port
+
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    settings = clean_settings(data_dir=tmp_path / "var", ray_address=address, warm_up=False)
+    started = time.monotonic()
+    with pytest.raises(RayUnavailable, match=f"no Ray cluster answers at {address} .*DASAN_RAY_ADDRESS"):
+        Runtime.open(settings)
+    assert time.monotonic() - started < 10
+
+
+def test_an_unknown_ray_role_is_refused(tmp_path):
+    settings = clean_settings(data_dir=tmp_path / "var", ray_address="127.0.0.1:1", ray_roles="embedder,vad")
+    with pytest.raises(RayUnavailable, match="vad"):
+        build_model_set(settings)
+
+
+@pytest.mark.slow
+def test_dasan_ray_up_status_and_down(cluster, monkeypatch):
+    """Last in this module: it takes the ASR application down."""
+    from typer.testing import CliRunner
+
+    from dasan.cli import app
+    from dasan.settings import get_settings
+
+    for name, value in {"DASAN_RAY_ADDRESS": cluster.ray_address, "DASAN_RAY_APP_PREFIX": "test",
+                        "DASAN_RAY_EMBEDDER_CPUS": "0.5", "DASAN_RAY_ASR_CPUS": "0.5"}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        up = runner.invoke(app, ["ray", "up", "--role", "embedder"], terminal_width=200)
+        assert up.exit_code == 0, up.output
+        assert "test-embedder: 1 replica(s), 0.5 CPU each" in up.output
+        status = runner.invoke(app, ["ray", "status"], terminal_width=200)
+        assert status.exit_code == 0, status.output
+        assert "nodes alive: 1  CPUs: 1" in status.output
+        assert "test-embedder: running (1 running)" in status.output and "test-asr: running" in status.output
+        down = runner.invoke(app, ["ray", "down", "--role", "asr"], terminal_width=200)
+        assert down.exit_code == 0 and "deleted: test-asr" in down.output, down.output
+        status = runner.invoke(app, ["ray", "status"], terminal_width=200)
+        assert "test-asr" not in status.output and "test-embedder" in status.output
+        bad = runner.invoke(app, ["ray", "up", "--role", "vad"], terminal_width=200)
+        assert bad.exit_code == 2 and "unknown role vad" in bad.output
+    finally:
+        get_settings.cache_clear()
