@@ -15,9 +15,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dasan import __version__
+from database.keyvalue import SharedStateError
 from dasan.runtime import Runtime
 from dasan.settings import Settings, get_settings
 
@@ -31,6 +33,8 @@ async def lifespan(app: FastAPI):
     given: Runtime | None = app.state.given_runtime
     runtime = given or await asyncio.to_thread(Runtime.open, app.state.settings)
     app.state.runtime = runtime
+    if runtime.settings.jobs_in_process:
+        runtime.start_jobs()
     if not runtime.startup.ready:
         threading.Thread(target=runtime.load, name="dasan-startup", daemon=True).start()
     try:
@@ -98,12 +102,19 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(WebSocketRequestValidationError, websocket_validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(SharedStateError, shared_state_unavailable)  # Redis gone mid-run: 503, not 500
     # Every body within its route's limit; the uploads' limits come from their settings
     app.add_middleware(BodyLimit, default_max=settings.request_body_max_bytes,
                        route_max={create_job: upload_max(settings.minutes_upload_max_bytes),
                                   resource_create: upload_max(UPLOAD_MAX_BYTES)})
     app.add_middleware(ServerErrors)  # outermost: what nothing below answered
     return app
+
+
+async def shared_state_unavailable(request, exc: Exception) -> JSONResponse:
+    log.error("shared state unavailable for %s: %s", request.url.path, exc)
+    return JSONResponse({"detail": "the server's shared state (DASAN_REDIS_URL) is not answering; try again in a "
+                                   "moment"}, status_code=503, headers={"Retry-After": "5"})
 
 
 def asgi_app() -> FastAPI:

@@ -95,11 +95,20 @@ def build_assistant(settings: Settings, models: ModelSet, registry=None,
                           sessions=sessions)
 
 
-def shared_sessions(settings: Settings, engine):
-    """Conversations every worker sees and a restart keeps: in Redis when ``DASAN_REDIS_URL`` is set, in the
-    process database otherwise."""
-    from chatbot.sessions import SharedSessionStore
+def shared_store(settings: Settings, engine):
+    """The key-value store for state every worker shares and a restart keeps (chat conversations, call records):
+    Redis when ``DASAN_REDIS_URL`` is set, the process database otherwise."""
     from database.keyvalue import RedisKeyValue, SqlKeyValue
 
-    kv = RedisKeyValue(settings.redis_url) if settings.redis_url else SqlKeyValue(engine)
-    return SharedSessionStore(kv, idle_seconds=settings.chat_session_idle_s)
+    return RedisKeyValue(settings.redis_url) if settings.redis_url else SqlKeyValue(engine)
+
+
+def shared_sessions(settings: Settings, store, error: str | None = None):
+    """Conversations every worker sees and a restart keeps, in ``store`` (:func:`shared_store`); SharedStateError
+    with ``error`` when there is none."""
+    from chatbot.sessions import SharedSessionStore
+    from database.keyvalue import SharedStateError
+
+    if store is None:
+        raise SharedStateError(error or "no shared store for the conversations")
+    return SharedSessionStore(store, idle_seconds=settings.chat_session_idle_s)

@@ -46,6 +46,7 @@ def gather_tools() -> ToolRegistry:
 def declared_metadata() -> list[MetaData]:
     """Every table the process keeps in its database, by the domain that declares it (what the migrations must
     build; autogenerate compares against these, so it never proposes dropping one)."""
+    import database.jobs  # noqa: F401  (the job queue: registers jobs on database.Base)
     import database.keyvalue  # noqa: F401  (shared state: registers kv_entries on database.Base)
     from civic_services.tables import metadata as civic_metadata
     from minutes.store import metadata as minutes_metadata
@@ -122,8 +123,11 @@ class Runtime:
         from civic_services.staff.sessions import BrowserSessions
         from civic_services.staff.users import StaffUsers
         from civic_services.voting import VotingService
+        from database.jobs import JobQueue, Worker
         from minutes.service import MinutesOptions, MinutesService
         from minutes.store import MeetingStore
+        from dasan.assistant import shared_store
+        from database.keyvalue import SharedStateError
         from voicebot.records import CallRecords
 
         self.settings = settings
@@ -156,10 +160,18 @@ class Runtime:
         self.assistant_error: str | None = None
         uploads = settings.resolved_uploads_dir / "minutes"
         uploads.mkdir(parents=True, exist_ok=True)
-        self.minutes = MinutesService(models, MeetingStore(engine), uploads,
+        self.jobs = JobQueue(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
+        self.job_worker: Worker | None = None
+        self.minutes = MinutesService(models, MeetingStore(engine), uploads, self.jobs,
                                       MinutesOptions(upload_max_bytes=settings.minutes_upload_max_bytes,
                                                      llm_enabled=settings.llm_enabled))
-        self.calls = CallRecords()
+        self.shared_state, self.shared_state_error = None, None  # what every worker shares (sessions, calls)
+        try:
+            self.shared_state = shared_store(settings, engine)
+        except SharedStateError as exc:
+            self.shared_state_error = str(exc)
+            log.error("shared state unavailable (calls recorded in this process only): %s", exc)
+        self.calls = CallRecords(self.shared_state, keep_s=settings.call_record_keep_s)
         self.model_errors: dict[str, str] = {}
         self._assistant_lock = threading.Lock()
 
@@ -218,7 +230,7 @@ class Runtime:
         try:
             self.assistant = build_assistant(
                 self.settings, self.models, self.tools, self.tool_services, rebuild=rebuild,
-                sessions=shared_sessions(self.settings, self.engine),
+                sessions=shared_sessions(self.settings, self.shared_state, self.shared_state_error),
                 progress=lambda done, total: self.startup.at("assistant", "building the knowledge-base index",
                                                              done, total))
             self.assistant_error = None
@@ -231,8 +243,21 @@ class Runtime:
             log.error("assistant unavailable: %s", exc)
         return self.assistant
 
+    def start_jobs(self) -> "Worker":
+        """Run queued jobs in a thread of this process (the server when DASAN_JOBS_IN_PROCESS, ``dasan worker``)."""
+        from database.jobs import Worker
+
+        if self.job_worker is None:
+            self.job_worker = Worker(self.jobs, self.job_handlers(), name="minutes").start()
+        return self.job_worker
+
+    def job_handlers(self) -> dict:
+        """Every kind of queued job this process can run, with its handler."""
+        return self.minutes.job_handlers()
+
     def close(self) -> None:
-        self.minutes.close()
+        if self.job_worker is not None:  # the job in hand goes back to the queue for another worker
+            self.job_worker.stop(timeout=10)
         self.engine.dispose()
 
     def __enter__(self) -> "Runtime":
@@ -263,6 +288,15 @@ class Runtime:
         return getattr(self, name)
 
     # ------------------------------------------------------------------ readiness
+    def _redis_check(self) -> dict:
+        if self.shared_state is None:
+            return {"ok": False, "error": self.shared_state_error}
+        try:
+            self.shared_state.client.ping()
+            return {"ok": True}
+        except Exception as exc:  # any driver error means "not ready"
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
     def readiness(self) -> tuple[bool, dict]:
         """(ready, checks) for ``/readyz``: the database, the assistant, each required model, and the start-up."""
         from database import ping
@@ -274,6 +308,8 @@ class Runtime:
             checks["database"] = {"ok": True}
         except Exception as exc:  # any driver error means "not ready", reported, not raised
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if self.settings.redis_url:
+            checks["redis"] = self._redis_check()
         if self.assistant is not None:
             checks["assistant"] = {"ok": True, "entries": len(self.assistant.kb)}
         elif not self.settings.chat_enabled:
@@ -299,4 +335,4 @@ class Runtime:
 # The parts routes may ask for by name (besides "assistant" and "tool_services").
 PARTS = frozenset({"settings", "engine", "models", "staff_tokens", "staff_users", "staff_sessions", "audit",
                    "authenticator", "complaints", "opendata", "iot", "voting", "tools",
-                   "minutes", "calls", "startup"})
+                   "minutes", "calls", "startup", "jobs"})

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     # --- IoT (SensorThings + MQTT) and voting
     mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="MQTT broker the IoT consumer and simulator use.")
     mqtt_topic_prefix: str = Field("v1.1", description="SensorThings MQTT topic prefix (v1.1/Datastreams(id)/...).")
+    mqtt_share_group: str = Field("", description="MQTT shared-subscription group the IoT consumers join "
+                                  "($share/GROUP/...), so several share the messages; empty: none.")
     iot_batch_size: int = Field(5000, ge=1, le=100_000, description="Observations per consumer commit, at most.")
     iot_batch_ms: int = Field(200, ge=1, le=60_000, description="Longest an observation waits for its commit.")
     iot_raw_retention_days: int = Field(90, ge=0, description="Keep raw observations this long (0: forever); "
@@ -100,6 +102,8 @@ class Settings(BaseSettings):
                                      "refusing it.")
     chat_session_idle_s: float = Field(3600, gt=0, description="A conversation is forgotten this long after its "
                                        "last turn.")
+    call_record_keep_s: float = Field(7 * 86400, gt=0, description="A voice call's record (transcript, outcome) "
+                                      "is kept this long for agents.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
     chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
                                                            "requests: lexicons (nlu), the local LLM, or not at all.")
@@ -122,6 +126,12 @@ class Settings(BaseSettings):
     speaker_model: str = Field("resemblyzer-ge2e", description="Speaker encoder for minutes (registry name or .pt).")
     minutes_upload_max_bytes: int = Field(2_000_000_000, ge=1, description="Largest recording a minutes upload "
                                           "may be.")
+    jobs_in_process: bool = Field(True, description="This server also runs queued jobs (minutes uploads) in a "
+                                  "thread; false leaves them to `dasan worker` processes.")
+    job_lease_s: float = Field(30.0, gt=0, le=3600, description="A job whose worker has not reported for this long "
+                               "is taken again by another worker.")
+    job_max_attempts: int = Field(3, ge=1, le=20, description="Tries of a job whose worker keeps stopping before it "
+                                  "fails for good.")
     llm_enabled: bool = Field(True, description="Use the local LLM when its weights are installed.")
     threads: int = Field(2, ge=1, le=256, description="CPU threads per model.")
     warm_up: bool = Field(True, description="Load the required roles' models when the server starts.")

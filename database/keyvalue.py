@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, Float, String, Text, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -98,11 +99,24 @@ class RedisKeyValue:
             raise SharedStateError(f"cannot reach Redis at DASAN_REDIS_URL ({exc})") from exc
 
     def get(self, key: str) -> str | None:
-        value = self.client.get(self.prefix + _check(key))
+        with self._reaching():
+            value = self.client.get(self.prefix + _check(key))
         return value.decode("utf-8") if value is not None else None
 
     def put(self, key: str, value: str, ttl_s: float) -> None:
-        self.client.set(self.prefix + _check(key), value.encode("utf-8"), px=max(1, int(ttl_s * 1000)))
+        with self._reaching():
+            self.client.set(self.prefix + _check(key), value.encode("utf-8"), px=max(1, int(ttl_s * 1000)))
 
     def delete(self, key: str) -> None:
-        self.client.delete(self.prefix + _check(key))
+        with self._reaching():
+            self.client.delete(self.prefix + _check(key))
+
+    @contextmanager
+    def _reaching(self):
+        """Redis gone mid-run is a SharedStateError (a 503 for the web), not the driver's error."""
+        import redis
+
+        try:
+            yield
+        except redis.RedisError as exc:
+            raise SharedStateError(f"Redis (DASAN_REDIS_URL) is not answering: {exc}") from exc

@@ -1,14 +1,19 @@
 """The minutes service the web adapter and the CLI share: live meetings, upload jobs with progress, stored
-meetings, search. No web framework here (see :mod:`minutes.api`)."""
+meetings, search. No web framework here (see :mod:`minutes.api`).
+
+Uploads and re-composing are jobs in the database's queue (:mod:`database.jobs`): the web worker that took the
+upload queues it, and a worker thread of any Dasan process (the server's own, or ``dasan worker`` processes)
+runs it; its progress is written to the job as it goes, so any web worker can report it."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from database.jobs import Job as QueuedJob
+from database.jobs import JobContext, JobQueue, LeaseLost, WorkerStopping
 
 from minutes.compose import ComposeOptions, check_method, compose_minutes, reverify
 from minutes.document import Meeting
@@ -23,25 +28,39 @@ class Busy(RuntimeError):
     """Too many live meetings at once for this machine."""
 
 
-@dataclass
+TRANSCRIBE, COMPOSE = "minutes.transcribe", "minutes.compose"  # the kinds of job this service runs
+
+
+@dataclass(frozen=True)
 class Job:
+    """A minutes job as its officials follow it: read from the job queue (:mod:`database.jobs`), so any worker
+    process may be running it and any web worker may report it."""
+
     id: str
     title: str
-    status: str = "queued"  # queued, running, done, failed
-    stage: str = "queued"  # queued, transcribing, composing, done, failed
-    compose_done: int = 0  # chunks of the transcript composed so far (stage "composing")
-    compose_total: int = 0
-    duration_s: float | None = None
-    processed_s: float = 0.0
-    meeting_id: str | None = None
-    error: str | None = None
-    segments: int = 0
-    department: str | None = None  # the meeting's (who may follow the job: minutes.access)
-    shared_with: tuple[str, ...] = ()
+    status: str  # queued, running, done, failed
+    stage: str  # queued, transcribing, composing, done, failed
+    duration_s: float | None
+    processed_s: float
+    compose_done: int  # chunks of the transcript composed so far (stage "composing")
+    compose_total: int
+    segments: int
+    meeting_id: str | None
+    error: str | None
+    attempts: int
+    department: str | None  # the meeting's (who may follow the job: minutes.access)
+    shared_with: tuple[str, ...]
 
-    def composing(self, done: int, total: int) -> None:
-        """Progress of the composing stage (chunks of the transcript done, of total)."""
-        self.compose_done, self.compose_total = done, total
+    @classmethod
+    def of(cls, job: QueuedJob) -> "Job":
+        payload, progress = job.payload, job.progress
+        stage = {"done": "done", "failed": "failed", "queued": "queued"}.get(job.status) \
+            or progress.get("stage", "running")
+        return cls(job.id, payload.get("title", ""), job.status, stage, payload.get("duration_s"),
+                   float(progress.get("processed_s", 0.0)), int(progress.get("compose_done", 0)),
+                   int(progress.get("compose_total", 0)), int(progress.get("segments", 0)),
+                   progress.get("meeting_id") or payload.get("meeting_id"), job.error, job.attempts,
+                   payload.get("department"), tuple(payload.get("shared_with") or ()))
 
     def to_dict(self) -> dict:
         progress = None
@@ -52,7 +71,7 @@ class Job:
         return {"job_id": self.id, "title": self.title, "status": self.status, "stage": self.stage,
                 "progress": progress, "processed_s": round(self.processed_s, 1), "duration_s": self.duration_s,
                 "compose": {"done": self.compose_done, "total": self.compose_total}, "segments": self.segments,
-                "meeting_id": self.meeting_id, "error": self.error}
+                "meeting_id": self.meeting_id, "error": self.error, "attempts": self.attempts}
 
 
 @dataclass(frozen=True)
@@ -69,11 +88,10 @@ class MinutesService:
     models: object  # models.loaded.ModelSet
     store: MeetingStore
     uploads_dir: Path
+    jobs: JobQueue  # uploads and re-composing run as jobs that any worker process may take
     options: MinutesOptions = MinutesOptions()
-    _jobs: dict[str, Job] = field(default_factory=dict)
     _live: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "minutes-job"))
 
     # ------------------------------------------------------------------ live
     def open_live(self, request: MeetingRequest) -> LiveMeeting:
@@ -104,77 +122,77 @@ class MinutesService:
         try:
             meeting.minutes = compose_minutes(meeting, method, self.models, self.options.llm_enabled,
                                               self.options.compose, progress)
+        except (LeaseLost, WorkerStopping):  # the job was taken away or given back: stop here
+            raise
         except Exception as exc:  # the transcript is safe; the minutes stay as they were
             log.warning("composing the minutes of %s failed: %s", meeting.id, exc)
             return meeting
         self.store.save(meeting)
         return meeting
 
-    # ------------------------------------------------------------------ upload jobs
+    # ------------------------------------------------------------------ jobs
     def submit(self, path: Path, request: MeetingRequest, duration_s: float | None) -> Job:
-        job = self._new_job(request.title, duration_s, request.department)
-        self._executor.submit(self._run, job, path, request)
-        return job
-
-    def _new_job(self, title: str, duration_s: float | None, department: str | None,
-                 shared_with: tuple[str, ...] = ()) -> Job:
-        job = Job(uuid.uuid4().hex[:12], title, duration_s=duration_s, department=department, shared_with=shared_with)
-        with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > 500:  # forget the oldest finished jobs
-                oldest = next((j for j in self._jobs.values() if j.status in ("done", "failed")), None)
-                if oldest is None:
-                    break
-                del self._jobs[oldest.id]
-        return job
-
-    def _run(self, job: Job, path: Path, request: MeetingRequest) -> None:
-        job.status, job.stage = "running", "transcribing"
-
-        def progress(done: float) -> None:
-            job.processed_s = done
-
-        def on_event(event) -> None:
-            if isinstance(event, Final):
-                job.segments += 1
-
-        try:
-            meeting = transcribe_file(path, self.models, request, progress=progress, on_event=on_event,
-                                      max_duration_s=self.options.max_duration_s)
-            self.store.save(meeting)  # the transcript is durable before the (slower) composing starts
-            job.meeting_id = meeting.id
-            job.stage = "composing"
-            self.compose(meeting, request.compose, job.composing)
-            job.status = job.stage = "done"
-        except Exception as exc:  # a job reports its failure; the server goes on
-            log.warning("minutes job %s failed: %s", job.id, exc)
-            job.error = str(exc) if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {exc}"
-            job.status = job.stage = "failed"
-        finally:
-            path.unlink(missing_ok=True)
+        """Queue the transcription of an upload kept at ``path`` (under :attr:`uploads_dir`, which every worker
+        process must see: a shared volume when workers run on other machines); the meeting gets the job's id."""
+        payload = {"path": str(path), "request": asdict(request), "title": request.title, "duration_s": duration_s,
+                   "department": request.department, "shared_with": []}
+        return Job.of(self.jobs.submit(TRANSCRIBE, payload, {"stage": "queued"}))
 
     def submit_compose(self, meeting_id: str, method: str) -> Job:
         """Write a stored meeting's minutes again by ``method``, as a job (MeetingNotFound at once if unknown)."""
         meeting = self.store.get(meeting_id)
-        job = self._new_job(meeting.title, meeting.duration, meeting.department, meeting.shared_with)
-        job.meeting_id, job.processed_s = meeting.id, meeting.duration
-
-        def run() -> None:
-            job.status, job.stage = "running", "composing"
-            try:
-                self.compose(meeting, method, job.composing)
-                job.status = job.stage = "done"
-            except Exception as exc:  # noqa: BLE001  (reported on the job)
-                job.error, job.status, job.stage = f"{type(exc).__name__}: {exc}", "failed", "failed"
-
-        self._executor.submit(run)
-        return job
+        payload = {"meeting_id": meeting.id, "method": method, "title": meeting.title,
+                   "duration_s": meeting.duration, "department": meeting.department,
+                   "shared_with": list(meeting.shared_with)}
+        return Job.of(self.jobs.submit(COMPOSE, payload, {"stage": "queued", "processed_s": meeting.duration}))
 
     def job(self, job_id: str) -> Job:
-        with self._lock:
-            if job_id not in self._jobs:
-                raise KeyError(f"no job {job_id!r}")
-            return self._jobs[job_id]
+        """A minutes job by id (KeyError if there is none)."""
+        job = self.jobs.get(job_id)
+        if job.kind not in (TRANSCRIBE, COMPOSE):
+            raise KeyError(f"no job {job_id!r}")
+        return Job.of(job)
+
+    def job_handlers(self) -> dict:
+        """The handlers a :class:`database.jobs.Worker` runs this service's jobs with."""
+        return {TRANSCRIBE: self._transcribe_job, COMPOSE: self._compose_job}
+
+    def _transcribe_job(self, context: JobContext) -> dict:
+        payload = context.payload
+        path = Path(payload["path"])
+        if not path.exists():
+            raise FileNotFoundError(f"the uploaded recording is gone from {self.uploads_dir} (a worker on another "
+                                    "machine needs DASAN_UPLOADS_DIR on storage every worker shares)")
+        request = MeetingRequest(**payload["request"])
+        context.report(stage="transcribing", processed_s=0.0, segments=0)
+
+        def on_event(event) -> None:
+            if isinstance(event, Final):
+                context.report(segments=context.progress.get("segments", 0) + 1)
+
+        try:
+            meeting = transcribe_file(path, self.models, request, progress=lambda done: context.report(
+                processed_s=done), on_event=on_event, max_duration_s=self.options.max_duration_s)
+        except (LeaseLost, WorkerStopping):  # another worker carries on from the same upload
+            raise
+        except Exception:  # the job fails for good (a try again would fail the same way): the upload goes
+            path.unlink(missing_ok=True)
+            raise
+        meeting.id = context.job_id  # a second try (its first worker died) writes the same meeting again
+        self.store.save(meeting)  # the transcript is durable before the (slower) composing starts
+        context.report(meeting_id=meeting.id, stage="composing")
+        self.compose(meeting, request.compose, lambda done, total: context.report(compose_done=done,
+                                                                                  compose_total=total))
+        path.unlink(missing_ok=True)
+        return {"meeting_id": meeting.id}
+
+    def _compose_job(self, context: JobContext) -> dict:
+        payload = context.payload
+        meeting = self.store.get(payload["meeting_id"])
+        context.report(stage="composing", meeting_id=meeting.id)
+        self.compose(meeting, payload["method"], lambda done, total: context.report(compose_done=done,
+                                                                                    compose_total=total))
+        return {"meeting_id": meeting.id}
 
     # ------------------------------------------------------------------ stored meetings
     def rename_speaker(self, meeting_id: str, speaker: str, name: str) -> Meeting:
@@ -197,5 +215,3 @@ class MinutesService:
         """``method`` validated for this service (see :func:`minutes.compose.check_method`)."""
         return check_method(method, self.models, self.options.llm_enabled)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)

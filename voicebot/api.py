@@ -6,6 +6,7 @@ PCM WebSocket (``/voicebot/browser``, used by the call page at ``/voicebot``) an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated
 
@@ -35,6 +36,14 @@ def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = N
     calls: CallRecords = get_part(websocket, "calls")
     calls.add(call.id, call.record)
     return call
+
+
+async def _serve_and_record(websocket: WebSocket, call: Call, outbound, receive) -> None:
+    """Run the call; its whole record goes to the shared store once it has ended, however it ended."""
+    try:
+        await serve_call(call, outbound, receive)
+    finally:
+        await asyncio.to_thread(get_part(websocket, "calls").finish, call.id)
 
 
 async def _refuse_without_assistant(websocket: WebSocket) -> bool:
@@ -87,7 +96,7 @@ async def twilio_stream(websocket: WebSocket) -> None:
             elif event == "stop":
                 return
 
-    await serve_call(call, outbound, receive)
+    await _serve_and_record(websocket, call, outbound, receive)
     await _close(websocket)
 
 
@@ -120,7 +129,7 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
                 return
             call.dtmf(command["digit"])
 
-    await serve_call(call, outbound, receive)
+    await _serve_and_record(websocket, call, outbound, receive)
     await _close(websocket)
 
 
@@ -130,4 +139,4 @@ def call_record(call_id: str, calls: CallsDep,
     record = calls.get(call_id)
     if record is None:
         raise HTTPException(404, f"no call {call_id!r}")
-    return record.to_dict()
+    return record

@@ -9,6 +9,10 @@ A malformed message (not JSON, an unknown datastream, a result out of range...) 
 and acknowledged: it will not get better by being delivered again, and it never stops the consumer.
 The broker holds at most ``receive_maximum`` unacknowledged messages for us, which is the backpressure when the
 database is slow or down.
+
+Several consumers (processes, machines) share the load through an MQTT 5 shared subscription: with
+``share_group`` they subscribe to ``$share/<group>/<prefix>/+/Observations``, and the broker gives each message
+to one member of the group. Each member still acknowledges only after its commit; each needs its own client id.
 """
 
 from __future__ import annotations
@@ -68,8 +72,11 @@ def _reason(message: str) -> str:
 class MqttConsumer:
     def __init__(self, service: IoTService, url: str = "mqtt://127.0.0.1:1883", prefix: str = "v1.1",
                  batch_size: int = 5000, batch_ms: int = 200, client_id: str | None = None,
-                 maintenance_every_s: float = 300.0, session_expiry_s: int = 3600):
+                 maintenance_every_s: float = 300.0, session_expiry_s: int = 3600, share_group: str | None = None):
+        if share_group is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", share_group):
+            raise ValueError(f"MQTT share group {share_group!r}: use 1 to 64 letters, digits, '_', '.' or '-'")
         self.service = service
+        self.share_group = share_group
         self.host, self.port = broker_address(url)
         self.prefix = prefix.strip("/")
         self.batch_size = batch_size
@@ -99,6 +106,11 @@ class MqttConsumer:
         self._connect_properties.ReceiveMaximum = 65535
         self._threads: list[threading.Thread] = []
 
+    def subscription(self, topic: str) -> str:
+        """The topic filter for ``topic`` under the prefix, in the shared group when there is one."""
+        filter_ = f"{self.prefix}/{topic}"
+        return f"$share/{self.share_group}/{filter_}" if self.share_group else filter_
+
     # --- MQTT callbacks (network thread)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -108,9 +120,9 @@ class MqttConsumer:
         self.stats.connects += 1
         with self._lock:
             self._generation += 1
-        client.subscribe([(f"{self.prefix}/+/Observations", 1), (f"{self.prefix}/CreateObservations", 1)])
-        log.info("MQTT connected to %s:%d (session %s), subscribed to %s/+/Observations", self.host, self.port,
-                 "resumed" if flags.session_present else "new", self.prefix)
+        client.subscribe([(self.subscription("+/Observations"), 1), (self.subscription("CreateObservations"), 1)])
+        log.info("MQTT connected to %s:%d (session %s), subscribed to %s", self.host, self.port,
+                 "resumed" if flags.session_present else "new", self.subscription("+/Observations"))
         self.connected.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:

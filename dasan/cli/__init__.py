@@ -22,6 +22,7 @@ from dasan.cli.serve import serve
 from dasan.cli.staff import staff_app
 from dasan.cli.tools import mcp, rasa_app
 from dasan.cli.vote import vote_app
+from dasan.cli.worker import worker
 
 app = typer.Typer(
     help="Dasan: the city's AI assistant and speech services (120 call center, minutes, voicebot, civic services).",
@@ -34,6 +35,7 @@ for name, command in (("chatbot", eval_chatbot), ("tools", eval_tools), ("asr", 
     eval_app.command(name)(command)
 
 app.command()(serve)
+app.command()(worker)
 app.command()(chat)
 app.command("mcp")(mcp)
 for name, group in (("models", models_app), ("index", index_app), ("eval", eval_app), ("minutes", minutes_app),

@@ -162,7 +162,7 @@ def eval_voicebot(
                         console=err, disable=not sys.stderr.isatty())
     with runtime, serve_in_thread(create_app(runtime=runtime), ws="websockets-sansio") as server, progress:
         task = progress.add_task("calls", total=len(rows))
-        result = evaluate(server, runtime.models, rows, lambda call_id: runtime.calls.get(call_id).to_dict(), lang,
+        result = evaluate(server, runtime.models, rows, runtime.calls.get, lang,
                           concurrency, barge_in,
                           progress=lambda: progress.advance(task), echo=LineEcho(gain=echo) if echo else None)
     if not as_json:

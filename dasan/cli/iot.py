@@ -32,19 +32,31 @@ def iot_consume(
                                                       "DASAN_IOT_BATCH_SIZE, 5000].")] = None,
     batch_ms: Annotated[Optional[int], typer.Option(min=1, help="Longest wait before a commit \\[default: "
                                                     "DASAN_IOT_BATCH_MS, 200].")] = None,
-    client_id: Annotated[str, typer.Option(help="MQTT client id: the broker keeps this consumer's session "
-                                           "(unacknowledged messages) under it.")] = "dasan-iot-consumer",
+    client_id: Annotated[Optional[str], typer.Option(help="MQTT client id: the broker keeps this consumer's "
+                                                     "session (unacknowledged messages) under it; each consumer of "
+                                                     "a shared group needs its own \\[default: dasan-iot-consumer, "
+                                                     "or dasan-iot-GROUP-HOST with --share].")] = None,
+    share: Annotated[Optional[str], typer.Option(help="Join this MQTT shared-subscription group ($share/GROUP/...): "
+                                                 "the broker gives each message to one consumer of the group "
+                                                 "\\[default: DASAN_MQTT_SHARE_GROUP, none].")] = None,
     maintenance_every: Annotated[float, typer.Option(help="Seconds between rollup/retention runs.")] = 300.0,
 ) -> None:
     """Ingest SensorThings observations from MQTT (v1.1/Datastreams(id)/Observations) until stopped."""
     from civic_services.iot.mqtt import MqttConsumer
 
+    import socket
+
     settings, services = _setup()
-    consumer = MqttConsumer(services.iot, settings.mqtt_url, settings.mqtt_topic_prefix,
-                            batch_size=batch_size or settings.iot_batch_size,
-                            batch_ms=batch_ms or settings.iot_batch_ms, client_id=client_id,
-                            maintenance_every_s=maintenance_every)
-    err.print(f"consuming {settings.mqtt_topic_prefix}/+/Observations from {settings.mqtt_url} "
+    group = share or settings.mqtt_share_group or None
+    client_id = client_id or (f"dasan-iot-{group}-{socket.gethostname()}"[:64] if group else "dasan-iot-consumer")
+    try:
+        consumer = MqttConsumer(services.iot, settings.mqtt_url, settings.mqtt_topic_prefix,
+                                batch_size=batch_size or settings.iot_batch_size,
+                                batch_ms=batch_ms or settings.iot_batch_ms, client_id=client_id,
+                                maintenance_every_s=maintenance_every, share_group=group)
+    except ValueError as exc:
+        _fail(str(exc))
+    err.print(f"consuming {consumer.subscription('+/Observations')} from {settings.mqtt_url} as {client_id} "
               f"(Ctrl-C to stop)")
     last = {"stored": 0}
 

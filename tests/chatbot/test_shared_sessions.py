@@ -95,3 +95,46 @@ def test_two_servers_over_one_database_carry_one_conversation(tmp_path, kb_index
     assert followed["citations"] and not followed["handoff"], followed
     assert "지하철" in followed["citations"][0]["question"], followed  # the fare for seniors on the subway
     assert alone["handoff"] or not alone["citations"] or alone["citations"] != followed["citations"], alone
+
+
+@pytest.mark.slow
+def test_redis_gone_mid_run_is_a_503_with_a_sentence_and_readyz_says_so(tmp_path, kb_index_dir):
+    """A Redis of the test's own (a real redis-server on a free port) is stopped while the server runs."""
+    import shutil
+    import subprocess
+
+    from tests.harness import free_port, start_process, stop_process
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    redis_process = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                RedisKeyValue(f"redis://127.0.0.1:{port}/0")
+                break
+            except SharedStateError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        server, base = start_process(tmp_path / "var", DASAN_INDEX_DIR=kb_index_dir,
+                                     DASAN_REDIS_URL=f"redis://127.0.0.1:{port}/0")
+        try:
+            assert httpx.post(f"{base}/chat", json={"message": "여권 발급"}, timeout=60).status_code == 200
+            assert httpx.get(f"{base}/readyz", timeout=10).json()["checks"]["redis"] == {"ok": True}
+            redis_process.terminate()
+            redis_process.wait(10)
+            gone = httpx.post(f"{base}/chat", json={"message": "여권 발급"}, timeout=60)
+            ready = httpx.get(f"{base}/readyz", timeout=30)
+        finally:
+            log = stop_process(server)
+    finally:
+        if redis_process.poll() is None:
+            redis_process.kill()
+    assert gone.status_code == 503 and "DASAN_REDIS_URL" in gone.json()["detail"], gone.text
+    assert gone.headers["Retry-After"] == "5"
+    assert ready.status_code == 503 and ready.json()["checks"]["redis"]["ok"] is False
+    assert "Traceback" not in log

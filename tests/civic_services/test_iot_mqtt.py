@@ -259,3 +259,53 @@ def _listening(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+@pytest.mark.slow
+def test_two_consumers_in_a_shared_group_split_the_messages_and_store_each_once(broker, tmp_path, request):
+    """Two `dasan iot consume --share` processes on one PostgreSQL: the broker gives each message to one of them;
+    every observation is stored once and both did part of the work."""
+    url = make_database_url("postgresql", tmp_path, request)
+    engine = make_engine(url)
+    upgrade(engine)
+    service = IoTService(engine)
+    ident = service.provision_station("shared", "Jung-gu", 37.5636, 126.9976, ("pm10",))["pm10"]
+    topic, group = prefix(), f"dasan-test-{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, "DATABASE_URL": url, "DASAN_DATA_DIR": str(tmp_path / "var"), "DASAN_MQTT_URL": broker,
+           "DASAN_MQTT_TOPIC_PREFIX": topic, "DASAN_IOT_BATCH_MS": "50", "DASAN_MQTT_SHARE_GROUP": group}
+    consumers, logs = [], []
+    try:
+        for n in range(2):
+            process = subprocess.Popen([sys.executable, "-m", "dasan.cli", "iot", "consume", "--client-id",
+                                        f"{group}-{n}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True)
+            lines: list[str] = []
+            threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True).start()
+            consumers.append(process)
+            logs.append(lines)
+        for lines in logs:
+            wait_for(lambda: any("MQTT connected" in line for line in lines), 120, "both consumers to subscribe")
+        assert any(f"$share/{group}/{topic}/+/Observations" in line for line in logs[0])
+        client = publisher(broker)
+        now = datetime.now(timezone.utc)
+        sent = [client.publish(f"{topic}/Datastreams({ident})/Observations",
+                               json.dumps({"phenomenonTime": (now - timedelta(seconds=i)).isoformat(),
+                                           "result": i % 90}), qos=1) for i in range(600)]
+        for message in sent:
+            message.wait_for_publish(10)
+        client.disconnect()
+        wait_for(lambda: stored(service) >= 600, 120, "the 600 observations to be stored")
+        time.sleep(0.5)  # nothing more arrives
+        assert stored(service) == 600
+        stats = []
+        for process in consumers:
+            process.send_signal(signal.SIGTERM)
+            out, _ = process.communicate(timeout=60)
+            stats.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for process in consumers:
+            if process.poll() is None:
+                process.kill()
+        engine.dispose()
+    assert sum(s["received"] for s in stats) == 600 and all(s["received"] > 0 for s in stats), stats
+    assert sum(s["stored"] for s in stats) == 600 and not any(s["rejected"] for s in stats), stats
