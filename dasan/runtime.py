@@ -154,7 +154,7 @@ class Runtime:
                     "on" if sql_state.enabled else "DISABLED", sql_state.reason)
         self.iot = IoTService(engine, IoTOptions(raw_retention_days=settings.iot_raw_retention_days,
                                                  hourly_retention_days=settings.iot_hourly_retention_days))
-        self.voting = VotingService(engine, settings.data_dir.resolve() / "keys", batch_max=settings.vote_batch_max)
+        self.voting = VotingService(engine, settings.resolved_voting_keys_dir, batch_max=settings.vote_batch_max)
         self.tools = gather_tools()
         self.assistant = None
         self.assistant_error: str | None = None
@@ -310,6 +310,8 @@ class Runtime:
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         if self.settings.redis_url:
             checks["redis"] = self._redis_check()
+        if self.voting.keys_problem:  # a server with other ledger keys must not take ballots
+            checks["voting"] = {"ok": False, "error": self.voting.keys_problem}
         if self.assistant is not None:
             checks["assistant"] = {"ok": True, "entries": len(self.assistant.kb)}
         elif not self.settings.chat_enabled:

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
                                      "refusing it.")
     chat_session_idle_s: float = Field(3600, gt=0, description="A conversation is forgotten this long after its "
                                        "last turn.")
+    voting_keys_dir: Path | None = Field(None, description="The ballot ledger's keys (signing and pseudonym); "
+                                         "every server of one database must read the same. Empty: data_dir/keys.")
     call_record_keep_s: float = Field(7 * 86400, gt=0, description="A voice call's record (transcript, outcome) "
                                       "is kept this long for agents.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
@@ -202,6 +204,10 @@ class Settings(BaseSettings):
 
     @property
     def resolved_uploads_dir(self) -> Path:
+    @property
+    def resolved_voting_keys_dir(self) -> Path:
+        return (self.voting_keys_dir or self.data_dir / "keys").resolve()
+
         return (self.uploads_dir or self.data_dir / "uploads").resolve()
 
     def model_ref(self, role: str) -> str:

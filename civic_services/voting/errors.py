@@ -19,6 +19,12 @@ class NotEligible(VotingError):
     status = 403
 
 
+class KeysMismatch(VotingError):
+    """This server's ledger keys are not the ones the database's ledger uses (a deployment error)."""
+
+    status = 503
+
+
 class AlreadyVoted(VotingError):
     """A second ballot from the same voter in the same poll."""
 

@@ -68,6 +68,8 @@ class LedgerKeys:
         raw = self._signing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         self.public_key = base64.b64encode(raw).decode()
         self.key_id = key_id(raw)
+        # names the HMAC key without revealing it (a one-way hash of a 256-bit secret, under its own context)
+        self.pseudonym_key_id = hashlib.sha256(b"dasan-pseudonym-key-id/v1\n" + self._pseudonym_key).hexdigest()[:16]
 
     def sign(self, message: bytes) -> str:
         return base64.b64encode(self._signing.sign(message)).decode()

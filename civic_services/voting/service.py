@@ -19,11 +19,11 @@ from sqlalchemy.orm import sessionmaker
 
 from civic_services import districts
 from civic_services.voting import rules as R
-from civic_services.voting.errors import NotFound, VotingError
+from civic_services.voting.errors import KeysMismatch, NotFound, VotingError
 from civic_services.voting.identity import legacy_spellings, person_key
 from civic_services.voting.keys import LedgerKeys, result_message
 from civic_services.voting.ledger import BallotLedger, PendingBallot, credential_digest, insert_of, new_nonce
-from civic_services.voting.tables import Ballot, Ledger, Option, Participation, Poll, Result, Voter
+from civic_services.voting.tables import Ballot, Ledger, Option, Participation, Poll, Result, Voter, VotingKeys
 from civic_services.voting.merkle import EMPTY_ROOT
 
 CREDENTIAL_PREFIX = "dasan_vc_"
@@ -45,6 +45,30 @@ class VotingService:
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self._rules: dict[int, tuple[float, Poll, R.PollRules]] = {}
         self._rules_lock = threading.Lock()
+        self.keys_problem = self._check_keys(keys_dir)  # None when this server may write to the ledger
+
+    def _check_keys(self, keys_dir: Path) -> str | None:
+        """Record the keys' ids on first use; afterwards say (a sentence) if this process holds other keys."""
+        with self.sessions() as session:
+            recorded = session.get(VotingKeys, 1)
+            if recorded is None:
+                session.add(VotingKeys(id=1, key_id=self.keys.key_id, pseudonym_key_id=self.keys.pseudonym_key_id,
+                                       recorded_at=self.clock()))
+                try:
+                    session.commit()
+                    return None
+                except IntegrityError:  # another server recorded its keys at the same moment
+                    session.rollback()
+                    recorded = session.get(VotingKeys, 1)
+        if (recorded.key_id, recorded.pseudonym_key_id) == (self.keys.key_id, self.keys.pseudonym_key_id):
+            return None
+        return (f"voting is closed on this server: its ledger keys (in {keys_dir}, key id {self.keys.key_id}) are not "
+                f"the ones this database's ledger uses (key id {recorded.key_id}); every server must read the same "
+                "keys: point DASAN_VOTING_KEYS_DIR at one shared copy")
+
+    def _writable(self) -> None:
+        if self.keys_problem:
+            raise KeysMismatch(self.keys_problem)
 
     def close(self) -> None:
         self.ledger.close()
@@ -52,6 +76,7 @@ class VotingService:
     # --- polls
 
     def create_poll(self, spec: R.PollSpec, created_by: str = "") -> dict:
+        self._writable()
         R.check_spec(spec)
         district = None
         if spec.district:
@@ -136,6 +161,7 @@ class VotingService:
 
     def close_poll(self, code: str) -> dict:
         """Close now (no ballot commits after this returns)."""
+        self._writable()
         poll_id = R.parse_poll_code(code)
         with self.engine.begin() as connection:
             self.ledger.lock(connection, poll_id)
@@ -153,6 +179,7 @@ class VotingService:
         form (:func:`~civic_services.voting.identity.person_key`), so its spellings are one person. A person
         already registered is refused, unless ``reissue``: then their old credential stops working (and rows an
         older registry kept for other spellings of them are merged into one)."""
+        self._writable()
         rows = []
         first_row: dict[str, int] = {}
         for number, (person, district) in enumerate(people, start=1):
@@ -189,6 +216,7 @@ class VotingService:
 
     def revoke_voter(self, person: str) -> None:
         """Revoke a person's credential (every row the registry holds for them, under any spelling)."""
+        self._writable()
         current, legacy = self._person_hashes(person)
         with self.sessions.begin() as session:
             found = {v.id: v for v in self._voters_by_hash(session, [current, *legacy]).values()}
@@ -240,6 +268,7 @@ class VotingService:
 
     def cast(self, code: str, credential: str, choices: list) -> dict:
         """Cast a ballot; returns the receipt once the ballot is committed to the ledger."""
+        self._writable()
         if not isinstance(credential, str) or not credential.startswith(CREDENTIAL_PREFIX) or len(credential) > 100:
             raise VotingError("a voting credential (dasan_vc_...) is required", 401)
         poll, rules = self.load_poll(R.parse_poll_code(code))
@@ -256,6 +285,7 @@ class VotingService:
     # --- results
 
     def results(self, code: str) -> dict:
+        self._writable()  # a closed poll's results are signed here on first read
         poll, rules = self.load_poll(R.parse_poll_code(code))
         status = self.status(poll)
         if status == "upcoming":

@@ -105,6 +105,19 @@ class TreeHead(Base):
     key_id: Mapped[str] = mapped_column(String(32))
 
 
+class VotingKeys(Base):
+    """The keys the database's ledger was started with (their ids, never the keys): every server that writes to
+    this database must hold the same ones (otherwise heads carry two signatures and, worse, one voter has two
+    pseudonyms, so a second ballot through another server would not be recognised)."""
+
+    __tablename__ = "vote_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    key_id: Mapped[str] = mapped_column(String(32))  # the Ed25519 signing key's id
+    pseudonym_key_id: Mapped[str] = mapped_column(String(32))  # a one-way id of the HMAC pseudonym key
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Result(Base):
     """The final tally of a closed poll, computed once from the ledger and signed with its head."""
 

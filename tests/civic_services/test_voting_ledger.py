@@ -185,6 +185,40 @@ def test_double_votes_refused_across_processes(db, voting):
     assert report.ballots == 40 and report.tally["options"][0]["votes"] == 40
 
 
+def test_a_server_with_other_ledger_keys_refuses_to_write_to_the_ledger(db, voting, tmp_path):
+    """Two servers of one database with their own key folders would sign one log with two keys and give one voter
+    two pseudonyms (a second ballot through the other server would not be recognised): the second refuses."""
+    import shutil
+
+    from civic_services.voting.errors import KeysMismatch
+
+    _, engine, keys = db
+    poll = voting.create_poll(policy())["id"]
+    alice, bob = voting.register_voters([("alice", "Nowon-gu"), ("bob", "Nowon-gu")])
+    voting.cast(poll, alice.credential, ["1"])
+    other = VotingService(engine, tmp_path / "other-keys")
+    try:
+        assert other.keys_problem and "DASAN_VOTING_KEYS_DIR" in other.keys_problem
+        with pytest.raises(KeysMismatch, match="voting is closed on this server") as refused:
+            other.cast(poll, alice.credential, ["2"])
+        assert refused.value.status == 503
+        with pytest.raises(KeysMismatch):
+            other.register_voters([("carol", "Nowon-gu")])
+        assert other.poll(poll)["title"]  # reading stays open
+    finally:
+        other.close()
+    shutil.copytree(keys, tmp_path / "shared-keys")  # the same keys, as a shared secret mount gives them
+    same = VotingService(engine, tmp_path / "shared-keys")
+    try:
+        assert same.keys_problem is None
+        with pytest.raises(AlreadyVoted):
+            same.cast(poll, alice.credential, ["2"])
+        same.cast(poll, bob.credential, ["2"])
+    finally:
+        same.close()
+    assert audit(voting, poll).ok
+
+
 def test_district_only_poll(voting):
     poll = voting.create_poll(policy(district="Mapo"))["id"]
     local, outsider = voting.register_voters([("m1", "Mapo-gu"), ("g1", "Gangnam-gu")])
