@@ -11,7 +11,8 @@ COMMON = {
            "loading": "불러오는 중…"},
     "en": {"brand": "Seoul Dasan city services", "skip": "Skip to the main content", "nav_label": "Main menu",
            "nav_home": "Home", "nav_chat": "Ask 120", "nav_call": "Call us", "nav_complaints": "Report a problem",
-           "nav_voting": "Voting", "other_lang": "한국어", "footer": "Seoul 120 Dasan city services", "about": "About · API for developers",
+           "nav_voting": "Voting", "other_lang": "한국어", "footer": "Seoul 120 Dasan city services",
+           "about": "About · API for developers",
            "error_prefix": "That did not work.",
            "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…"},
 }

@@ -359,3 +359,45 @@ def test_the_page_fits_the_screen_and_passes_axe_in_both_languages(server, page,
     assert '<html lang="en">' in httpx.get(f"{base}/voting", headers={"Accept-Language": "en"}).text
     assert "default-src 'self'" in httpx.get(f"{base}/voting").headers["content-security-policy"]
     assert httpx.get(f"{base}/vendor/qrcode-generator/LICENSE").status_code == 200
+
+
+def test_the_browser_proof_checks_agree_with_the_python_ledger(server, page):
+    """receipt.js's RFC 9162 inclusion and consistency checks give the answers of civic_services.voting.merkle for
+    every leaf and every pair of sizes of a 40-leaf log, right proofs and wrong ones."""
+    from civic_services.voting.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
+
+    leaves = [leaf_hash(f"ballot {i}".encode()) for i in range(40)]
+    tree = MerkleTree(leaves)
+    wrong = leaf_hash(b"another ballot")
+    inclusion, expected_inclusion = [], []
+    for size in range(1, 41):
+        root = tree.root(size)
+        for index in range(size):
+            proof = tree.inclusion_proof(index, size)
+            variants = [(index, leaves[index]), (index, wrong)]
+            if size > 1:
+                variants.append(((index + 1) % size, leaves[index]))
+            for i, leaf in variants:
+                inclusion.append([i, size, leaf.hex(), [p.hex() for p in proof], root.hex()])
+                expected_inclusion.append(verify_inclusion(i, size, leaf, proof, root))
+    consistency, expected_consistency = [], []
+    for first in range(1, 41):
+        for second in range(first, 41):
+            proof = tree.consistency_proof(first, second)
+            for second_root in (tree.root(second), wrong):
+                consistency.append([first, second, tree.root(first).hex(), second_root.hex(), [p.hex() for p in proof]])
+                expected_consistency.append(verify_consistency(first, second, tree.root(first), second_root, proof))
+    assert expected_inclusion.count(True) == 820 and expected_consistency.count(True) == 820
+    page.goto(f"{server.base}/voting?lang=en")
+    _ready(page)
+    got = page.evaluate("""async ([inclusion, consistency]) => {
+        const b = (h) => Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
+        const inc = [], con = [];
+        for (const [i, n, leaf, proof, root] of inclusion)
+            inc.push(await Receipts.verifyInclusion(i, n, b(leaf), proof.map(b), b(root)));
+        for (const [m, n, first, second, proof] of consistency)
+            con.push(await Receipts.verifyConsistency(m, n, b(first), b(second), proof.map(b)));
+        return [inc, con];
+    }""", [inclusion, consistency])
+    assert got[0] == expected_inclusion
+    assert got[1] == expected_consistency
