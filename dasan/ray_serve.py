@@ -68,23 +68,25 @@ def build_app(settings, placement: Placement):
 
     models_dir = str(settings.models_dir)
     name, replicas, cpus = placement.app, placement.replicas, placement.cpus
+    per_node = settings.ray_max_replicas_per_node
     if placement.role == "embedder":
-        return deployment(EmbedderServer, name, replicas, cpus, max_ongoing=256).bind(
+        return deployment(EmbedderServer, name, replicas, cpus, max_ongoing=256, per_node=per_node).bind(
             settings.embedder_model, models_dir, _threads(cpus), settings.ray_batch_max,
             settings.ray_batch_wait_ms / 1000)
     if placement.role == "asr":
         from speech.ray_serve import AsrServer
 
-        return deployment(AsrServer, name, replicas, cpus, max_ongoing=64).bind(
+        return deployment(AsrServer, name, replicas, cpus, max_ongoing=64, per_node=per_node).bind(
             settings.asr_model, models_dir, settings.asr_backend, settings.asr_compute_type, _threads(cpus),
             settings.ray_asr_batch_max, settings.ray_batch_wait_ms / 1000)
     if placement.role == "llm":
-        return deployment(LLMServer, name, replicas, cpus, max_ongoing=16).bind(
+        return deployment(LLMServer, name, replicas, cpus, max_ongoing=16, per_node=per_node).bind(
             settings.llm_model, models_dir, _threads(cpus))
     language = placement.app.rsplit("-", 1)[1]
     ref = settings.tts_voice_ko if language == "ko" else settings.tts_voice_en
     key = settings.tts_api_key.get_secret_value() if settings.tts_api_key else None
-    return deployment(TTSServer, name, replicas, cpus, max_ongoing=32).bind(ref, models_dir, language, key)
+    return deployment(TTSServer, name, replicas, cpus, max_ongoing=32, per_node=per_node).bind(
+        ref, models_dir, language, key)
 
 
 # ---------------------------------------------------------------------------------------------------- cluster

@@ -162,6 +162,8 @@ class Settings(BaseSettings):
                                      "its batch (0: none; the requests that queue while a batch runs form the "
                                      "next one).")
     ray_call_timeout_s: float = Field(120.0, gt=0, description="Longest one call to a Ray deployment may take.")
+    ray_max_replicas_per_node: int = Field(0, ge=0, le=1000, description="Most replicas of one deployment on one "
+                                           "Ray node, so a node lost takes few (0: no limit).")
 
     @field_validator("asr_backend")
     @classmethod

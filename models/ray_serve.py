@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,27 @@ def wait(response, timeout_s: float | None = None) -> Any:
     return _WAIT_POOL.submit(response.result, timeout_s=timeout_s).result()
 
 
+def call(send: Callable[[], Any], timeout_s: float | None = None, attempts: int = 3) -> Any:
+    """``wait(send())``, sent again (up to ``attempts`` times) when the replica it reached died on the way (a node
+    lost): model calls have no side effects, and Serve routes the next try to a live replica."""
+    from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+
+    for attempt in range(attempts):
+        try:
+            return wait(send(), timeout_s)
+        except (ActorDiedError, ActorUnavailableError, RayActorError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def node_id() -> str:
+    """The Ray node this code runs on."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
+
+
 def _store(models_dir: str) -> ModelStore:
     return ModelStore(Path(models_dir))
 
@@ -67,7 +89,7 @@ class EmbedderServer:
         self.batches: list[int] = []  # texts per batch, the last 1000 (what batching achieved)
 
     def describe(self) -> dict:
-        return {"identity": self._embedder.identity, "dim": int(self._embedder.dim)}
+        return {"identity": self._embedder.identity, "dim": int(self._embedder.dim), "node": node_id()}
 
     def batch_sizes(self) -> list[int]:
         return list(self.batches)
@@ -75,8 +97,9 @@ class EmbedderServer:
     @serve.batch(max_batch_size=DEFAULT_BATCH_MAX, batch_wait_timeout_s=DEFAULT_BATCH_WAIT_S,
                  batch_size_fn=lambda items: sum(max(1, len(texts)) for texts, _ in items))
     async def embed(self, requests: list[tuple[list[str], bool]]) -> list[np.ndarray]:
-        """``(texts, is_query)`` per request -> its normalised vectors; one encoder pass per role."""
-        return await asyncio.to_thread(self._embed_batch, requests)
+        """``(texts, is_query)`` per request -> its normalised vectors; one encoder pass per role. It runs on the
+        replica's loop (a thread hop costs a millisecond here): requests that arrive meanwhile form the next batch."""
+        return self._embed_batch(requests)
 
     def _embed_batch(self, requests: list[tuple[list[str], bool]]) -> list[np.ndarray]:
         out: list[np.ndarray | None] = [None] * len(requests)
@@ -111,7 +134,7 @@ class RayEmbedder(Embedder):
         """The replicas load their model when they start."""
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        return wait(self._handle.embed.remote((texts, is_query)), self._timeout_s)
+        return call(lambda: self._handle.embed.remote((texts, is_query)), self._timeout_s)
 
 
 # ---------------------------------------------------------------------------------------------------- ASR
@@ -149,7 +172,8 @@ class RayTranscriber(Transcriber):
     def transcribe(self, audio, options: TranscribeOptions = TranscribeOptions()) -> Transcript:
         from models.asr import _as_audio
 
-        return wait(self._handle.transcribe.remote(_as_audio(audio), options), self._timeout_s)
+        samples = _as_audio(audio)
+        return call(lambda: self._handle.transcribe.remote(samples, options), self._timeout_s)
 
 
 # ---------------------------------------------------------------------------------------------------- LLM
@@ -184,7 +208,8 @@ class RayLLM:
 
     def chat(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0,
              json_schema: dict | None = None) -> str:
-        return wait(self._handle.chat.remote(messages, max_tokens, temperature, json_schema), self._timeout_s)
+        return call(lambda: self._handle.chat.remote(messages, max_tokens, temperature, json_schema),
+                    self._timeout_s)
 
     def stream_chat(self, messages: list[dict], max_tokens: int = 256, temperature: float = 0.0) -> Iterator[str]:
         stream = self._handle.options(stream=True, method_name="stream_chat").remote(messages, max_tokens,
@@ -220,9 +245,11 @@ class RayTTS(TTSEngine):
         yield from self._handle.options(stream=True, method_name="stream").remote(text)
 
 
-def deployment(cls, name: str, replicas: int, cpus: float, max_ongoing: int = 32):
-    """``cls`` as a Serve deployment with its replica count and CPU share."""
+def deployment(cls, name: str, replicas: int, cpus: float, max_ongoing: int = 32, per_node: int = 0):
+    """``cls`` as a Serve deployment with its replica count and CPU share (``per_node``: at most that many replicas
+    on one node, 0 for no limit)."""
     if replicas < 1:
         raise ModelError(f"{name}: a deployment needs at least one replica")
+    options = {"max_replicas_per_node": per_node} if per_node else {}
     return serve.deployment(cls, name=name).options(num_replicas=replicas, ray_actor_options={"num_cpus": cpus},
-                                                    max_ongoing_requests=max_ongoing)
+                                                    max_ongoing_requests=max_ongoing, **options)

@@ -17,7 +17,7 @@ import numpy as np
 from ray import serve
 
 from models.asr import TranscribeOptions, Transcript
-from models.ray_serve import DEFAULT_BATCH_MAX, DEFAULT_BATCH_WAIT_S, wait
+from models.ray_serve import DEFAULT_BATCH_MAX, DEFAULT_BATCH_WAIT_S, call, node_id, wait
 from models.store import ModelStore
 from speech.backends import DecodeOptions, WindowResult, window_decoder
 
@@ -38,7 +38,7 @@ class AsrServer:
         self.batches: list[int] = []
 
     def describe(self) -> dict:
-        return {"identity": self._transcriber.identity, "backend": self._transcriber.backend}
+        return {"identity": self._transcriber.identity, "backend": self._transcriber.backend, "node": node_id()}
 
     def batch_sizes(self) -> list[int]:
         return list(self.batches)
@@ -70,4 +70,4 @@ class RayWindowDecoder:
 
     def decode(self, audio: np.ndarray, options: DecodeOptions = DecodeOptions()) -> WindowResult:
         audio = np.ascontiguousarray(np.asarray(audio, dtype=np.float32).reshape(-1))
-        return wait(self._handle.decode.remote((audio, options)), self._timeout_s)
+        return call(lambda: self._handle.decode.remote((audio, options)), self._timeout_s)
