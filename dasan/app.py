@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from civic_services.voting.api import router as voting_router
     from dasan.routes.docs import mount_docs
     from dasan.routes.health import router as health_router
+    from dasan.routes.metrics import router as metrics_router
     from dasan.routes.mcp import mount_mcp
     from dasan.routes.models import router as models_router
     from dasan.routes.pages import page_access_denied
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from webapi.audit import AuditWrites
     from webapi.errors import ServerErrors, http_error, validation_error, websocket_validation_error
     from webapi.limits import BodyLimit, upload_max
+    from webapi.metrics import HttpMetrics, RequestContext
 
     settings = runtime.settings if runtime is not None else (settings or get_settings())
     app = FastAPI(
@@ -89,7 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.settings = settings
     app.state.given_runtime = runtime
     app.state.runtime = None
-    for router in (health_router, pages_router, portal_router, models_router, speech_router, chatbot_router,
+    for router in (health_router, metrics_router, pages_router, portal_router, models_router, speech_router, chatbot_router,
                    complaints_router, opendata_router, sensorthings_router, iot_queries_router, voting_router,
                    tools_router, minutes_router, voicebot_router, staff_router):
         app.include_router(router)
@@ -107,7 +109,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimit, default_max=settings.request_body_max_bytes,
                        route_max={create_job: upload_max(settings.minutes_upload_max_bytes),
                                   resource_create: upload_max(UPLOAD_MAX_BYTES)})
-    app.add_middleware(ServerErrors)  # outermost: what nothing below answered
+    app.add_middleware(ServerErrors)  # what nothing below answered
+    app.add_middleware(HttpMetrics)  # every request counted and timed, 500s included
+    app.add_middleware(RequestContext)  # outermost: the request id, on every response and log line
     return app
 
 

@@ -20,6 +20,7 @@ from minutes.document import Meeting
 from minutes.pipeline import MAX_DURATION_S, LiveMeeting, MeetingRequest, speaker_encoder_for, transcribe_file
 from minutes.store import MeetingStore
 from speech.events import Final
+from webapi.metrics import bound_request_id, current_request_id
 
 log = logging.getLogger("minutes.service")
 
@@ -72,6 +73,15 @@ class Job:
                 "progress": progress, "processed_s": round(self.processed_s, 1), "duration_s": self.duration_s,
                 "compose": {"done": self.compose_done, "total": self.compose_total}, "segments": self.segments,
                 "meeting_id": self.meeting_id, "error": self.error, "attempts": self.attempts}
+
+
+def _logged_as_its_request(handler):
+    """The handler, its log lines carrying the id of the request that queued the job (on whichever worker)."""
+    def run(context: JobContext):
+        with bound_request_id(context.payload.get("request_id")):
+            return handler(context)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,7 @@ class MinutesService:
         """Queue the transcription of an upload kept at ``path`` (under :attr:`uploads_dir`, which every worker
         process must see: a shared volume when workers run on other machines); the meeting gets the job's id."""
         payload = {"path": str(path), "request": asdict(request), "title": request.title, "duration_s": duration_s,
-                   "department": request.department, "shared_with": []}
+                   "department": request.department, "shared_with": [], "request_id": current_request_id()}
         return Job.of(self.jobs.submit(TRANSCRIBE, payload, {"stage": "queued"}))
 
     def submit_compose(self, meeting_id: str, method: str) -> Job:
@@ -143,7 +153,7 @@ class MinutesService:
         meeting = self.store.get(meeting_id)
         payload = {"meeting_id": meeting.id, "method": method, "title": meeting.title,
                    "duration_s": meeting.duration, "department": meeting.department,
-                   "shared_with": list(meeting.shared_with)}
+                   "shared_with": list(meeting.shared_with), "request_id": current_request_id()}
         return Job.of(self.jobs.submit(COMPOSE, payload, {"stage": "queued", "processed_s": meeting.duration}))
 
     def job(self, job_id: str) -> Job:
@@ -155,7 +165,8 @@ class MinutesService:
 
     def job_handlers(self) -> dict:
         """The handlers a :class:`database.jobs.Worker` runs this service's jobs with."""
-        return {TRANSCRIBE: self._transcribe_job, COMPOSE: self._compose_job}
+        return {TRANSCRIBE: _logged_as_its_request(self._transcribe_job),
+                COMPOSE: _logged_as_its_request(self._compose_job)}
 
     def _transcribe_job(self, context: JobContext) -> dict:
         payload = context.payload

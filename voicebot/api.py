@@ -23,6 +23,7 @@ from voicebot.twilio import TwilioOutbound, TwilioReader
 from webapi.access import PUBLIC, Principal, requires
 from webapi.deps import PartUnavailable, get_part, part
 from webapi.errors import error_responses
+from webapi.metrics import CALLS_ENDED, CALLS_IN_PROGRESS, VOICE_STAGE_SECONDS
 
 log = logging.getLogger("dasan.voicebot")
 router = APIRouter(tags=["voicebot"], responses=error_responses(401, 403, 404))
@@ -40,9 +41,17 @@ def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = N
 
 async def _serve_and_record(websocket: WebSocket, call: Call, outbound, receive) -> None:
     """Run the call; its whole record goes to the shared store once it has ended, however it ended."""
+    CALLS_IN_PROGRESS.inc()
     try:
         await serve_call(call, outbound, receive)
     finally:
+        CALLS_IN_PROGRESS.dec()
+        CALLS_ENDED.labels(call.record.outcome).inc()
+        for turn in call.record.turns:
+            for stage in ("asr", "assistant", "first_tts", "response"):
+                seconds = (turn.get("timings") or {}).get(f"{stage}_s")
+                if seconds:
+                    VOICE_STAGE_SECONDS.labels(stage).observe(seconds)
         await asyncio.to_thread(get_part(websocket, "calls").finish, call.id)
 
 

@@ -26,6 +26,7 @@ SCOPES: dict[str, str] = {
     "opendata:write": "create datasets and upload or replace their data",
     "iot:write": "create SensorThings entities and post observations over HTTP",
     "voting:admin": "create and close polls, register voters and issue their voting credentials",
+    "metrics:read": "read the Prometheus metrics at /metrics (counts and timings, no personal data)",
 }
 
 

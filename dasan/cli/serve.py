@@ -29,5 +29,12 @@ def serve(
     settings = _settings()
     host, port = settings.host, settings.port
     configure_logging(settings.log_level, settings.log_json)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # /metrics sums what every worker counted
+        import shutil
+
+        metrics_dir = settings.data_dir.resolve() / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)  # counts of an earlier run's workers
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     console.print(f"[bold]Dasan[/] starting on [link]http://{host}:{port}[/link]  (API docs: http://{host}:{port}/docs)")
     uvicorn.run("dasan.app:asgi_app", factory=True, host=host, port=port, workers=workers, log_config=None)
