@@ -12,8 +12,10 @@ of its own, in a temporary folder; stopped by ending those sessions only). Then:
    killed (SIGKILL to its processes) while 4 callers keep embedding. Calls must go on (on the head's replica), and
    when a new node joins (the machine replaced) Serve must bring the deployment back to two running replicas on two
    nodes, one of them the new one (``node_failure_recovered_ok``).
+4. Across processes (bench/cross_process.py, unless ``--no-cross-process``): two servers on one PostgreSQL and
+   one Redis: ``cross_process_context_ok``, ``ledger_clean_ok``, ``job_recovered_ok``.
 
-    python bench/scale_out.py [--json] [--calls 60] [--windows 20] [--chats 40]
+    python bench/scale_out.py [--json] [--calls 60] [--windows 20] [--chats 40] [--no-cross-process]
 
 The last line with --json is one JSON object.
 """
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=60, help="embedder queries per path")
     parser.add_argument("--windows", type=int, default=20, help="Whisper windows per path")
     parser.add_argument("--chats", type=int, default=40, help="assistant replies per path (0: leave chat out)")
+    parser.add_argument("--no-cross-process", action="store_true", help="leave out bench/cross_process.py's "
+                        "checks (two servers on PostgreSQL + Redis: conversation, ledger, a job whose server dies)")
     args = parser.parse_args()
 
     from models.audio import load_audio
@@ -266,6 +270,12 @@ def main() -> None:
         for node in (replacement, worker, head):
             if node is not None:
                 node.stop()
+    if not args.no_cross_process:  # cross_process_context_ok, ledger_clean_ok, job_recovered_ok
+        import cross_process  # bench/cross_process.py
+
+        checks = cross_process.run()
+        print(", ".join(f"{k}: {v}" for k, v in checks.items() if k.endswith("_ok")), flush=True)
+        result.update(checks)
     result["seconds"] = round(time.monotonic() - started, 1)
     print(f"machine load after: {os.getloadavg()}")
     if args.json:
