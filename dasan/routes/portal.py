@@ -1,7 +1,8 @@
 """The citizens' portal: the home page ``/`` (what a citizen can do here, the developer links in an "about / API"
 corner), the complaints pages (``/complaints``: report a problem, the public map and list of recent reports,
 follow a report by its token; ``/complaints/{ticket}``: one report's status, history and public notes), the voting
-page (``/voting``: open polls, voting with a credential, receipts checked in the browser, results), the map
+page (``/voting``: open polls, voting with a credential, receipts checked in the browser, results), the Open Data
+Plaza (``/data``: the catalogue with facets; ``/data/{id}``: a dataset's metadata, preview and downloads), the map
 data (``/geo/districts.json``, ``/geo/neighbourhoods.json``: Seoul's outlines as GeoJSON, from
 :mod:`civic_services.boundaries`) and the vendored browser libraries (``/vendor/...``: Leaflet and the others in
 ``dasan/web/vendor``, each with its LICENSE).
@@ -28,7 +29,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dasan.routes.pages import LANGS, page, page_lang, remember
-from dasan.routes.portal_text import COMMON, COMPLAINTS, HOME, STATUS_WORDS, TICKET, VOTING
+from dasan.routes.portal_text import COMMON, COMPLAINTS, HOME, DATA, STATUS_WORDS, TICKET, VOTING
 from webapi.access import Principal, public
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +62,8 @@ def _header(lang: str, path: str, current: str) -> str:
     t = COMMON[lang]
     other = "en" if lang == "ko" else "ko"
     links = [("/", t["nav_home"], "home"), ("/chat", t["nav_chat"], "chat"), ("/voicebot", t["nav_call"], "call"),
-             ("/complaints", t["nav_complaints"], "complaints"), ("/voting", t["nav_voting"], "voting")]
+             ("/complaints", t["nav_complaints"], "complaints"), ("/voting", t["nav_voting"], "voting"),
+             ("/data", t["nav_data"], "data")]
     mark = ' aria-current="page"'
     items = "".join(f'<li><a href="{href}"{mark if key == current else ""}>{html.escape(text)}</a></li>'
                     for href, text, key in links)
@@ -123,6 +125,20 @@ def voting_page(request: Request, who: Anyone, lang: Lang = None) -> HTMLRespons
     """Open polls, casting with a credential, the receipt (file and QR code) checked in the browser, a receipt
     checker, results and the ballot board: all over the public voting API (``/voting/...``)."""
     return portal_page(request, "voting.html", VOTING, lang, "voting")
+
+
+@router.get("/data", response_class=HTMLResponse)
+def data_page(request: Request, who: Anyone, lang: Lang = None) -> HTMLResponse:
+    """The Open Data Plaza: the catalogue searched with facets, over the public CKAN action API."""
+    return portal_page(request, "data.html", DATA, lang, "data", {"dataset": None})
+
+
+@router.get("/data/{dataset_id}", response_class=HTMLResponse)
+def dataset_page(request: Request, who: Anyone, dataset_id: Annotated[str, Path(max_length=100)],
+                 lang: Lang = None) -> HTMLResponse:
+    """One dataset: its metadata, a table preview with paging and sorting, downloads, and the API calls behind
+    each view (CKAN, the Seoul Open API shape, DCAT)."""
+    return portal_page(request, "data.html", DATA, lang, "data", {"dataset": dataset_id})
 
 
 @lru_cache(maxsize=4)
