@@ -389,7 +389,13 @@ DATA = {
            "sort_by": "{column} 기준 정렬", "sorted_asc": "오름차순 정렬됨", "sorted_desc": "내림차순 정렬됨",
            "download_h": "내려받기", "download_csv": "CSV 파일 받기", "download_json": "JSON 파일 받기",
            "download_note": "모든 행({n}행)을 지금 정렬 순서대로 받습니다.", "preparing": "파일을 만드는 중…",
-           "not_found": "그런 데이터가 없습니다.", "records": "행"},
+           "not_found": "그런 데이터가 없습니다.", "records": "행",
+           "chart_h": "차트 만들기", "chart_note": "한 열로 묶어, 행 수나 다른 열의 합계·평균을 막대로 봅니다. 계산은 이 브라우저에서 "
+           "모든 행으로 합니다.", "chart_group": "묶을 열", "chart_value": "값", "chart_count": "행 수",
+           "chart_agg": "계산", "agg_sum": "합계", "agg_avg": "평균", "agg_min": "가장 작은 값", "agg_max": "가장 큰 값",
+           "chart_draw": "차트 그리기", "chart_what": "{value}의 {agg}", "chart_caption": "{group}별 {what}",
+           "chart_more": "값이 큰 {n}개만 보여 줍니다 (모두 {total}개).",
+           "chart_sql": "같은 계산을 SQL로 (datastore_search_sql을 켠 서버에서):"},
     "en": {"title": "Open Data Plaza", "h1": "Open Data Plaza",
            "lead": "Find the city's data, preview it as a table and download it. Every view here is also a public "
                    "API.",
@@ -409,5 +415,12 @@ DATA = {
            "sorted_asc": "sorted ascending", "sorted_desc": "sorted descending", "download_h": "Download",
            "download_csv": "Download CSV", "download_json": "Download JSON",
            "download_note": "All {n} rows, in the current order.", "preparing": "Preparing the file…",
-           "not_found": "There is no such dataset.", "records": "rows"},
+           "not_found": "There is no such dataset.", "records": "rows",
+           "chart_h": "Make a chart", "chart_note": "Group the rows by one column and see their number, or the sum "
+           "or average of another column, as bars. It is worked out in this browser from every row.",
+           "chart_group": "Group by", "chart_value": "Value", "chart_count": "Number of rows",
+           "chart_agg": "Work out", "agg_sum": "Sum", "agg_avg": "Average", "agg_min": "Smallest", "agg_max": "Largest",
+           "chart_draw": "Draw the chart", "chart_what": "{agg} of {value}", "chart_caption": "{what} by {group}",
+           "chart_more": "Showing the {n} largest of {total} groups.",
+           "chart_sql": "The same in SQL (on a server with datastore_search_sql turned on):"},
 }

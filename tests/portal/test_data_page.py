@@ -1,7 +1,8 @@
 """The Open Data Plaza in headless Chromium against a real server and database: sample datasets loaded through
 the open-data service, the catalogue searched and narrowed by facets over the public CKAN action API (with the
 API call shown and giving the same answer), a dataset's metadata, its table previewed with paging and sorting as
-datastore_search gives it, the Seoul Open API and DCAT links, CSV and JSON downloads holding every row, an
+datastore_search gives it, the Seoul Open API and DCAT links, CSV and JSON downloads holding every row, a chart of
+one column against another as the rows add up, an
 unknown dataset said in words, and axe-core with no serious or critical violations in both languages at 390 and
 1280 px."""
 
@@ -150,6 +151,42 @@ def test_a_dataset_preview_pages_and_sorts_as_the_datastore_does(server, page):
     assert page.errors == []
 
 
+def _bars(page) -> dict[str, float]:
+    return page.evaluate("Object.fromEntries([...document.querySelectorAll('#chart .bars li')]"
+                         ".map((li) => [li.dataset.group, Number(li.dataset.value)]))")
+
+
+def test_a_chart_of_one_column_against_another(server, page):
+    rows = samples.generate(next(s for s in samples.samples() if s.meta.id == "heat_shelters"))
+    page.goto(f"{server.base}/data/heat_shelters?lang=en")
+    _ready(page)
+    assert page.get_by_label("Group by").input_value() == "district"
+    page.get_by_role("button", name="Draw the chart").click()  # the number of rows by district
+    page.locator("#chart .bars li").first.wait_for()
+    counts = {}
+    for row in rows:
+        counts[row["district"]] = counts.get(row["district"], 0) + 1
+    assert _bars(page) == counts and len(counts) == 25
+    assert page.locator("#chart figcaption").inner_text() == "Number of rows by district"
+
+    page.get_by_label("Value").select_option("capacity")
+    page.get_by_label("Work out").select_option("avg")
+    page.get_by_label("Group by").select_option("facility_type")
+    page.get_by_role("button", name="Draw the chart").click()
+    page.get_by_text("Average of capacity by facility_type").wait_for()
+    sums, ns = {}, {}
+    for row in rows:
+        sums[row["facility_type"]] = sums.get(row["facility_type"], 0) + row["capacity"]
+        ns[row["facility_type"]] = ns.get(row["facility_type"], 0) + 1
+    bars = _bars(page)
+    assert bars.keys() == sums.keys()
+    assert all(abs(bars[k] - sums[k] / ns[k]) < 1e-9 for k in sums)
+    values = list(bars.values())
+    assert values == sorted(values, reverse=True)  # largest first
+    assert 'avg("capacity")' in page.locator("#chart pre").inner_text()
+    assert page.errors == []
+
+
 def test_an_unknown_dataset_is_said_in_words(server, page):
     page.goto(f"{server.base}/data/no_such_dataset?lang=en")
     _ready(page)
@@ -168,6 +205,9 @@ def test_the_pages_fit_the_screen_and_pass_axe_in_both_languages(server, page, w
             _ready(page)
             assert page.locator("html").get_attribute("lang") == lang
             assert page.locator("main").count() == 1 and page.locator("h1").count() == 1
+            if path != "/data":
+                page.locator("#chart-form button").click()
+                page.locator("#chart .bars li").first.wait_for()
             scroll, client = _no_sideways_scroll(page)
             assert scroll <= client, f"{path} ({lang}) scrolls sideways at {width} px: {scroll} > {client}"
             page.screenshot(path=str(tmp_path / f"{path.strip('/').replace('/', '-')}-{lang}-{width}.png"),
