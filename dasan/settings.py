@@ -106,6 +106,9 @@ class Settings(BaseSettings):
                                          "every server of one database must read the same. Empty: data_dir/keys.")
     call_record_keep_s: float = Field(7 * 86400, gt=0, description="A voice call's record (transcript, outcome) "
                                       "is kept this long for agents.")
+    text_channel_url: str = Field("https://example.invalid/120-text", description="The text channel (SMS or "
+                                  "KakaoTalk) link a voice caller is sent where no spoken answer can be given "
+                                  "(Korean without a Korean voice) or asks for the details; a placeholder.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
     chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
                                                            "requests: lexicons (nlu), the local LLM, or not at all.")

@@ -25,11 +25,13 @@ TEXTS = ["주민등록등본은 어디서 발급받나요?", "How do I report a 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    """A one-node Ray cluster (1 CPU) with the embedder and ASR deployed, half a CPU each."""
+    """A one-node Ray cluster (1 CPU) with every role deployed: the embedder and ASR (0.3 CPU each), the LLM (0.2)
+    and the two voices (0.1 each)."""
     node = LocalNode(tmp_path_factory.mktemp("ray"), cpus=1).start()
     try:
-        settings = clean_settings(ray_address=node.address, ray_roles="embedder,asr", ray_app_prefix="test",
-                                  ray_embedder_cpus=0.5, ray_asr_cpus=0.5, threads=1, warm_up=False)
+        settings = clean_settings(ray_address=node.address, ray_roles="embedder,asr,llm,tts", ray_app_prefix="test",
+                                  ray_embedder_cpus=0.3, ray_asr_cpus=0.3, ray_llm_cpus=0.2, ray_tts_cpus=0.1,
+                                  threads=1, warm_up=False)
         deploy(settings)
         yield settings
     finally:
@@ -137,9 +139,39 @@ def test_a_streaming_transcriber_over_the_ray_model_set_transcribes(remote_model
 
 
 @pytest.mark.slow
+def test_the_voices_on_ray_speak_as_in_process(remote_models, local_models):
+    from models.ray_serve import RayTTS
+
+    text = "Your report has been received. We will reply within three days."
+    remote, local = remote_models.tts("en"), local_models.tts("en")
+    assert isinstance(remote, RayTTS) and remote.name == local.name
+    a, b = list(remote.stream(text)), list(local.stream(text))
+    assert len(a) == len(b) == 2  # one chunk a sentence, streamed back as each is made
+    assert a[0].sample_rate == b[0].sample_rate
+    # Piper draws noise for each synthesis: the lengths agree, the samples do not
+    assert remote.synthesize(text).duration == pytest.approx(local.synthesize(text).duration, rel=0.15)
+    assert remote_models.tts("ko").name == local_models.tts("ko").name
+
+
+@pytest.mark.slow
+def test_the_llm_on_ray_answers_as_in_process(remote_models, cluster, llm_available):
+    from models.llm import load_llm
+    from models.ray_serve import RayLLM
+    from models.store import ModelStore
+
+    messages = [{"role": "user", "content": "Name the capital of Korea in one word."}]
+    remote = remote_models.llm()
+    assert isinstance(remote, RayLLM)
+    local = load_llm(cluster.llm_model, ModelStore(cluster.models_dir), threads=1)
+    answer = remote.chat(messages, max_tokens=8)
+    assert answer == local.chat(messages, max_tokens=8) and "Seoul" in answer
+    assert "".join(remote.stream_chat(messages, max_tokens=8)) == answer
+
+
+@pytest.mark.slow
 def test_a_role_that_is_not_deployed_fails_at_start_and_says_what_to_do(cluster):
-    settings = cluster.model_copy(update={"ray_roles": "embedder,llm"})
-    with pytest.raises(RayUnavailable, match=r"test-llm \(not deployed\).*dasan ray up"):
+    settings = cluster.model_copy(update={"ray_roles": "embedder", "ray_app_prefix": "other"})
+    with pytest.raises(RayUnavailable, match=r"other-embedder \(not deployed\).*dasan ray up"):
         connect(settings)
 
 
@@ -170,14 +202,14 @@ def test_dasan_ray_up_status_and_down(cluster, monkeypatch):
     from dasan.settings import get_settings
 
     for name, value in {"DASAN_RAY_ADDRESS": cluster.ray_address, "DASAN_RAY_APP_PREFIX": "test",
-                        "DASAN_RAY_EMBEDDER_CPUS": "0.5", "DASAN_RAY_ASR_CPUS": "0.5"}.items():
+                        "DASAN_RAY_EMBEDDER_CPUS": "0.3", "DASAN_RAY_ASR_CPUS": "0.3"}.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
         runner = CliRunner()
         up = runner.invoke(app, ["ray", "up", "--role", "embedder"], terminal_width=200)
         assert up.exit_code == 0, up.output
-        assert "test-embedder: 1 replica(s), 0.5 CPU each" in up.output
+        assert "test-embedder: 1 replica(s), 0.3 CPU each" in up.output
         status = runner.invoke(app, ["ray", "status"], terminal_width=200)
         assert status.exit_code == 0, status.output
         assert "nodes alive: 1  CPUs: 1" in status.output
