@@ -395,7 +395,10 @@ DATA = {
            "chart_agg": "계산", "agg_sum": "합계", "agg_avg": "평균", "agg_min": "가장 작은 값", "agg_max": "가장 큰 값",
            "chart_draw": "차트 그리기", "chart_what": "{value}의 {agg}", "chart_caption": "{group}별 {what}",
            "chart_more": "값이 큰 {n}개만 보여 줍니다 (모두 {total}개).",
-           "chart_sql": "같은 계산을 SQL로 (datastore_search_sql을 켠 서버에서):"},
+           "chart_sql": "같은 계산을 SQL로 (datastore_search_sql을 켠 서버에서):",
+           "map_h": "지도", "map_kind": "지도에 보일 것", "map_points": "위치 (점)", "map_districts": "구별 행 수 (색)",
+           "map_label": "데이터 지도. 같은 내용이 위 표와 차트에 있습니다.", "map_points_count": "지도에 위치 {n}곳",
+           "map_districts_count": "{n}행을 구별로 세어 색으로 칠했습니다.", "map_range": "{from}–{to}행"},
     "en": {"title": "Open Data Plaza", "h1": "Open Data Plaza",
            "lead": "Find the city's data, preview it as a table and download it. Every view here is also a public "
                    "API.",
@@ -422,5 +425,10 @@ DATA = {
            "chart_agg": "Work out", "agg_sum": "Sum", "agg_avg": "Average", "agg_min": "Smallest", "agg_max": "Largest",
            "chart_draw": "Draw the chart", "chart_what": "{agg} of {value}", "chart_caption": "{what} by {group}",
            "chart_more": "Showing the {n} largest of {total} groups.",
-           "chart_sql": "The same in SQL (on a server with datastore_search_sql turned on):"},
+           "chart_sql": "The same in SQL (on a server with datastore_search_sql turned on):",
+           "map_h": "Map", "map_kind": "Show on the map", "map_points": "Places (points)",
+           "map_districts": "Rows per district (shading)",
+           "map_label": "Map of the data. The table and the chart above hold the same information.",
+           "map_points_count": "{n} places on the map", "map_districts_count": "{n} rows counted by district and shaded.",
+           "map_range": "{from}–{to} rows"},
 }

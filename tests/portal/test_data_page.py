@@ -2,7 +2,8 @@
 the open-data service, the catalogue searched and narrowed by facets over the public CKAN action API (with the
 API call shown and giving the same answer), a dataset's metadata, its table previewed with paging and sorting as
 datastore_search gives it, the Seoul Open API and DCAT links, CSV and JSON downloads holding every row, a chart of
-one column against another as the rows add up, an
+one column against another as the rows add up, a map of the rows as points and of the districts shaded by their
+rows, an
 unknown dataset said in words, and axe-core with no serious or critical violations in both languages at 390 and
 1280 px."""
 
@@ -184,6 +185,27 @@ def test_a_chart_of_one_column_against_another(server, page):
     values = list(bars.values())
     assert values == sorted(values, reverse=True)  # largest first
     assert 'avg("capacity")' in page.locator("#chart pre").inner_text()
+    assert page.errors == []
+
+
+def test_a_map_of_the_rows_as_points_and_as_shaded_districts(server, page):
+    rows = samples.generate(next(s for s in samples.samples() if s.meta.id == "heat_shelters"))
+    page.goto(f"{server.base}/data/heat_shelters?lang=en")
+    _ready(page)
+    page.get_by_text(f"{len(rows)} places on the map").wait_for()
+    assert page.locator("#data-map path.leaflet-interactive").count() == len(rows)
+    assert page.locator("#data-map path").count() >= len(rows) + 25  # over the district outlines
+    page.get_by_label("Show on the map").select_option("districts")
+    page.get_by_text(f"{len(rows)} rows counted by district and shaded.").wait_for()
+    shaded = page.evaluate("Object.fromEntries([...document.querySelectorAll('#data-map path[data-district]')]"
+                           ".map((p) => [p.dataset.district, [Number(p.dataset.count), p.getAttribute('fill')]]))")
+    counts = {}
+    for row in rows:
+        counts[row["district"]] = counts.get(row["district"], 0) + 1
+    assert {d: n for d, (n, _) in shaded.items()} == counts and len(shaded) == 25
+    busiest = max(counts, key=counts.get)
+    assert shaded[busiest][1] == "#08519c"  # the darkest shade
+    assert page.locator("#map-legend li").count() == 5
     assert page.errors == []
 
 
