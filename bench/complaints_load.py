@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import os
 import random
 import statistics
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="dasan-bench-"))
@@ -126,6 +128,11 @@ def main() -> None:
           f"(load generator on the same machine)")
     print(f"  {len(latencies) / args.seconds:8.1f} requests/s sustained ({len(latencies)} ok, errors: {errors or 0})")
     print(f"  latency p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms")
+    if args.json:
+        print(json.dumps({"database": engine, "workers": args.workers, "concurrency": args.concurrency,
+                          "requests_per_s": round(len(latencies) / args.seconds, 1), "ok": len(latencies),
+                          "errors": errors, "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1),
+                          "p99_ms": round(q[98] * 1000, 1)}))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ The benchmark runs on a scratch database (bench/common.py) on the local PostgreS
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -106,17 +107,25 @@ def http_part(url: str, engine, streams: list[int], seconds: float, batch: int) 
         else:
             print(f"HTTP batch / single: {rate / baseline:.1f}x")
     served.stop()
+    return {"http_single_obs_per_s": round(baseline), "http_batch_obs_per_s": round(rate)}
 
 
 def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, label: str,
-              payload_format: str = "observation") -> float:
+              payload_format: str = "observation", consumers: int = 1) -> tuple[float, int]:
+    """(sustained observations/s, observations published but not committed)."""
     env = {**os.environ, "DATABASE_URL": url, "DASAN_LOG_LEVEL": "WARNING", "DASAN_MQTT_URL": args.mqtt_url,
            "DASAN_MQTT_TOPIC_PREFIX": args.prefix, "DASAN_DATA_DIR": "/tmp/dasan-bench-var"}
-    consume = [sys.executable, "-m", "dasan.cli", "iot", "consume", "--client-id", f"bench-{os.getpid()}-{label}"]
-    if batch_size:
-        consume += ["--batch-size", str(batch_size)]
+    if consumers > 1:  # one shared subscription: the broker gives each message to one of them
+        env["DASAN_MQTT_SHARE_GROUP"] = f"bench-{os.getpid()}"
     before = count(engine)
-    consumer = subprocess.Popen(consume, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    processes = []
+    for n in range(consumers):
+        consume = [sys.executable, "-m", "dasan.cli", "iot", "consume", "--client-id",
+                   f"bench-{os.getpid()}-{n}-{label}"[:60]]
+        if batch_size:
+            consume += ["--batch-size", str(batch_size)]
+        processes.append(subprocess.Popen(consume, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          cwd=ROOT))
     time.sleep(4)
     simulator = subprocess.Popen([sys.executable, "-m", "dasan.cli", "iot", "simulate", "--sensors",
                                   str(args.stations), "--interval", str(args.interval), "--duration", str(seconds),
@@ -137,19 +146,18 @@ def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, la
         stable = stable + 1 if now == last else 0
         last = now
     drain = time.monotonic() - end_published - 3
-    consumer.terminate()
-    consumer.wait(60)
+    for consumer in processes:
+        consumer.terminate()
+        consumer.wait(60)
     steady = [s for s in samples if s[0] >= 8]  # skip provisioning and warm-up
     rate = (steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0]) if len(steady) > 2 else float("nan")
-    import json
-
     sent = json.loads(published)["published"]
     print(f"MQTT end to end, {label}: simulator {published}; committed {last - before:,} of {sent:,} "
           f"({sent - (last - before):,} not committed: unsent at the publisher's stop or dropped by the broker's "
           f"queue limit when the consumer fell behind); sustained "
           f"{rate:,.0f} observations/s over the steady {steady[-1][0] - steady[0][0]:.0f} s; drained "
           f"{max(0.0, drain):.1f} s after the publisher stopped")
-    return rate
+    return rate, sent - (last - before)
 
 
 def main() -> None:
@@ -163,7 +171,11 @@ def main() -> None:
     parser.add_argument("--http-batch", type=int, default=5000)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-mqtt", action="store_true")
+    parser.add_argument("--consumers", type=int, default=1, help="MQTT consumers in one shared subscription "
+                        "(--share) for the one-message-per-reading run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
+    result: dict = {"consumers": args.consumers}
     with bench_engine(args.database_url) as engine:
         url = engine.url.render_as_string(hide_password=False)
         service = IoTService(engine)
@@ -172,15 +184,23 @@ def main() -> None:
         streams = [s for st in stations for s in st["datastreams"].values()]
         print(f"provisioned {len(stations):,} stations / {len(streams):,} datastreams in "
               f"{time.perf_counter() - started:.1f} s; offered MQTT load {len(streams) / args.interval:,.0f} obs/s")
+        result["offered_obs_per_s"] = round(len(streams) / args.interval)
         if not args.skip_http:
-            http_part(url, engine, streams, min(args.seconds, 20), args.http_batch)
+            result.update(http_part(url, engine, streams, min(args.seconds, 20), args.http_batch))
         if not args.skip_mqtt:
-            base = mqtt_part(url, engine, args, 1, min(args.seconds, 20), "baseline: one commit per message")
-            rate = mqtt_part(url, engine, args, None, args.seconds, "batched commits (default)")
+            base, _ = mqtt_part(url, engine, args, 1, min(args.seconds, 20), "baseline: one commit per message")
+            rate, lost = mqtt_part(url, engine, args, None, args.seconds,
+                                   f"batched commits (default), {args.consumers} consumer(s)",
+                                   consumers=args.consumers)
             print(f"MQTT batched / per-message commits: {rate / base:.1f}x")
-            gateway = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway CreateObservations "
-                                "messages (11 readings each)", "dataarray")
+            gateway, _ = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway "
+                                   "CreateObservations messages (11 readings each)", "dataarray")
             print(f"MQTT gateway messages / one message per reading: {gateway / rate:.1f}x")
+            result.update({"mqtt_commit_per_message_obs_per_s": round(base), "mqtt_per_message_obs_per_s": round(rate),
+                           "lost": lost, "mqtt_batched_over_per_commit": round(rate / base, 2),
+                           "mqtt_gateway_obs_per_s": round(gateway)})
+    if args.json:
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":
