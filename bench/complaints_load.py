@@ -28,6 +28,7 @@ import httpx
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
+from civic_services.boundaries import area_at
 from civic_services.districts import districts
 from dasan.serving import free_port
 from common import scratch_url  # bench/common.py
@@ -62,8 +63,11 @@ async def run_load(base: str, seconds: float, warmup: float, concurrency: int, p
             n = 0
             while time.perf_counter() < stop_at:
                 n += 1
-                district = rng.choice(DISTRICTS)
-                lat, lon = district.lat + rng.uniform(-0.01, 0.01), district.lon + rng.uniform(-0.01, 0.01)
+                while True:  # a point inside the city (a report outside Seoul is refused, rightly)
+                    district = rng.choice(DISTRICTS)
+                    lat, lon = district.lat + rng.uniform(-0.01, 0.01), district.lon + rng.uniform(-0.01, 0.01)
+                    if area_at(lon, lat) is not None:
+                        break
                 data = {"service_code": rng.choice(["pothole", "illegal_dumping", "graffiti", "streetlight"]),
                         "description": f"bench report {index}-{n}", "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
                         "email": "bench@example.kr"}
