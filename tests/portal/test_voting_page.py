@@ -56,6 +56,9 @@ def server(tmp_path_factory):
                      OptionSpec("가로수 정비", "Street trees", cost=80_000_000)),
             budget=500_000_000, budget_rule="projects", min_choices=1, max_choices=3, results_live=True),
             created_by="test")["id"]
+        later = datetime.now(timezone.utc) + timedelta(days=3)
+        served.upcoming = voting.create_poll(_spec(title="내년 축제 장소", title_en="Where next year's festival goes",
+                                                   opens_at=later, closes_at=later + timedelta(days=7)))["id"]
         served.tamper = voting.create_poll(_spec(title="기록 조작 시험", title_en="Tamper test"))["id"]
         # a closed poll with a few ballots: its results and board are public
         closed = voting.create_poll(_spec(title="구청 앞 광장 이름", title_en="Name of the square",
@@ -325,8 +328,11 @@ def test_results_and_the_ballot_board_of_a_closed_poll(server, page):
     rows = card.locator("tbody tr").all_inner_texts()
     assert len(rows) == 4 and all(b["leaf_hash"][:16] in row for b, row in zip(board, rows))
     assert "Dasan Square" in rows[0]
-    # the closed poll is not among the open ones
+    # the closed poll is not among the open ones; an upcoming one says when it opens, and takes no vote yet
     assert _poll_card(page, server.closed).count() == 0
+    upcoming = _poll_card(page, server.upcoming)
+    assert "Where next year's festival goes" in upcoming.inner_text() and "Opens " in upcoming.inner_text()
+    assert upcoming.get_by_role("button").count() == 0
     assert page.errors == []
 
 
