@@ -159,7 +159,7 @@ class Settings(BaseSettings):
     ray_llm_cpus: float = Field(2.0, gt=0, le=256, description="CPUs reserved per LLM replica.")
     ray_tts_replicas: int = Field(1, ge=1, le=1000, description="Replicas of each voice's TTS deployment.")
     ray_tts_cpus: float = Field(1.0, gt=0, le=256, description="CPUs reserved per TTS replica.")
-    ray_batch_max: int = Field(16, ge=1, le=1024, description="Most texts the embedder encodes in one batch.")
+    ray_batch_max: int = Field(16, ge=1, le=1024, description="Most requests the embedder encodes in one batch.")
     ray_asr_batch_max: int = Field(4, ge=1, le=16, description="Most Whisper windows gathered into one batch.")
     ray_batch_wait_ms: float = Field(0.0, ge=0, le=1000, description="Longest a request waits for others to join "
                                      "its batch (0: none; the requests that queue while a batch runs form the "

@@ -76,7 +76,7 @@ def _store(models_dir: str) -> ModelStore:
 
 # ---------------------------------------------------------------------------------------------------- embedder
 class EmbedderServer:
-    """One embedder per replica; concurrent requests are encoded together (up to ``batch_max`` texts)."""
+    """One embedder per replica; concurrent requests are encoded together (up to ``batch_max`` requests)."""
 
     def __init__(self, ref: str, models_dir: str, threads: int = 1, batch_max: int = DEFAULT_BATCH_MAX,
                  batch_wait_s: float = DEFAULT_BATCH_WAIT_S):
@@ -94,11 +94,11 @@ class EmbedderServer:
     def batch_sizes(self) -> list[int]:
         return list(self.batches)
 
-    @serve.batch(max_batch_size=DEFAULT_BATCH_MAX, batch_wait_timeout_s=DEFAULT_BATCH_WAIT_S,
-                 batch_size_fn=lambda items: sum(max(1, len(texts)) for texts, _ in items))
+    @serve.batch(max_batch_size=DEFAULT_BATCH_MAX, batch_wait_timeout_s=DEFAULT_BATCH_WAIT_S)
     async def embed(self, requests: list[tuple[list[str], bool]]) -> list[np.ndarray]:
         """``(texts, is_query)`` per request -> its normalised vectors; one encoder pass per role. It runs on the
-        replica's loop (a thread hop costs a millisecond here): requests that arrive meanwhile form the next batch."""
+        replica's loop, on purpose: requests that arrive meanwhile queue up and form the next batch (with the work
+        in a thread, Serve would start a batch of one for each arrival, each waiting its turn)."""
         return self._embed_batch(requests)
 
     def _embed_batch(self, requests: list[tuple[list[str], bool]]) -> list[np.ndarray]:

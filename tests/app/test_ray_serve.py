@@ -70,6 +70,8 @@ def test_the_ray_embedder_gives_the_in_process_vectors(remote_models, local_mode
     np.testing.assert_allclose(remote.embed_queries(TEXTS), local.embed_queries(TEXTS), atol=1e-6)
     np.testing.assert_allclose(remote.embed_passages(TEXTS), local.embed_passages(TEXTS), atol=1e-6)
     assert remote.embed_queries([]).shape == (0, local.dim)
+    many = [f"{text} {i}" for i in range(13) for text in TEXTS]  # an index build sends 64 passages a call
+    np.testing.assert_allclose(remote.embed_passages(many), local.embed_passages(many), atol=1e-6)
 
 
 @pytest.mark.slow
@@ -126,6 +128,26 @@ def test_whisper_windows_on_ray_decode_as_in_process(remote_models, local_models
                                env=clean_env(OMP_NUM_THREADS="1"), check=True)
     assert got == [[tuple(word) for word in words] for words in json.loads(reference.stdout)]
     assert all(got)
+
+
+@pytest.mark.slow
+def test_concurrent_windows_are_batched_on_ray_with_the_words_of_one_by_one(remote_models):
+    from ray import serve
+
+    from speech.backends import DecodeOptions
+    from speech.transcriber import window_decoder_for
+
+    audio = load_audio(JFK)
+    remote = window_decoder_for(remote_models)
+    windows = [audio[s * 16_000:(s + 5) * 16_000] for s in (0, 2, 4, 6)] * 2
+    options = DecodeOptions(language="en")
+    alone = [remote.decode(window, options) for window in windows]
+    before = len(serve.get_app_handle("test-asr").batch_sizes.remote().result())
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda window: remote.decode(window, options), windows))
+    assert together == alone
+    sizes = serve.get_app_handle("test-asr").batch_sizes.remote().result()[before:]
+    assert max(sizes) > 1
 
 
 @pytest.mark.slow
