@@ -7,7 +7,8 @@ of its own, in a temporary folder; stopped by ending those sessions only). Then:
    embedder query, a Whisper window (5 s of speech), and a whole assistant reply (chat, without the LLM). The
    in-process models get one thread, as a replica of one CPU has. ``ray_overhead_p50`` is the Ray path's p50 over
    the in-process p50, minus 1, for the chat reply (the per-work ratios are there too).
-2. Batching: 8 callers embedding at once, in-process (one model) and on Ray (one replica, ``@serve.batch``).
+2. Batching: 8 callers embedding at once, and 4 streams decoding Whisper windows at once, in-process (one model,
+   one call at a time) and on Ray (one replica of one CPU, ``@serve.batch``).
 3. A node lost: the embedder with two replicas of half a CPU, at most one a node, one on each; the worker node is
    killed (SIGKILL to its processes) while 4 callers keep embedding. Calls must go on (on the head's replica), and
    when a new node joins (the machine replaced) Serve must bring the deployment back to two running replicas on two
@@ -259,6 +260,25 @@ def main() -> None:
         result["embed_8_callers_mean_batch"] = round(float(np.mean(sizes)), 2)
         print(f"8 callers: in-process {result['embed_8_callers_per_s_inprocess']}/s, Ray "
               f"{result['embed_8_callers_per_s_ray']}/s (mean batch {result['embed_8_callers_mean_batch']})",
+              flush=True)
+
+        def local_decode(window):  # likewise one Whisper model
+            with lock:
+                return local_w.decode(window, options)
+
+        def window_rate(decode, streams: int = 4, calls: int = 24) -> float:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(streams) as pool:
+                list(pool.map(decode, [windows[i % len(windows)] for i in range(calls)]))
+            return calls / (time.perf_counter() - started)
+
+        result["asr_4_streams_windows_per_s_inprocess"] = round(window_rate(local_decode), 2)
+        before = len(serve.get_app_handle("bench-asr").batch_sizes.remote().result())
+        result["asr_4_streams_windows_per_s_ray"] = round(window_rate(lambda w: remote_w.decode(w, options)), 2)
+        sizes = serve.get_app_handle("bench-asr").batch_sizes.remote().result()[before:]
+        result["asr_4_streams_mean_batch"] = round(float(np.mean(sizes)), 2)
+        print(f"4 streams of 5 s windows: in-process {result['asr_4_streams_windows_per_s_inprocess']}/s, Ray "
+              f"{result['asr_4_streams_windows_per_s_ray']}/s (mean batch {result['asr_4_streams_mean_batch']})",
               flush=True)
 
         # 3. a node lost
