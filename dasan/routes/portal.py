@@ -5,7 +5,8 @@ page (``/voting``: open polls, voting with a credential, receipts checked in the
 Plaza (``/data``: the catalogue with facets; ``/data/{id}``: a dataset's metadata, preview and downloads), the map
 data (``/geo/districts.json``, ``/geo/neighbourhoods.json``: Seoul's outlines as GeoJSON, from
 :mod:`civic_services.boundaries`) and the vendored browser libraries (``/vendor/...``: Leaflet and the others in
-``dasan/web/vendor``, each with its LICENSE).
+``dasan/web/vendor``, each with its LICENSE) and air quality by district (``/air``: the districts coloured by
+their PM10/PM2.5 grade, live, with a district's last 24 hours).
 
 The pages are static HTML with their text filled in here, in Korean or English (:func:`dasan.routes.pages.page_lang`);
 their scripts call the same public APIs a third party would (Open311 at ``/open311/v2``, mVoting at ``/voting/...``:
@@ -29,7 +30,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dasan.routes.pages import LANGS, page, page_lang, remember
-from dasan.routes.portal_text import COMMON, COMPLAINTS, HOME, DATA, STATUS_WORDS, TICKET, VOTING
+from dasan.routes.portal_text import AIR, COMMON, COMPLAINTS, HOME, DATA, STATUS_WORDS, TICKET, VOTING
 from webapi.access import Principal, public
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +64,7 @@ def _header(lang: str, path: str, current: str) -> str:
     other = "en" if lang == "ko" else "ko"
     links = [("/", t["nav_home"], "home"), ("/chat", t["nav_chat"], "chat"), ("/voicebot", t["nav_call"], "call"),
              ("/complaints", t["nav_complaints"], "complaints"), ("/voting", t["nav_voting"], "voting"),
-             ("/data", t["nav_data"], "data")]
+             ("/data", t["nav_data"], "data"), ("/air", t["nav_air"], "air")]
     mark = ' aria-current="page"'
     items = "".join(f'<li><a href="{href}"{mark if key == current else ""}>{html.escape(text)}</a></li>'
                     for href, text, key in links)
@@ -139,6 +140,19 @@ def dataset_page(request: Request, who: Anyone, dataset_id: Annotated[str, Path(
     """One dataset: its metadata, a table preview with paging and sorting, downloads, and the API calls behind
     each view (CKAN, the Seoul Open API shape, DCAT)."""
     return portal_page(request, "data.html", DATA, lang, "data", {"dataset": dataset_id})
+
+
+@router.get("/air", response_class=HTMLResponse)
+def air_page(request: Request, who: Anyone, lang: Lang = None,
+             every: Annotated[int, Query(ge=5, le=300, description="seconds between refreshes")] = 30) -> HTMLResponse:
+    """Air quality by district: the districts coloured by their current PM10 or PM2.5 grade, refreshed every
+    ``every`` seconds, a district's last 24 hours on click, and the same as a table, over the public district
+    queries (``/iot/air-quality``, ``/iot/history``) that read the SensorThings observations."""
+    from civic_services.iot import catalogue
+
+    grades = {code: [[bound, grade] for bound, grade in bands] + [[None, "very_bad"]]
+              for code, bands in catalogue.PM_GRADES.items()}
+    return portal_page(request, "air.html", AIR, lang, "air", {"every_s": every, "grades": grades})
 
 
 @lru_cache(maxsize=4)

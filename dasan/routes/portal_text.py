@@ -5,13 +5,14 @@ from __future__ import annotations
 COMMON = {
     "ko": {"brand": "서울 다산 시민 창구", "skip": "본문으로 건너뛰기", "nav_label": "주 메뉴", "nav_home": "처음",
            "nav_chat": "120에 물어보기", "nav_call": "전화 상담", "nav_complaints": "불편 신고",
-           "nav_voting": "주민 투표", "nav_data": "열린데이터",
+           "nav_voting": "주민 투표", "nav_data": "열린데이터", "nav_air": "대기질",
            "other_lang": "English", "footer": "서울시 120 다산 시민 창구", "about": "소개 · 개발자용 API",
            "error_prefix": "처리하지 못했습니다.", "network_error": "서버에 연결하지 못했습니다. 잠시 뒤 다시 해 보세요.",
            "loading": "불러오는 중…"},
     "en": {"brand": "Seoul Dasan city services", "skip": "Skip to the main content", "nav_label": "Main menu",
            "nav_home": "Home", "nav_chat": "Ask 120", "nav_call": "Call us", "nav_complaints": "Report a problem",
-           "nav_voting": "Voting", "nav_data": "Open data", "other_lang": "한국어", "footer": "Seoul 120 Dasan city services",
+           "nav_voting": "Voting", "nav_data": "Open data", "nav_air": "Air quality",
+           "other_lang": "한국어", "footer": "Seoul 120 Dasan city services",
            "about": "About · API for developers",
            "error_prefix": "That did not work.",
            "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…"},
@@ -26,6 +27,9 @@ HOME = {
            "report_title": "불편 신고하기", "report_text": "도로 파임, 쓰레기, 고장 난 가로등을 사진과 위치로 알려 주세요.",
            "map_title": "신고 현황 보기", "map_text": "우리 동네에 들어온 신고와 처리 상태를 지도에서 봅니다.",
            "track_title": "내 신고 확인하기", "track_text": "접수번호나 확인 코드로 처리 상태를 봅니다.",
+           "vote_title": "주민 투표하기", "vote_text": "정책과 주민참여예산에 휴대전화로 투표하고, 영수증으로 내 표를 확인합니다.",
+           "data_title": "열린데이터 보기", "data_text": "서울시 데이터를 찾아 표와 그래프, 지도로 보고 내려받습니다.",
+           "air_title": "우리 동네 대기질", "air_text": "자치구별 미세먼지·초미세먼지 등급을 지도에서 지금 바로 봅니다.",
            "phone_note": "전화가 편하시면 120(지역번호 없이)으로 전화하세요. 외국어 상담도 됩니다.",
            "about_h": "소개 · 개발자용 API",
            "about_text": "다산은 도시 행정용 오픈소스 AI 상담·음성 서비스입니다. 모든 기능은 공개 API로도 쓸 수 있습니다.",
@@ -45,6 +49,12 @@ HOME = {
            "report_text": "Tell us about a pothole, rubbish or a broken streetlight, with a photo and the place.",
            "map_title": "See reports near you", "map_text": "See the problems people reported and what is being done.",
            "track_title": "Check my report", "track_text": "Use your report number or code to see its progress.",
+           "vote_title": "Vote", "vote_text": "Vote on city policies and the participatory budget from your phone, "
+                                             "and check your vote with its receipt.",
+           "data_title": "Open data", "data_text": "Find the city's data and see it as a table, a chart or a map, "
+                                                 "or download it.",
+           "air_title": "Air quality near you", "air_text": "See the fine dust grade of each district on a map, "
+                                                          "right now.",
            "phone_note": "Prefer the phone? Call 120 (no area code needed). Help in other languages too.",
            "about_h": "About · API for developers",
            "about_text": "Dasan is open-source AI help and speech services for city governments. "
@@ -431,4 +441,46 @@ DATA = {
            "map_label": "Map of the data. The table and the chart above hold the same information.",
            "map_points_count": "{n} places on the map", "map_districts_count": "{n} rows counted by district and shaded.",
            "map_range": "{from}–{to} rows"},
+}
+
+AIR = {
+    "ko": {"title": "우리 동네 대기질", "h1": "자치구별 대기질",
+           "lead": "서울 25개 자치구의 지금 미세먼지(PM10)와 초미세먼지(PM2.5) 등급입니다. 구를 누르면 지난 24시간이 "
+                   "나옵니다.",
+           "metric_legend": "무엇을 볼까요?", "pm10": "미세먼지 (PM10)", "pm2_5": "초미세먼지 (PM2.5)",
+           "pm10_short": "미세먼지", "pm2_5_short": "초미세먼지",
+           "legend_h": "등급 보는 법", "legend_note": "단위: ㎍/㎥ (1시간 평균, 환경부 기준)",
+           "good": "좋음", "moderate": "보통", "bad": "나쁨", "very_bad": "매우나쁨", "no_data": "측정값 없음",
+           "map_label": "자치구별 대기질 지도. 같은 내용이 아래 표에 있습니다.",
+           "updated": "{when}에 새로 고침. {s}초마다 자동으로 바뀝니다.", "updating": "새로 고치는 중…",
+           "alerts": "지금 나쁨 이상인 구: {list}", "no_alerts": "지금 나쁨 이상인 구는 없습니다.",
+           "table_h": "표로 보기", "district": "자치구", "value": "{v} ㎍/㎥", "sensors": "측정기 {n}대",
+           "show_24h": "{district} 24시간 보기", "show_24h_short": "24시간",
+           "chart_h": "지난 24시간: {district}", "chart_pick": "지도나 표에서 구를 고르면 지난 24시간이 나옵니다.",
+           "chart_caption": "{district} {metric} 시간별 평균, 지난 24시간 (가장 낮음 {min}, 가장 높음 {max} ㎍/㎥)",
+           "chart_empty": "{district}에는 지난 24시간 {metric} 측정값이 없습니다.", "hour": "시각",
+           "hourly_avg": "시간 평균", "samples_note": "시험용 모의 측정값이 섞여 있을 수 있습니다.",
+           "about_h": "이 자료는", "about_text": "각 구 값은 그 구 측정기들의 최근 1시간 안 마지막 측정값 평균입니다. "
+           "공식 미세먼지 주의보·경보는 서울시가 발령합니다.", "api_h": "이 페이지가 쓰는 공개 API"},
+    "en": {"title": "Air quality by district", "h1": "Air quality by district",
+           "lead": "The fine dust (PM10) and ultrafine dust (PM2.5) grade of each of Seoul's 25 districts now. "
+                   "Choose a district to see its last 24 hours.",
+           "metric_legend": "What to show", "pm10": "Fine dust (PM10)", "pm2_5": "Ultrafine dust (PM2.5)",
+           "pm10_short": "PM10", "pm2_5_short": "PM2.5",
+           "legend_h": "What the grades mean", "legend_note": "In µg/m³ (1-hour means; Ministry of Environment grades)",
+           "good": "Good", "moderate": "Moderate", "bad": "Bad", "very_bad": "Very bad", "no_data": "No reading",
+           "map_label": "Map of air quality by district. The table below holds the same information.",
+           "updated": "Updated {when}. It refreshes by itself every {s} seconds.", "updating": "Updating…",
+           "alerts": "Bad or worse now: {list}", "no_alerts": "No district is bad or worse now.",
+           "table_h": "As a table", "district": "District", "value": "{v} µg/m³", "sensors": "{n} sensors",
+           "show_24h": "Last 24 h in {district}", "show_24h_short": "24 h",
+           "chart_h": "Last 24 hours: {district}", "chart_pick": "Choose a district on the map or in the table to see "
+           "its last 24 hours.",
+           "chart_caption": "{metric} in {district}, hourly means over the last 24 hours (lowest {min}, highest "
+                            "{max} µg/m³)",
+           "chart_empty": "No {metric} reading from {district} in the last 24 hours.", "hour": "Hour",
+           "hourly_avg": "Hourly mean", "samples_note": "Simulated sample readings may be among these.",
+           "about_h": "About these numbers", "about_text": "A district's value is the mean of its sensors' newest "
+           "readings of the past hour. Official fine dust warnings come from the city.",
+           "api_h": "The public APIs this page uses"},
 }
