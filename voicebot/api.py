@@ -7,6 +7,7 @@ PCM WebSocket (``/voicebot/browser``, used by the call page at ``/voicebot``) an
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Annotated
 
@@ -33,7 +34,14 @@ CallsDep = Annotated[CallRecords, Depends(part("calls"))]
 def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = None) -> Call:
     assistant: Assistant = get_part(websocket, "assistant")
     models: ModelSet = get_part(websocket, "models")
-    call = Call(outbound, assistant, models, CallConfig(lang=lang if lang in LANGUAGES else "en"), call_id=call_id)
+    config = CallConfig(lang=lang if lang in LANGUAGES else "en")
+    try:
+        url = getattr(get_part(websocket, "settings"), "text_channel_url", None)
+    except PartUnavailable:
+        url = None
+    if url:
+        config = dataclasses.replace(config, text_channel_url=url)
+    call = Call(outbound, assistant, models, config, call_id=call_id)
     calls: CallRecords = get_part(websocket, "calls")
     calls.add(call.id, call.record)
     return call

@@ -31,12 +31,27 @@ from voicebot.asr import Heard, hear
 from voicebot.codec import FRAME_MS, pcm_frames
 from voicebot.echo import EchoGate, EchoOptions
 from voicebot.language import LANGUAGES, PHRASES, SPOKEN, only_a_request, requested_language
+from voicebot.spoken import reply_to_offer, spoken_reply
 from voicebot.turn_end import TurnEnd, TurnEndOptions
 
 log = logging.getLogger("dasan.voicebot")
 
 SAMPLE_RATE = 16_000
-__all__ = ["Call", "CallConfig", "CallRecord", "CallState", "LANGUAGES", "PHRASES", "speech_chunks"]
+__all__ = ["Call", "CallConfig", "CallRecord", "CallState", "LANGUAGES", "PHRASES", "korean_voice_configured",
+           "speech_chunks"]
+TEXT_LINK = {"en": "Seoul 120 Dasan call center, text service: {url}", "ko": "서울시 120 다산콜센터 문자 상담: {url}"}
+
+
+def korean_voice_configured(models) -> bool:
+    """Whether the model set has a Korean voice a caller can understand: any configured ``tts_ko`` voice but the
+    espeak-ng fallback (whose Korean even Whisper cannot transcribe back)."""
+    from models.registry import MODELS
+
+    ref = (getattr(models, "refs", None) or {}).get("tts_ko")
+    if not ref:
+        return False
+    spec = MODELS.get(ref)
+    return not (spec is not None and spec.system_package == "espeak-ng")
 
 
 def speech_chunks(text: str, first_max_chars: int = 60) -> list[str]:
@@ -82,6 +97,10 @@ class CallConfig:
     max_silences: int = 2  # reprompts before the goodbye
     max_utterance_s: float = 20.0
     send_ahead_s: float = 0.06  # audio sent ahead of real time (jitter margin; `clear` drops it)
+    korean_voice: bool | None = None  # None: decided from the model set (korean_voice_configured)
+    text_channel_url: str = "https://example.invalid/120-text"  # DASAN_TEXT_CHANNEL_URL (a placeholder)
+    spoken_answers: bool = True  # say the short spoken form of answers (voicebot.spoken), not the whole text
+    slow_words_per_minute: int = 110  # espeak-ng's rate for Korean without a Korean voice (its default: 165)
 
     def gate(self) -> GateOptions:
         return GateOptions(threshold=self.vad_threshold, neg_threshold=self.vad_neg_threshold,
@@ -114,6 +133,9 @@ class CallRecord:
     transfer_summary: str | None = None
     transfer_target: str | None = None
     error: str | None = None
+    # text messages for the caller (SMS/KakaoTalk placeholder): {"kind": link|answer|details, "text", "url", ...}
+    texts: list[dict] = field(default_factory=list)
+    korean_voice: bool = True  # False: Korean was answered by text (no Korean voice configured)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -166,7 +188,13 @@ class Call:
         self._turn: asyncio.Task | None = None
         self._jobs: set[concurrent.futures.Future] = set()
         self._session_id: str | None = None
-        self._last_answer: str | None = None
+        self._last_answer: tuple[str, str] | None = None  # (the answer, what was said of it)
+        self._offered: tuple[str, str | None] | None = None  # (answer, entry) whose details were offered by text
+        self._korean_voice = (config.korean_voice if config.korean_voice is not None
+                              else korean_voice_configured(models))
+        self.record.korean_voice = self._korean_voice
+        self._notice_given = False
+        self._slow_tts = None
         self._speech_end = 0.0
         self._turn_timings: TurnTimings | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"call-{self.id}")
@@ -316,7 +344,12 @@ class Call:
         return True
 
     async def _dialogue(self) -> None:
-        await self._run_turn(self._say(PHRASES[self.lang]["greeting"], CallState.GREETING))
+        if self._without_voice:
+            phrases = PHRASES["ko"]
+            greeting = f"{phrases['greeting_no_voice']} {self._notice()} {phrases['ask']}"
+        else:
+            greeting = PHRASES[self.lang]["greeting"]
+        await self._run_turn(self._say(greeting, CallState.GREETING))
         silences = 0
         while True:
             self._set_state(CallState.LISTENING)
@@ -346,7 +379,8 @@ class Call:
             await self._transfer("the caller pressed 9 for interpretation (foreign-language help)",
                                  target="interpretation")
         elif digit == "*" and self._last_answer:
-            await self._run_turn(self._say(self._last_answer))
+            answer, said = self._last_answer
+            await self._run_turn(self._say(answer, spoken=said))
 
     async def _transfer(self, reason: str, summary: str | None = None, target: str = "agent") -> None:
         self._set_state(CallState.TRANSFERRING)
@@ -396,6 +430,14 @@ class Call:
             await self._say(PHRASES[self.lang]["not_heard"])
             return
         self._line("caller", text, lang=heard.lang)
+        offered, self._offered = self._offered, None
+        if offered is not None and (accepted := reply_to_offer(text, self.lang)) is not None:
+            turn["timings"] = asdict(timings)
+            turn["offer"] = accepted
+            if accepted == "yes":
+                self._text("details", offered[0], entry=offered[1])
+            await self._say(PHRASES[self.lang]["texted" if accepted == "yes" else "not_texted"])
+            return
         if heard.lang != self.lang:
             self._switch_language(heard.lang, f"the caller spoke {heard.lang} (probability {heard.probability:.2f})")
         asked = requested_language(text)
@@ -403,7 +445,10 @@ class Call:
             self._switch_language(asked, "the caller asked for it")
             if only_a_request(text):
                 turn["timings"] = asdict(timings)
-                await self._say(PHRASES[self.lang]["switched"])
+                if self._without_voice and not self._notice_given:
+                    await self._say(f"{self._notice()} {PHRASES['ko']['ask']}")
+                else:
+                    await self._say(PHRASES[self.lang]["switched"])
                 return
         started = time.monotonic()
         reply = await self._in_thread(self._reply, text)
@@ -415,9 +460,11 @@ class Call:
             self.record.tools.append({"tool": reply.tool, "arguments": reply.tool_arguments,
                                       "awaiting": reply.awaiting})
         self._speech_end = utterance.speech_end
-        self._last_answer = reply.answer  # "*" repeats it even when a key or speech cut it short
+        said = self._spoken(reply)
+        turn["spoken"] = said
+        self._last_answer = (reply.answer, said)  # "*" repeats it even when a key or speech cut it short
         try:
-            await self._say(reply.answer, entry=turn["entry"])
+            await self._say(reply.answer, entry=turn["entry"], spoken=said)
         finally:
             turn["timings"] = asdict(timings)
         if reply.handoff:
@@ -426,17 +473,70 @@ class Call:
     def _reply(self, text: str):
         return self.assistant.reply(text, session_id=self._session_id, lang=self.lang)
 
+    # ------------------------------------------------------------------ what is said, what goes by text
+    @property
+    def _without_voice(self) -> bool:
+        """A Korean call with no Korean voice: answers go by text, the few spoken lines in slow espeak-ng."""
+        return self.lang == "ko" and not self._korean_voice
+
+    def _notice(self) -> str:
+        """The once-per-call notice that spoken Korean answers are not available (the text channel's link is
+        sent with it); empty once given."""
+        if self._notice_given:
+            return ""
+        self._notice_given = True
+        self._text("link", TEXT_LINK["ko"].format(url=self.config.text_channel_url))
+        return PHRASES["ko"]["no_voice"]
+
+    def _text(self, kind: str, text: str, entry: str | None = None) -> None:
+        """A text message for the caller (the SMS/KakaoTalk gateway is a placeholder: the record keeps it and the
+        transport gets a ``text`` event)."""
+        message = {"kind": kind, "text": text, "url": self.config.text_channel_url, "entry": entry,
+                   "lang": self.lang, "at": time.time()}
+        self.record.texts.append(message)
+        self.out.event("text", purpose=kind, text=text, url=message["url"], entry=entry, lang=self.lang)
+
+    def _spoken(self, reply) -> str:
+        """What the call says of an assistant reply (the whole answer stays in the transcript)."""
+        if self._without_voice:
+            notice = self._notice()
+            if reply.handoff:  # the transfer's own line follows
+                return notice
+            self._text("answer", reply.answer, entry=reply.citations[0].entry_id if reply.citations else None)
+            return f"{notice} {PHRASES['ko']['sent_by_text']}".strip()
+        if not self.config.spoken_answers:
+            return reply.answer
+        spoken = spoken_reply(reply, self.lang)
+        if spoken.offered:
+            self._offered = (reply.answer, reply.citations[0].entry_id if reply.citations else None)
+        return spoken.text
+
+    def _voice(self):
+        if self._without_voice:
+            if self._slow_tts is None:
+                from models.tts import EspeakTTS
+
+                self._slow_tts = EspeakTTS("ko", words_per_minute=self.config.slow_words_per_minute)
+            return self._slow_tts
+        return self.models.tts(self.lang)
+
     # ------------------------------------------------------------------ speaking
-    async def _say(self, text: str, state: CallState = CallState.SPEAKING, entry: str | None = None) -> None:
-        """Synthesise sentence by sentence (the next while the current plays) and play at real time."""
+    async def _say(self, text: str, state: CallState = CallState.SPEAKING, entry: str | None = None,
+                   spoken: str | None = None) -> None:
+        """Synthesise sentence by sentence (the next while the current plays) and play at real time. ``text`` goes
+        in the transcript; ``spoken`` (default: ``text``) is what is said."""
         timings = self._turn_timings if state == CallState.SPEAKING and entry is not None else None
         self._turn_timings = None
-        self._line("bot", text, entry=entry, lang=self.lang)
-        tts = self.models.tts(self.lang)
+        extra = {"spoken": spoken} if spoken is not None and spoken != text else {}
+        if self._without_voice:
+            extra["channel"] = "text" if spoken is not None and spoken != text else "voice"
+        self._line("bot", text, entry=entry, lang=self.lang, **extra)
+        tts = self._voice()
         chunks: asyncio.Queue = asyncio.Queue(maxsize=2)
+        said = text if spoken is None else spoken
 
         async def synthesise() -> None:
-            for sentence in speech_chunks(text):
+            for sentence in speech_chunks(said):
                 started = time.monotonic()
                 stream = iter(tts.stream(sentence.strip()))
                 while True:

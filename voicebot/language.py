@@ -32,14 +32,24 @@ PHRASES = {
            "transfer": "Please hold, I am connecting you to an agent.",
            "interpretation": "Please hold, I am connecting you to the 120 interpretation service.",
            "switched": "Sure, I will speak English. How can I help you?",
-           "not_heard": "Sorry, I did not catch that. Could you say it again?"},
+           "not_heard": "Sorry, I did not catch that. Could you say it again?",
+           "texted": "I have sent you the details by text message. Is there anything else I can help you with?",
+           "not_texted": "All right. Is there anything else I can help you with?"},
     "ko": {"greeting": "안녕하세요, 서울시 120 다산콜센터 상담봇입니다. 무엇을 도와드릴까요?",
            "reprompt": "듣고 계신가요? 궁금하신 점을 말씀해 주세요.",
            "goodbye": "말씀이 없으셔서 통화를 종료하겠습니다. 안녕히 계세요.",
            "transfer": "상담원에게 연결해 드리겠습니다. 잠시만 기다려 주세요.",
            "interpretation": "120 외국어 통역 상담으로 연결해 드리겠습니다. 잠시만 기다려 주세요.",
            "switched": "네, 한국어로 안내해 드리겠습니다. 무엇을 도와드릴까요?",
-           "not_heard": "죄송합니다, 잘 듣지 못했습니다. 다시 말씀해 주시겠어요?"},
+           "not_heard": "죄송합니다, 잘 듣지 못했습니다. 다시 말씀해 주시겠어요?",
+           "texted": "자세한 내용을 문자로 보내드렸습니다. 더 궁금하신 점이 있으신가요?",
+           "not_texted": "알겠습니다. 더 궁금하신 점이 있으신가요?",
+           # a Korean call without a Korean voice (espeak-ng only): said once, slowly; answers go by text
+           "no_voice": "죄송합니다. 지금은 한국어 음성 답변을 드릴 수 없습니다. 답변은 문자나 카카오톡으로 보내드리겠습니다. "
+                       "상담원과 통화하시려면 0번을 눌러 주세요.",
+           "greeting_no_voice": "안녕하세요, 서울시 120 다산콜센터입니다.",
+           "ask": "궁금하신 점을 말씀해 주세요.",
+           "sent_by_text": "답변을 문자로 보내드렸습니다. 상담원 연결은 0번을 눌러 주세요."},
 }
 
 _REQUESTS = {

@@ -90,6 +90,15 @@ def spoken_form(answer: str, lang: str = "en", budget: int | None = None, offer:
     return Spoken(text, shortened, offered)
 
 
+def spoken_reply(reply, lang: str = "en") -> Spoken:
+    """What a call says of an assistant reply (:class:`chatbot.assistant.Reply`): the spoken form of an answer;
+    a hand-off, a refusal or a tool's question (it must be heard whole) only made readable."""
+    if reply.handoff or reply.decline or reply.awaiting:
+        return Spoken(readable(reply.answer), False, False)
+    spoken = spoken_form(reply.answer, lang)
+    return spoken if spoken.text else Spoken(reply.answer, False, False)
+
+
 def readable(answer: str) -> str:
     """``answer`` as plain sentences: markdown, links, URLs, e-mail addresses and citation markers removed, list
     items and table rows turned into sentences, asides in parentheses dropped unless they hold a number."""
