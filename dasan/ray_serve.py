@@ -352,3 +352,18 @@ class LocalNode:
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+def health(settings) -> dict:
+    """The readiness check of a process whose models Ray serves: every role's application running (never raises)."""
+    try:
+        present = running_apps()
+    except Exception as exc:  # the cluster gone: "not ready", reported
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    wanted = {p.app for p in placements(settings)}
+    states = {app: present.get(app, "NOT_DEPLOYED") for app in sorted(wanted)}
+    check: dict = {"ok": all(state == "RUNNING" for state in states.values()), "address": settings.ray_address,
+                   "applications": states}
+    if not check["ok"]:
+        check["error"] = "not every model application runs on the Ray cluster (see applications)"
+    return check

@@ -310,6 +310,10 @@ class Runtime:
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         if self.settings.redis_url:
             checks["redis"] = self._redis_check()
+        if self.models.remote:  # the models Ray serves: their applications must run
+            from dasan.ray_serve import health
+
+            checks["ray"] = health(self.settings)
         if self.voting.keys_problem:  # a server with other ledger keys must not take ballots
             checks["voting"] = {"ok": False, "error": self.voting.keys_problem}
         if self.assistant is not None:

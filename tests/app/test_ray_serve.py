@@ -191,6 +191,17 @@ def test_the_llm_on_ray_answers_as_in_process(remote_models, cluster, llm_availa
 
 
 @pytest.mark.slow
+def test_readiness_reports_the_ray_applications(cluster, tmp_path):
+    from dasan.runtime import Runtime
+
+    with Runtime.open(cluster.model_copy(update={"data_dir": tmp_path / "var", "chat_enabled": False})) as runtime:
+        _, checks = runtime.readiness()
+    assert checks["ray"]["ok"] and checks["ray"]["applications"]["test-embedder"] == "RUNNING"
+    assert checks["model:embedder"] == {"ok": True, "model": cluster.embedder_model, "served_by": "ray"}
+    assert checks["model:vad"]["ok"] and "served_by" not in checks["model:vad"]
+
+
+@pytest.mark.slow
 def test_a_role_that_is_not_deployed_fails_at_start_and_says_what_to_do(cluster):
     settings = cluster.model_copy(update={"ray_roles": "embedder", "ray_app_prefix": "other"})
     with pytest.raises(RayUnavailable, match=r"other-embedder \(not deployed\).*dasan ray up"):
