@@ -2,6 +2,8 @@
 # Both are idempotent: a second run skips what is done.
 #
 #   DASAN_SKIP_LLM=1 make run   leave out the local LLM (1.1 GB of weights, a 5-9 minute llama.cpp build)
+#   DASAN_SAMPLE_DATA=false make run   no sample data (make run loads sample datasets, polls and a simulated
+#                               sensor feed, each marked as a sample and loaded once; for real use turn it off)
 #   PYTHON=python3.11           interpreter for the virtual environment
 #   WHEEL_CACHE=DIR             where the built llama-cpp-python wheel is kept (shared by every checkout)
 
@@ -38,7 +40,7 @@ help:
 	@echo "make clean  remove the virtual environment (model weights stay in the models directory)"
 
 run: setup index
-	$(BIN)/dasan serve
+	DASAN_SAMPLE_DATA=$${DASAN_SAMPLE_DATA:-true} $(BIN)/dasan serve
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

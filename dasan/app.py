@@ -35,6 +35,12 @@ async def lifespan(app: FastAPI):
     app.state.runtime = runtime
     if runtime.settings.jobs_in_process:
         runtime.start_jobs()
+    samples = None
+    if runtime.settings.sample_data:  # a fresh install shows something (DASAN_SAMPLE_DATA; dasan/samples.py)
+        from dasan import samples as sample_data
+
+        samples = sample_data.start(runtime)
+    app.state.samples = samples
     if not runtime.startup.ready:
         threading.Thread(target=runtime.load, name="dasan-startup", daemon=True).start()
     try:
@@ -43,6 +49,8 @@ async def lifespan(app: FastAPI):
                      runtime.settings.port)
             yield
     finally:
+        if samples is not None:
+            samples.stop()
         app.state.runtime = None
         if given is None:
             runtime.close()

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     iot_hourly_retention_days: int = Field(0, ge=0, description="Keep hourly aggregates this long (0: forever).")
     vote_batch_max: int = Field(512, ge=1, le=10_000, description="Most ballots appended to the ledger in one "
                                 "commit (concurrent casts are grouped).")
+    sample_data: bool = Field(False, description="At start-up, load the sample data a fresh install shows (the "
+                              "synthetic open datasets, sample polls, a simulated sensor feed), each marked as a "
+                              "sample and loaded once; `make run` sets it unless told otherwise.")
+    sample_feed: bool = Field(True, description="With sample_data: also run the simulated sensor feed (one station "
+                              "per district, a reading a minute).")
 
     # --- the 120 assistant
     chat_enabled: bool = Field(True, description="Serve the 120 assistant (false: no index is built or loaded).")
