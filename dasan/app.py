@@ -28,6 +28,7 @@ log = logging.getLogger("dasan.app")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    from dasan.draining import drain_on_sigterm
     from dasan.routes.mcp import mcp_lifespan
 
     given: Runtime | None = app.state.given_runtime
@@ -35,6 +36,7 @@ async def lifespan(app: FastAPI):
     app.state.runtime = runtime
     if runtime.settings.jobs_in_process:
         runtime.start_jobs()
+    drain_on_sigterm(runtime, runtime.settings.shutdown_grace_s)  # SIGTERM: finish calls and jobs first
     samples = None
     if runtime.settings.sample_data:  # a fresh install shows something (DASAN_SAMPLE_DATA; dasan/samples.py)
         from dasan import samples as sample_data

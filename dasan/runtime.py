@@ -162,6 +162,7 @@ class Runtime:
         uploads.mkdir(parents=True, exist_ok=True)
         self.jobs = JobQueue(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
         self.job_worker: Worker | None = None
+        self.draining = False  # SIGTERM received: finishing what is in flight (dasan.draining)
         self.minutes = MinutesService(models, MeetingStore(engine), uploads, self.jobs,
                                       MinutesOptions(upload_max_bytes=settings.minutes_upload_max_bytes,
                                                      llm_enabled=settings.llm_enabled))
@@ -251,6 +252,19 @@ class Runtime:
             self.job_worker = Worker(self.jobs, self.job_handlers(), name="minutes").start()
         return self.job_worker
 
+    def start_draining(self) -> None:
+        """Shutting down: take no new job, and say so in /readyz (what is in flight goes on)."""
+        self.draining = True
+        if self.job_worker is not None:
+            self.job_worker.finish_current()
+
+    def in_flight(self) -> dict[str, int]:
+        """What this process is in the middle of: voice calls, live meetings, a queued job (only those above 0)."""
+        worker = self.job_worker
+        counts = {"voice calls": self.calls.in_progress(), "live meetings": self.minutes.live_count,
+                  "jobs": 1 if worker is not None and worker.current else 0}
+        return {what: n for what, n in counts.items() if n}
+
     def job_handlers(self) -> dict:
         """Every kind of queued job this process can run, with its handler."""
         return self.minutes.job_handlers()
@@ -308,6 +322,9 @@ class Runtime:
             checks["database"] = {"ok": True}
         except Exception as exc:  # any driver error means "not ready", reported, not raised
             checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if self.draining:
+            checks["draining"] = {"ok": False, "error": "shutting down: finishing what is in flight "
+                                                        f"({', '.join(self.in_flight()) or 'nothing left'})"}
         if self.settings.redis_url:
             checks["redis"] = self._redis_check()
         if self.models.remote:  # the models Ray serves: their applications must run

@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     speaker_model: str = Field("resemblyzer-ge2e", description="Speaker encoder for minutes (registry name or .pt).")
     minutes_upload_max_bytes: int = Field(2_000_000_000, ge=1, description="Largest recording a minutes upload "
                                           "may be.")
+    shutdown_grace_s: float = Field(30.0, ge=0, le=3600, description="On SIGTERM, finish calls, live meetings and "
+                                    "the job in hand for up to this long before stopping (0: stop at once).")
     jobs_in_process: bool = Field(True, description="This server also runs queued jobs (minutes uploads) in a "
                                   "thread; false leaves them to `dasan worker` processes.")
     job_lease_s: float = Field(30.0, gt=0, le=3600, description="A job whose worker has not reported for this long "
@@ -213,11 +215,11 @@ class Settings(BaseSettings):
         return (self.index_dir or self.data_dir / "index" / "kb").resolve()
 
     @property
-    def resolved_uploads_dir(self) -> Path:
-    @property
     def resolved_voting_keys_dir(self) -> Path:
         return (self.voting_keys_dir or self.data_dir / "keys").resolve()
 
+    @property
+    def resolved_uploads_dir(self) -> Path:
         return (self.uploads_dir or self.data_dir / "uploads").resolve()
 
     def model_ref(self, role: str) -> str:

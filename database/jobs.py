@@ -284,6 +284,7 @@ class Worker:
         self.heartbeat_s = heartbeat_s if heartbeat_s is not None else max(0.2, queue.lease_s / 4)
         self.name = name
         self._stop = threading.Event()
+        self._no_new = threading.Event()  # finish the job in hand, take no other
         self._thread: threading.Thread | None = None
         self.current: str | None = None  # the job being worked on
         self.done = 0
@@ -302,9 +303,14 @@ class Worker:
         if self._thread is not None and timeout:
             self._thread.join(timeout)
 
+    def finish_current(self) -> None:
+        """Take no new job; the one in hand (if any) runs to its end (a server draining before it stops)."""
+        self._no_new.set()
+        self.queue._wake.set()
+
     def run(self) -> None:
         log.info("job worker %s taking %s", self.queue.owner, ", ".join(sorted(self.handlers)))
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not self._no_new.is_set():
             try:
                 if not self.run_one():
                     self.queue.wait(self.poll_s)

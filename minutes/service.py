@@ -104,6 +104,12 @@ class MinutesService:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------------ live
+    @property
+    def live_count(self) -> int:
+        """Live meetings being transcribed by this process."""
+        with self._lock:
+            return self._live
+
     def open_live(self, request: MeetingRequest) -> LiveMeeting:
         with self._lock:
             if self._live >= self.options.max_live:

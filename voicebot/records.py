@@ -71,6 +71,11 @@ class CallRecords:
         stored = self.store.get(PREFIX + call_id)
         return json.loads(stored) if stored is not None else None
 
+    def in_progress(self) -> int:
+        """Calls being answered by this process."""
+        with self._lock:
+            return len(self._live)
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._live) + len(self._ended)
