@@ -73,6 +73,8 @@ def fuzz_for_server_errors(base: str, prefixes: tuple[str, ...] | None, headers:
                     if encoded > 8000:
                         return
                     raise
+                if response.status_code == 400 and response.content == b"Invalid HTTP request received.":
+                    return  # uvicorn (httptools) refused the request line itself, before the app: a transport limit
                 where = f"<- {case.path_parameters} {case.query} {case.body!r:.200}"
                 text = response.content[:200].decode("utf-8", "replace")
                 if response.status_code >= 500:
