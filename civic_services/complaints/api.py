@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from civic_services.complaints import open311
+from civic_services.complaints.catalogue import DEPARTMENTS
 from civic_services.complaints.errors import ComplaintError
 from civic_services.complaints.records import open311_time
-from civic_services.complaints.service import ComplaintService, ListQuery, NewReport, Upload
+from civic_services.complaints.service import ComplaintService, ListQuery, NewReport, QueueQuery, Upload
 from civic_services.complaints.tables import STATUSES
 from civic_services.staff.api import require_scope
 from civic_services.staff.tokens import StaffIdentity
@@ -220,6 +221,36 @@ class Assignment(BaseModel):
     department: str | None = Field(None, max_length=40)
     assignee: str | None = Field(None, max_length=100)
     note: str | None = Field(None, max_length=4000, description="Internal note")
+
+
+@router.get("/staff/requests", summary="Staff: the queue (filter by district, service, status, age, department, "
+            "assignee; originals, newest first)", tags=["complaints: staff"], responses=ERRORS)
+def staff_list_requests(
+    service: Service, staff: Annotated[StaffIdentity, Depends(require_scope("complaints:read"))],
+    district: Annotated[str | None, Query(max_length=40, description="A Seoul district, e.g. Mapo-gu")] = None,
+    service_code: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=100, description=f"Comma-separated: {', '.join(STATUSES)}")] = None,
+    age: Annotated[str | None, Query(max_length=10, description="today, week, month, older or overdue")] = None,
+    department: Annotated[str | None, Query(max_length=40)] = None,
+    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict:
+    return service.staff_list(QueueQuery(district=district or None, service_code=service_code or None,
+                                         statuses=_split(status), age=age or None, department=department or None,
+                                         assignee=assignee or None, limit=limit))
+
+
+@router.get("/staff/outbox", summary="Staff: the newest notices to reporters, across reports",
+            tags=["complaints: staff"], responses=ERRORS)
+def staff_outbox(service: Service, staff: Annotated[StaffIdentity, Depends(require_scope("complaints:read"))],
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict]:
+    return service.outbox(limit)
+
+
+@router.get("/staff/departments", summary="Staff: the departments a report can be assigned to",
+            tags=["complaints: staff"], responses=ERRORS)
+def staff_departments(staff: Annotated[StaffIdentity, Depends(require_scope("complaints:read"))]) -> list[dict]:
+    return [{"id": d.id, "name": d.name_en, "name_ko": d.name_ko} for d in DEPARTMENTS.values()]
 
 
 @router.get("/staff/requests/{service_request_id}", summary="Staff: the full record (reporter, history, outbox)",

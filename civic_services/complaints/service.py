@@ -29,6 +29,7 @@ from civic_services.complaints.intake import Intake, NewReport, Submitted, Uploa
 from civic_services.complaints.lifecycle import Lifecycle
 from civic_services.complaints.media import MediaStore
 from civic_services.complaints.notify import Notifier, OutboxNotifier
+from civic_services.complaints.queue import QueueQuery, StaffQueue
 from civic_services.complaints.records import ComplaintLimits, Desk, normalize_ticket, service_of
 from civic_services.complaints.text import clean, clean_free, clean_report
 from civic_services.complaints.views import ListQuery, PublicViews, StaffViews
@@ -44,6 +45,7 @@ class ComplaintService:
         self.lifecycle = Lifecycle(self.desk)
         self.public = PublicViews(self.desk)
         self.staff = StaffViews(self.desk)
+        self.queue = StaffQueue(self.desk)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -91,6 +93,21 @@ class ComplaintService:
                      original_url: Callable[[str], str]) -> dict:
         return self.staff.staff_record(clean(ticket), media_url, original_url)
 
+    def staff_list(self, query: QueueQuery) -> dict:
+        """The staff's queue: reports by district, service, status, age, department or assignee (originals)."""
+        query = replace(query, district=clean(query.district), service_code=clean(query.service_code),
+                        statuses=tuple(map(clean, query.statuses)), age=clean(query.age),
+                        department=clean(query.department), assignee=clean_free(query.assignee))
+        return self.queue.list(query)
+
+    def outbox(self, limit: int = 50) -> list[dict]:
+        """The newest notices to reporters across reports (staff)."""
+        return self.queue.outbox(limit)
+
+    def overview(self) -> dict:
+        """The dashboard's figures of the reports now (staff)."""
+        return self.queue.overview()
+
     def change_status(self, ticket: str, status: str, actor: str, note: str | None = None,
                       public: bool = True) -> str:
         """Move a report along its lifecycle; closing needs a public note; closing a report closes the reports
@@ -103,5 +120,5 @@ class ComplaintService:
                                      clean_free(note))
 
 
-__all__ = ["ComplaintLimits", "ComplaintService", "ListQuery", "NewReport", "Submitted", "Upload",
+__all__ = ["ComplaintLimits", "ComplaintService", "ListQuery", "NewReport", "QueueQuery", "Submitted", "Upload",
            "normalize_ticket"]
