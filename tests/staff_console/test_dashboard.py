@@ -39,7 +39,8 @@ def test_a_new_complaint_shows_live_and_is_assigned_in_the_queue(console_server,
     assert int(page.evaluate("document.body.dataset.updates")) > updates  # pushed, not reloaded
     assert _open_in(page, district) >= 1
     row = page.locator(f"#districts tr[data-district='{district}'] td").first
-    assert int(row.inner_text()) >= 1
+    assert int(row.get_attribute("data-open")) >= 1 and "Today" in row.inner_text()
+    assert page.locator("#map path[fill='#0b5cad']").count() >= 1  # the report itself, coloured as filed today
     # and it gets assigned in the queue
     page.locator("header nav a[href='/staff/complaints']").click()
     page.wait_for_url("**/staff/complaints")
