@@ -38,9 +38,8 @@ STREAM_S = 600  # one server-sent-events connection lasts this long; the browser
 
 
 def _summary(request: Request) -> dict:
-    runtime = request.app.state.runtime
-    return console_summary.summary(get_part(request, "complaints"), get_part(request, "iot"), runtime.engine,
-                                   get_part(request, "calls"))
+    complaints = get_part(request, "complaints")
+    return console_summary.summary(complaints, get_part(request, "iot"), complaints.engine, get_part(request, "calls"))
 
 
 @router.get("/staff", response_class=HTMLResponse)
