@@ -112,3 +112,21 @@ def test_console_pages_pass_axe_and_fit_390(console_server, signed_in_page, lang
                 failures[f"{path} {width}"] = found
     assert failures == {}
     assert page.errors == []
+
+
+def test_the_queue_in_korean(console_server, signed_in_page):
+    ticket, district = _file(console_server.base, "37.5172", "127.0473", code="graffiti")
+    page = signed_in_page("admin", lang="ko", target="/staff/complaints")
+    _ready(page)
+    assert page.locator("main h1").inner_text() == "민원 처리"
+    page.get_by_label("경과").select_option("today")
+    page.get_by_role("button", name="찾기", exact=True).click()
+    row = page.locator(f"#queue tr[data-ticket='{ticket}']")
+    row.wait_for()
+    assert "낙서" in row.inner_text() and "강남구" in row.inner_text()
+    page.get_by_label(f"{ticket} 선택").check()
+    page.locator("#a-department").select_option("cleaning")
+    page.get_by_role("button", name="배정하기").click()
+    page.get_by_text("1건 처리했습니다.").wait_for()
+    assert "청소행정과" in page.locator(f"#queue tr[data-ticket='{ticket}']").inner_text()
+    assert page.errors == []
