@@ -98,3 +98,16 @@ def test_the_search_page_shows_hits_with_kind_and_link(seeded, uploaded, signed_
     assert link.startswith("/staff/meetings/")
     assert not axe_violations(page)
     assert not page.errors
+
+
+def test_the_search_city_tool_answers_from_public_sources(seeded, uploaded):
+    from civic_services.tools.registry import ToolContext, ToolRegistry
+    from dasan.search_tool import TOOLS
+
+    registry = ToolRegistry.of(TOOLS)
+    services = {"opendata": seeded.runtime.opendata, "iot": seeded.runtime.iot,
+                "complaints": seeded.runtime.complaints, "assistant": None}
+    result = registry.call("search_city", {"query": "parking country"}, ToolContext(services, lang="en"))
+    assert result.table and all(r["kind"] != "meeting" for r in result.table)
+    assert any(r["link"] == "/data/public_parking_lots" for r in result.table) and "Found" in result.text
+    assert registry.errors("search_city", {}) and registry.openai_tools()[0]["function"]["name"] == "search_city"
