@@ -76,7 +76,7 @@ def station_hits(iot, q: str, k: int) -> list[dict]:
     scored = [(_overlap(terms, f"{r.name} {r.description} {r.district or ''}"), r) for r in rows]
     scored = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])[:k]
     return [{"kind": "station", "title": r.name, "snippet": _snippet(f"{r.district or ''} {r.description}"),
-             "link": f"/air?station={r.id}", "id": str(r.id), "score": round(score, 4)} for score, r in scored]
+             "link": f"/air#{r.district or ''}", "id": str(r.id), "score": round(score, 4)} for score, r in scored]
 
 
 def complaint_hits(complaints, q: str, k: int, staff: bool) -> list[dict]:
