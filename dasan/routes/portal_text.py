@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+# What kind of problem a refused request is, by its HTTP status (portal.js explainError): the servers' sentences are
+# English, so a Korean page says this first and then quotes the server.
+ERROR_WORDS = {
+    "ko": {"server_said": "서버 안내(영어)",
+           "status_400": "보내신 내용을 확인해 주세요.", "status_422": "보내신 내용을 확인해 주세요.",
+           "status_401": "로그인이 필요합니다.", "status_403": "이 일을 할 권한이 없습니다.",
+           "status_404": "찾으시는 내용이 없습니다.", "status_409": "이미 처리된 일과 겹칩니다.",
+           "status_413": "파일이나 내용이 너무 큽니다.", "status_415": "받을 수 없는 파일 형식입니다.",
+           "status_429": "요청이 너무 많습니다. 잠시 뒤 다시 해 보세요.",
+           "status_4xx": "요청을 처리할 수 없습니다.", "status_5xx": "서버에 문제가 생겼습니다. 잠시 뒤 다시 해 보세요."},
+    "en": {},
+}
+
 COMMON = {
     "ko": {"brand": "서울 다산 시민 창구", "skip": "본문으로 건너뛰기", "nav_label": "주 메뉴", "nav_home": "처음",
            "nav_chat": "120에 물어보기", "nav_call": "전화 상담", "nav_complaints": "불편 신고",
            "nav_voting": "주민 투표", "nav_data": "열린데이터", "nav_air": "대기질",
            "other_lang": "English", "footer": "서울시 120 다산 시민 창구", "about": "소개 · 개발자용 API",
            "error_prefix": "처리하지 못했습니다.", "network_error": "서버에 연결하지 못했습니다. 잠시 뒤 다시 해 보세요.",
-           "loading": "불러오는 중…"},
+           "loading": "불러오는 중…", **ERROR_WORDS["ko"]},
     "en": {"brand": "Seoul Dasan city services", "skip": "Skip to the main content", "nav_label": "Main menu",
            "nav_home": "Home", "nav_chat": "Ask 120", "nav_call": "Call us", "nav_complaints": "Report a problem",
            "nav_voting": "Voting", "nav_data": "Open data", "nav_air": "Air quality",
            "other_lang": "한국어", "footer": "Seoul 120 Dasan city services",
            "about": "About · API for developers",
            "error_prefix": "That did not work.",
-           "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…"},
+           "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…",
+           **ERROR_WORDS["en"]},
 }
 
 HOME = {
@@ -92,6 +106,9 @@ COMPLAINTS = {
            "duplicate_note": "같은 곳에 이미 들어온 신고가 있어 함께 처리됩니다:",
            "recent_h": "최근 신고", "filter_service": "문제 종류", "filter_status": "처리 상태", "all": "전체",
            "recent_map": "최근 신고 지도. 아래 목록에도 같은 신고가 있습니다.", "count": "{n}건",
+           "filter_district": "자치구", "filter_near": "가까운 곳", "near_anywhere": "거리 제한 없음",
+           "near_m": "{m} 안", "near_me": "내 위치 근처", "near_pick": "지도를 눌러 기준 위치를 바꿀 수 있습니다.",
+           "near_from": "기준 위치", "near_centre": "지도 가운데", "near_mine": "내 위치", "near_clicked": "누른 곳",
            "none": "조건에 맞는 신고가 없습니다.", "duplicate_of": "같은 신고:", "duplicates": "같은 신고 {n}건",
            "track_h": "내 신고 확인", "track_label": "접수번호(SR-…) 또는 확인 코드", "track_submit": "확인하기",
            "track_unknown": "그런 접수번호나 확인 코드가 없습니다.", "service_note": "담당:"},
@@ -124,7 +141,12 @@ COMPLAINTS = {
            "duplicate_note": "Someone already reported this at the same place; the two are handled together:",
            "recent_h": "Recent reports", "filter_service": "Kind of problem", "filter_status": "Progress",
            "all": "All", "recent_map": "Map of recent reports. The list below has the same reports.",
-           "count": "{n} reports", "none": "No reports match.", "duplicate_of": "Same as",
+           "count": "{n} reports",
+           "filter_district": "District", "filter_near": "Near", "near_anywhere": "Any distance",
+           "near_m": "within {m}", "near_me": "Near my location",
+           "near_pick": "Tap the map to move the centre of the search.", "near_from": "Centre",
+           "near_centre": "the middle of the map", "near_mine": "my location", "near_clicked": "the place tapped",
+           "none": "No reports match.", "duplicate_of": "Same as",
            "duplicates": "{n} others reported the same", "track_h": "Check my report",
            "track_label": "Report number (SR-…) or your code", "track_submit": "Check",
            "track_unknown": "There is no report with that number or code.", "service_note": "Handled by:"},

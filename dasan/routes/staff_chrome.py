@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from dasan.routes.pages import page, page_lang, remember
 from dasan.routes.portal import _csp, _script_json
+from dasan.routes.portal_text import ERROR_WORDS, STATUS_WORDS
 from webapi.access import STAFF_ROLES, Principal, requires
 
 StaffPerson = Annotated[Principal, Depends(requires(*STAFF_ROLES))]
@@ -28,14 +29,15 @@ CONSOLE_COMMON = {
            "signed_in_as": "로그인:", "sign_out": "로그아웃", "other_lang": "English",
            "error_prefix": "처리하지 못했습니다.", "network_error": "서버에 연결하지 못했습니다. 잠시 뒤 다시 해 보세요.",
            "loading": "불러오는 중…", "role_official": "공무원", "role_agent": "상담사", "role_staff": "직원",
-           "role_admin": "관리자"},
+           "role_admin": "관리자", **ERROR_WORDS["ko"]},
     "en": {"brand": "Dasan staff console", "skip": "Skip to the main content", "nav_label": "Console menu",
            "nav_dashboard": "At a glance", "nav_complaints": "Complaints", "nav_calls": "Calls",
            "nav_meetings": "Meetings", "nav_search": "Search", "nav_portal": "Citizens' portal",
            "signed_in_as": "Signed in:", "sign_out": "Sign out", "other_lang": "한국어",
            "error_prefix": "That did not work.",
            "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…",
-           "role_official": "official", "role_agent": "agent", "role_staff": "staff", "role_admin": "admin"},
+           "role_official": "official", "role_agent": "agent", "role_staff": "staff", "role_admin": "admin",
+           **ERROR_WORDS["en"]},
 }
 
 NAV = (("/staff", "nav_dashboard", "dashboard"), ("/staff/complaints", "nav_complaints", "complaints"),
@@ -68,14 +70,16 @@ def staff_header(lang: str, path: str, current: str, who: Principal) -> str:
 def staff_page(request: Request, who: Principal, name: str, texts: dict, lang: str | None, current: str,
                config: dict | None = None, values: dict | None = None) -> HTMLResponse:
     """A console page (``dasan/web/staff/NAME``) in the chosen language: ``{{t_*}}`` from ``texts[lang]`` and the
-    shared words, ``{{header_block}}``, ``{{config_block}}`` (JSON for the page script: lang, text, the CSRF token
+    shared words, ``{{header_block}}``, ``{{config_block}}`` (JSON for the page script, the same shape as the
+    portal's so ``/portal/portal.js`` works here: lang, text, status words, the CSRF token
     of the session, the person's role and department, and ``config``), the local-only policy."""
     chosen = page_lang(request, lang)
     settings = request.app.state.settings
     text = {**CONSOLE_COMMON[chosen], **texts[chosen]}
     filled = {"lang": chosen, "header_block": staff_header(chosen, request.url.path, current, who),
               **{f"t_{k}": v for k, v in text.items()}, **(values or {})}
-    filled["config_block"] = _script_json({"lang": chosen, "text": text, "csrf": who.session_csrf or "",
+    filled["config_block"] = _script_json({"lang": chosen, "text": text, "status_words": STATUS_WORDS[chosen],
+                                           "csrf": who.session_csrf or "",
                                            "role": who.role, "department": who.department, "name": who.name,
                                            "tile_url": settings.map_tile_url,
                                            "tile_attribution": settings.map_tile_attribution, **(config or {})})

@@ -31,8 +31,17 @@ async function apiError(response) {
   else if (body && typeof body.detail === "string") sentences = [body.detail];
   else if (body && typeof body.message === "string") sentences = [body.message];  // voting, SensorThings
   else if (body && Array.isArray(body.detail)) sentences = body.detail.map((d) => d.msg || String(d));
-  if (!sentences.length) sentences = [`HTTP ${response.status}`];
-  return `${t("error_prefix")} ${sentences.map((s) => s.replace(/\.?$/, ".")).join(" ")}`;
+  return explainError(response.status, sentences);
+}
+
+// The sentence a page shows for a refused request. The servers' own sentences are English: a Korean page says
+// first, in Korean, what kind of problem it is (by the status) and then quotes the server's words as such.
+function explainError(status, sentences) {
+  const said = sentences.map((s) => String(s).replace(/\.?$/, ".")).join(" ");
+  if (PORTAL.lang !== "ko" || /[\uac00-\ud7a3]/.test(said)) return `${t("error_prefix")} ${said || `HTTP ${status}.`}`;
+  const kind = status >= 500 ? "status_5xx" : `status_${status}`;
+  const plain = PORTAL.text[kind] || PORTAL.text.status_4xx;
+  return `${t("error_prefix")} ${plain}${said ? ` (${t("server_said")}: ${said})` : ""}`;
 }
 
 async function getJSON(url) {

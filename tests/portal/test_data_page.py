@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from civic_services.opendata import samples
-from tests.browser import chromium_page
+from tests.browser import local_page
 from tests.harness import clean_settings, serve
 from tests.portal.test_portal_pages import _axe, _no_sideways_scroll, _ready, _until
 
@@ -38,21 +37,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(server):
-    with chromium_page() as page:
-        page.requests, page.errors = [], []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-
-        def only_local(route):
-            page.requests.append(route.request.url)
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                route.abort()
-
-        page.route("**/*", only_local)
+    with local_page() as page:
         yield page
-        assert [u for u in page.requests if urlsplit(u).hostname != "127.0.0.1"] == []
 
 
 def _shown(page) -> list[str]:

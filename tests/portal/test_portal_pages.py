@@ -7,21 +7,18 @@ no request leaving the machine."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.browser import chromium_page
-from tests.civic_services.conftest import jpeg
+from tests.browser import axe_violations, chromium_page, local_page, sideways_scroll, wait_ready, wait_until
+from tests.civic_services.conftest import jpeg, mp4
 from tests.harness import clean_settings, serve
 
 pytestmark = pytest.mark.slow
 
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 MAPO = {"latitude": 37.5663, "longitude": 126.9016}  # Mapo-gu office
+GANGNAM = {"latitude": 37.5172, "longitude": 127.0473}  # Gangnam-gu office
 
 
 @pytest.fixture(scope="module")
@@ -34,46 +31,12 @@ def server(tmp_path_factory):
 @pytest.fixture
 def browser_page(server):
     """A page whose requests are recorded (any not to this server is aborted), with its console errors."""
-    with chromium_page() as page:
-        page.requests, page.errors = [], []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-
-        def only_local(route):
-            page.requests.append(route.request.url)
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                route.abort()
-
-        page.route("**/*", only_local)
+    with local_page() as page:
         yield page
-        assert [u for u in page.requests if urlsplit(u).hostname != "127.0.0.1"] == []
 
 
-def _ready(page, timeout_s: float = 30) -> None:
-    page.locator("body[data-ready='1']").wait_for(timeout=timeout_s * 1000)
-
-
-def _until(page, expression: str, timeout_s: float = 20) -> None:
-    """Poll an expression with page.evaluate (wait_for_function builds a Function, which the pages' CSP forbids)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"not true after {timeout_s:.0f} s: {expression}"
-        page.wait_for_timeout(100)
-
-
-def _axe(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert result["testEngine"]["name"] == "axe-core" and result["inapplicable"] is not None
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def _no_sideways_scroll(page) -> tuple[int, int]:
-    return page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+# the page helpers, under the names the other page tests import
+_ready, _until, _axe, _no_sideways_scroll = wait_ready, wait_until, axe_violations, sideways_scroll
 
 
 def _file_report(base: str, **fields) -> dict:
@@ -243,6 +206,81 @@ def test_photos_are_checked_before_upload_and_api_errors_are_sentences(server, b
     _ready(page)
     page.locator("#media").set_input_files(str(text_file))
     assert "사진(JPEG, PNG, WebP)이나 동영상(MP4, MOV)만" in page.locator("#media-error").inner_text()
+
+
+def test_recent_reports_near_a_place_and_in_a_district(tmp_path):
+    """The list and map of recent reports narrowed to a district, to a radius around the caller's location and
+    around a place tapped on the map, through the public API's district and lat/long/radius parameters."""
+    settings = clean_settings(data_dir=tmp_path / "var", warm_up=False, chat_enabled=False)
+    with serve(settings) as served, chromium_page() as page:
+        base = served.base
+        mapo = _file_report(base, service_code="streetlight", lat=str(MAPO["latitude"]), long=str(MAPO["longitude"]))
+        near_mapo = _file_report(base, service_code="graffiti", lat="37.5693", long="126.9016")  # ~330 m north
+        gangnam = _file_report(base, service_code="streetlight", lat=str(GANGNAM["latitude"]),
+                               long=str(GANGNAM["longitude"]))
+        page.context.grant_permissions(["geolocation"], origin=base)
+        page.context.set_geolocation(MAPO)
+        page.goto(f"{base}/complaints?lang=en")
+        _ready(page)
+        shown = lambda: sorted(page.locator("#recent li").evaluate_all("els => els.map(e => e.dataset.ticket)"))
+        _until(page, "document.querySelectorAll('#recent li').length === 3")
+
+        page.get_by_label("District", exact=True).select_option("Gangnam-gu")
+        _until(page, "document.querySelectorAll('#recent li').length === 1")
+        assert shown() == [gangnam["service_request_id"]]
+        page.get_by_label("District", exact=True).select_option("")
+
+        page.get_by_role("button", name="Near my location").click()  # 500 m unless a radius was chosen
+        _until(page, "document.querySelector('#recent-count').textContent.includes('my location')")
+        _until(page, "document.querySelectorAll('#recent li').length === 2")
+        assert shown() == sorted([mapo["service_request_id"], near_mapo["service_request_id"]])
+        assert "within 500 m" in page.locator("#recent-count").inner_text()
+        page.get_by_label("Near", exact=True).select_option("300")
+        _until(page, "document.querySelectorAll('#recent li').length === 1")
+        assert shown() == [mapo["service_request_id"]]
+        assert page.locator("#recent-map path.leaflet-interactive").count() == 1  # the one report
+        assert page.locator("#recent-map path.near-circle").count() == 1  # and the circle searched
+
+        page.get_by_label("Near", exact=True).select_option("1000")
+        page.evaluate(f"recentMap.fire('click', {{latlng: L.latLng({GANGNAM['latitude']}, {GANGNAM['longitude']})}}) && 1")
+        _until(page, "document.querySelector('#recent-count').textContent.includes('the place tapped')")
+        _until(page, "document.querySelectorAll('#recent li').length === 1")
+        assert shown() == [gangnam["service_request_id"]]
+        page.get_by_label("Near", exact=True).select_option("")
+        _until(page, "document.querySelectorAll('#recent li').length === 3")
+
+
+def test_a_video_plays_on_its_ticket_page_and_korean_pages_explain_refusals(server, browser_page):
+    page, base = browser_page, server.base
+    answer = httpx.post(f"{base}/open311/v2/requests.json",
+                        data={"service_code": "pothole", "lat": "37.5700", "long": "126.9800", "description": "video"},
+                        files=[("media", ("clip.mp4", mp4(), "video/mp4"))], timeout=60)
+    assert answer.status_code == 201, answer.text
+    ticket = answer.json()[0]["service_request_id"]
+    page.goto(f"{base}/complaints/{ticket}?lang=en")
+    _ready(page)
+    playable = page.evaluate("document.createElement('video').canPlayType('video/mp4; codecs=\"mp4v.20.9\"')")
+    _until(page, "document.querySelector('#photos video, #photos a') !== null")
+    assert page.locator("#photos img").count() == 0  # not a broken image
+    if playable:
+        assert page.locator("#photos video[controls]").count() == 1
+    else:  # this browser has no MPEG-4 decoder: the video is offered as a link to the file
+        _until(page, "document.querySelector('#photos a') !== null")
+        assert page.locator("#photos a").inner_text() == "Watch video 1"
+
+    # a Korean page says what kind of problem it was in Korean, then quotes the server's English sentence
+    page.goto(f"{base}/complaints?lang=ko")
+    _ready(page)
+    page.locator("input[name='service_code'][value='pothole']").check()
+    page.locator("#address").fill("Somewhere in Busan")
+    page.locator("#report button[type='submit']").click()
+    _until(page, "document.querySelector('#form-error').textContent.length > 0")
+    sentence = page.locator("#form-error").inner_text()
+    assert sentence.startswith("처리하지 못했습니다. 보내신 내용을 확인해 주세요. (서버 안내(영어): "), sentence
+    page.goto(f"{base}/data/no-such-dataset?lang=ko")
+    _ready(page)
+    _until(page, "document.querySelector('#dataset-error').textContent.length > 0")
+    assert page.locator("#dataset-error").inner_text().startswith("처리하지 못했습니다. 찾으시는 내용이 없습니다.")
 
 
 @pytest.mark.parametrize("width", [390, 1280])

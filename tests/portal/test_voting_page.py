@@ -14,7 +14,6 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ from sqlalchemy import delete, update
 
 from civic_services.voting import OptionSpec, PollSpec
 from civic_services.voting.receipts import verify_receipt
-from tests.browser import chromium_page
+from tests.browser import local_page
 from tests.harness import clean_settings, serve
 from tests.portal.test_portal_pages import _axe, _no_sideways_scroll, _ready, _until
 
@@ -76,22 +75,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(server):
-    """A page whose requests are recorded (any not to this server is aborted), with its console errors."""
-    with chromium_page() as page:
-        page.requests, page.errors = [], []
-        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page.errors.append(str(e)))
-
-        def only_local(route):
-            page.requests.append(route.request.url)
-            if urlsplit(route.request.url).hostname == "127.0.0.1":
-                route.continue_()
-            else:
-                route.abort()
-
-        page.route("**/*", only_local)
+    with local_page() as page:
         yield page
-        assert [u for u in page.requests if urlsplit(u).hostname != "127.0.0.1"] == []
 
 
 def _poll_card(page, poll: str):
