@@ -326,8 +326,8 @@ def test_no_answer_is_larger_than_the_byte_cap(plaza):
             assert all(r["s"] is None or len(r["s"]) < cap for r in value["records"])
             if value["records_truncated"]:
                 assert "bytes" in value["records_truncated_reason"], value["records_truncated_reason"]
-        else:
-            assert "grew past" in value.message, value.message
+        else:  # stopped by the byte cap, or (on a busy machine, before the value was whole) by the time limit
+            assert "grew past" in value.message or "longer than" in value.message, value.message
     outcome, value = run(runtime, wide)
     assert outcome == "ok" and value["records_truncated"] is True and 0 < len(value["records"]) < 50
     assert f"{cap:,} bytes" in value["records_truncated_reason"]
