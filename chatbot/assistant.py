@@ -68,6 +68,8 @@ class Reply:
     awaiting: str | None = None  # "slot" or "confirm" while a tool call waits for the citizen
     table: list | None = None
     chart_svg: str | None = None
+    series: list | None = None  # the chart's data as the tool gave it (a district choropleth, a download)
+    chart: dict | None = None  # what the series shows: title, x, y, axis names, shown labels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -327,7 +329,8 @@ class Assistant:
                       round(retrieval.confidence, 4), retrieval.ranked_ids, reason, summary, composed_by)
         if turn is not None:
             reply = replace(reply, tool=turn.tool, tool_arguments=turn.arguments, awaiting=turn.awaiting,
-                            table=turn.table, chart_svg=turn.chart_svg, ranked_ids=())
+                            table=turn.table, chart_svg=turn.chart_svg, series=turn.series, chart=turn.chart,
+                            ranked_ids=())
         return reply
 
     def stream(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",

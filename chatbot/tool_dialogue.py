@@ -59,6 +59,8 @@ class ToolTurn:
     table: list[dict] | None = None
     chart_svg: str | None = None
     error: bool = False
+    series: list[dict] | None = None  # the data behind the chart, as the tool gave it (stored labels)
+    chart: dict | None = None  # how the series reads: title, x, y, the axes' names, shown labels
 
 
 class ToolDialogue:
@@ -99,9 +101,14 @@ class ToolDialogue:
                 if call.tool == pending.tool:
                     return self._proceed(session, call, combined, lang, role, voter_key, asked=pending.asked)
         call = self.router.route(message, lang)
-        if not self.wants_tool(call, message, faq_confidence):
+        if not self.wants_tool(call, message, faq_confidence) or self._staff_only(call, role):
             return None
         return self._proceed(session, call, message, lang, role, voter_key)
+
+    def _staff_only(self, call: ToolCall, role: str) -> bool:
+        """A staff tool routed for someone else: the knowledge base answers instead (a citizen's "how many days
+        does a complaint take?" is a question, not a request for the city's figures)."""
+        return self.registry.get(call.tool).role == "staff" and role != "staff"
 
     def _proceed(self, session, call: ToolCall, text: str, lang: str, role: str, voter_key: str | None,
                  asked: int = 0) -> ToolTurn:
@@ -129,14 +136,17 @@ class ToolDialogue:
             result = self.registry.call(name, arguments, context)
         except ToolError as exc:
             return ToolTurn(str(exc), name, arguments, error=True)
-        chart = None
+        chart, spec = None, None
         if result.series and result.chart is not None:
             spec = result.chart
             chart = chart_svg(result.series, spec.x, spec.y, title=spec.title, x_label=spec.x_label,
                               y_label=spec.y_label, names=spec.names, lang=_lang(lang))
         names = {result.chart.x: result.chart.names} if result.chart is not None and result.chart.names else {}
         table = readable_table(result.table, _lang(lang), names) if result.table else result.table
-        return ToolTurn(result.text, name, arguments, table=table, chart_svg=chart)
+        described = None if spec is None else {"title": spec.title, "x": spec.x, "y": spec.y, "x_label": spec.x_label,
+                                               "y_label": spec.y_label, "names": dict(spec.names)}
+        return ToolTurn(result.text, name, arguments, table=table, chart_svg=chart,
+                        series=result.series if spec is not None else None, chart=described)
 
 
 def readable_table(rows: list[dict], lang: str, names: Mapping[str, Mapping] | None = None) -> list[dict]:

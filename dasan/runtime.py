@@ -39,8 +39,9 @@ def gather_tools() -> ToolRegistry:
     from civic_services.iot.tools import TOOLS as iot_tools
     from civic_services.opendata.tools import TOOLS as opendata_tools
     from civic_services.voting.tools import TOOLS as voting_tools
+    from dasan.search_tool import TOOLS as search_tools
 
-    return ToolRegistry.of(assistant_tools, complaint_tools, voting_tools, opendata_tools, iot_tools)
+    return ToolRegistry.of(assistant_tools, complaint_tools, voting_tools, opendata_tools, iot_tools, search_tools)
 
 
 def declared_metadata() -> list[MetaData]:

@@ -452,3 +452,47 @@ def find_aggregate(text: str, dataset: str) -> dict:
     if top is not None:
         aggregate["top"] = top
     return aggregate
+
+
+# --- staff's figures of complaints ---------------------------------------------------------------------------
+COMPLAINT_WORDS = ("민원", "신고", "complaint", "reports", "report")
+STATISTICS_WORDS = ("몇 건", "건수", "통계", "분포", "자치구별", "구별로", "구별 ", "시간대별", "시간대", "유형별", "상태별", "일별",
+                    "날짜별", "많이 들어", "가장 많", "제일 많", "많은 곳", "몰려", "몰렸", "몰린", "집중", "어느 구", "어느 자치구",
+                    "how many", "count", "statistics",
+                    "stats", "breakdown", "by district", "per district", "each district", "by hour", "per hour",
+                    "by type", "by service", "by status", "per day", "by day", "cluster", "most complaints",
+                    "most reports", "which districts", "where do", "hotspot", "hot spot", "concentrated")
+TIME_OF_DAY_WORDS = {"night": ("밤", "야간", "심야", "새벽", "night", "overnight", "after dark"),
+                     "morning": ("오전", "아침", "morning"), "afternoon": ("오후", "afternoon"),
+                     "evening": ("저녁", "evening")}
+_GROUP_WORDS = (("hour", ("시간대", "몇 시", "시각별", "hour", "time of day")),
+                ("service", ("유형", "종류", "분야", "service", "type", "category", "kind")),
+                ("status", ("상태별", "처리 상태", "status")),
+                ("day", ("일별", "날짜별", "매일", "하루하루", "per day", "by day", "daily", "each day")))
+OPEN_ONLY_WORDS = ("미처리", "처리 안 된", "처리 안된", "밀린", "아직 안", "unresolved", "still open", "outstanding",
+                   "open complaints", "open reports", "not yet closed")
+ALL_DISTRICTS_WORDS = ("자치구별", "구별", "어느 구", "어느 자치구", "모든 구", "모든 자치구", "구마다", "각 구", "which district",
+                       "which districts", "each district", "every district", "by district", "per district",
+                       "all districts", "worst", "best", "highest", "lowest", "가장 나쁜", "가장 나빴", "제일 나빴",
+                       "가장 높", "가장 낮", "제일 나쁜", "제일 높", "순위", "rank")
+
+
+def find_time_of_day(text: str) -> str | None:
+    lowered = text.lower()
+    return next((name for name, words in TIME_OF_DAY_WORDS.items() if mentions(lowered, words)), None)
+
+
+def find_statistics_group(text: str) -> str | None:
+    """What a count of reports is by: hour, service, status or day (None: by district)."""
+    lowered = text.lower()
+    return next((name for name, words in _GROUP_WORDS if mentions(lowered, words)), None)
+
+
+def asks_statistics(text: str) -> bool:
+    """A request for figures of complaints (how many, where, by what), not for one report."""
+    lowered = text.lower()
+    return mentions(lowered, COMPLAINT_WORDS) and mentions(lowered, STATISTICS_WORDS) and find_ticket_id(text) is None
+
+
+def asks_all_districts(text: str) -> bool:
+    return mentions(text.lower(), ALL_DISTRICTS_WORDS)

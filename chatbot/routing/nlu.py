@@ -63,8 +63,8 @@ _INFO_QUESTION = re.compile(
     r"\b(?:which|what) (?:website|site|app|number)\b|\bwhere can i\b|\bwhat (?:can|should) i do\b",
     re.IGNORECASE)
 _HERE = ("센서", "sensor", "우리 동네", "my area", "my neighborhood", "my neighbourhood")
-_ORDER = ("complaint_status", "poll_results", "cast_vote", "list_polls", "air_quality_alerts", "submit_complaint",
-          "sensor_history", "sensor_latest", "query_dataset", "search_datasets", "none")
+_ORDER = ("complaint_status", "complaint_statistics", "poll_results", "cast_vote", "list_polls", "air_quality_alerts",
+          "submit_complaint", "sensor_history", "sensor_latest", "query_dataset", "search_datasets", "none")
 
 # how much a lexical cue counts beside the examples' similarity (chosen on the tuning split of the dev requests,
 # docs/tools.md), and how far ahead of "none" a tool must be
@@ -84,6 +84,8 @@ def lexical_scores(text: str) -> dict[str, float]:
 
     if lx.find_ticket_id(text):
         put("complaint_status", 1.0)
+    elif lx.asks_statistics(text):
+        put("complaint_statistics", 0.85)
     elif _any(lowered, ("신고", "민원", "report", "ticket", "complaint")) and _any(lowered, _STATUS_WORDS):
         put("complaint_status", 0.6 if _any(lowered, ("번호", "number", "ticket", "내가 한", "제가 한", "my ", "내 ")) else 0.3)
 
@@ -149,6 +151,8 @@ def missing_evidence(text: str) -> set[str]:
         missing |= {"list_polls", "cast_vote", "poll_results"}
     if not (lx.find_ticket_id(text) or _any(lowered, ("신고", "민원", "report", "ticket", "complaint"))):
         missing.add("complaint_status")
+    if not lx.asks_statistics(text):
+        missing.add("complaint_statistics")
     located = lx.find_lat_lon(text) or lx.has_road(text) or lx.find_address(text, _first(lx.find_districts(text)))
     if not (lx.find_complaint_category(text) or located):
         missing.add("submit_complaint")
@@ -271,6 +275,7 @@ class NluRouter:
         lowered = text.lower()
         args: dict = getattr(self, f"_{tool}")(text, lowered, vector)
         required = {"submit_complaint": ("category", "location"), "complaint_status": ("ticket_id",),
+                    "complaint_statistics": ("group_by",),
                     "list_polls": (), "cast_vote": ("poll_id", "choice"), "poll_results": ("poll_id",),
                     "search_datasets": ("query",), "query_dataset": ("dataset",),
                     "sensor_latest": ("metric", "district"), "sensor_history": ("metric", "district", "period"),
@@ -280,6 +285,13 @@ class NluRouter:
 
     def _complaint_status(self, text, lowered, vector):
         return {"ticket_id": lx.find_ticket_id(text)}
+
+    def _complaint_statistics(self, text, lowered, vector):
+        district = _first(lx.find_districts(text))
+        group = lx.find_statistics_group(text) or ("service" if district else "district")
+        return {"group_by": group, "period": lx.find_period(text), "district": district,
+                "category": lx.find_complaint_category(text), "time_of_day": lx.find_time_of_day(text),
+                "open_only": True if _any(lowered, lx.OPEN_ONLY_WORDS) else None}
 
     def _list_polls(self, text, lowered, vector):
         return {"status": _poll_status(lowered)}
@@ -295,7 +307,10 @@ class NluRouter:
 
     def _sensor_latest(self, text, lowered, vector):
         found = lx.find_districts(text)
-        return {"metric": lx.find_metric(text), "district": found if len(found) > 1 else _first(found)}
+        district = found if len(found) > 1 else _first(found)
+        if district is None and lx.asks_all_districts(text):
+            district = "all"  # "which districts had the worst PM2.5": every district side by side
+        return {"metric": lx.find_metric(text), "district": district}
 
     def _sensor_history(self, text, lowered, vector):
         return {**self._sensor_latest(text, lowered, vector), "period": lx.find_period(text)}

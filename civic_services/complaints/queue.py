@@ -128,6 +128,10 @@ class StaffQueue:
                      "subject": o.subject, "body": o.body, "created_at": w3c(o.created_at),
                      "sent_at": w3c(o.sent_at)} for o, ticket in rows]
 
+    def statistics(self, query: "StatisticsQuery") -> dict:
+        """Reports counted per district, service, status, hour or day (:func:`count_reports`)."""
+        return count_reports(self.desk, query)
+
     def overview(self, close_window_days: int = 30) -> dict:
         """What a dashboard shows of the reports now: the open ones by district (by service and age band), how many
         were filed today (Seoul's day) and on each of the 7 days before, the mean time to close of those closed
@@ -180,3 +184,74 @@ class StaffQueue:
                           for name, e in by_district.items()},
             "points": points[:2000],
         }
+
+
+# What the staff's figures of reports can be counted by, and the hours of the day a time-of-day filter keeps (Seoul
+# time; "night" wraps past midnight).
+STATISTICS_GROUPS = ("district", "service", "status", "hour", "day")
+TIMES_OF_DAY = {"night": (22, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 22)}
+
+
+@dataclass(frozen=True)
+class StatisticsQuery:
+    group_by: str = "district"
+    start: datetime | None = None  # reports filed from this instant (inclusive) ...
+    end: datetime | None = None  # ... to this one (exclusive)
+    district: str | None = None
+    service_code: str | None = None
+    time_of_day: str | None = None  # one of TIMES_OF_DAY
+    open_only: bool = False
+
+
+def in_time_of_day(moment: datetime, time_of_day: str | None) -> bool:
+    if time_of_day is None:
+        return True
+    first, last = TIMES_OF_DAY[time_of_day]
+    hour = moment.astimezone(KST).hour
+    return first <= hour < last if first < last else hour >= first or hour < last
+
+
+def count_reports(desk: Desk, query: StatisticsQuery) -> dict:
+    """How many reports match ``query``, counted per group (every district, service, status or hour appears,
+    with 0 where none; days in order), with the total and how many are still open. Duplicates count once (the
+    report they were linked to)."""
+    if query.group_by not in STATISTICS_GROUPS:
+        raise ComplaintError(f"unknown grouping {query.group_by!r}; use one of {', '.join(STATISTICS_GROUPS)}")
+    if query.time_of_day is not None and query.time_of_day not in TIMES_OF_DAY:
+        raise ComplaintError(f"unknown time of day {query.time_of_day!r}; use one of {', '.join(TIMES_OF_DAY)}")
+    statement = select(Request.district, Request.service_code, Request.status, Request.requested_at) \
+        .where(Request.duplicate_of.is_(None))
+    if query.start is not None:
+        statement = statement.where(Request.requested_at >= query.start)
+    if query.end is not None:
+        statement = statement.where(Request.requested_at < query.end)
+    if query.district:
+        statement = statement.where(Request.district == query.district)
+    if query.service_code:
+        statement = statement.where(Request.service_code == query.service_code)
+    if query.open_only:
+        statement = statement.where(Request.status != "closed")
+    with desk.sessions() as session:
+        rows = [r for r in session.execute(statement).all() if in_time_of_day(r[3], query.time_of_day)]
+    key = {"district": lambda r: r[0], "service": lambda r: r[1], "status": lambda r: r[2],
+           "hour": lambda r: r[3].astimezone(KST).hour,
+           "day": lambda r: r[3].astimezone(KST).date().isoformat()}[query.group_by]
+    counts = Counter(key(r) for r in rows)
+    open_counts = Counter(key(r) for r in rows if r[2] != "closed")
+    if query.group_by == "district":
+        groups = [d.name_en for d in districts.districts()] if not query.district else [query.district]
+    elif query.group_by == "service":
+        groups = list(SERVICES) if not query.service_code else [query.service_code]
+    elif query.group_by == "status":
+        groups = list(STATUSES)
+    elif query.group_by == "hour":
+        first = TIMES_OF_DAY[query.time_of_day][0] if query.time_of_day else 0  # the night reads 22, 23, 0, ...
+        groups = [h for h in ((first + i) % 24 for i in range(24))
+                  if in_time_of_day(datetime(2000, 1, 1, h, tzinfo=KST), query.time_of_day)]
+    else:
+        groups = sorted(counts)
+    groups += sorted((g for g in counts if g not in groups), key=str)
+    table = [{"group": g, "reports": counts.get(g, 0), "open": open_counts.get(g, 0)} for g in groups]
+    if query.group_by in ("district", "service"):
+        table.sort(key=lambda r: -r["reports"])
+    return {"group_by": query.group_by, "total": len(rows), "open": sum(open_counts.values()), "groups": table}

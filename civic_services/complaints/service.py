@@ -29,7 +29,7 @@ from civic_services.complaints.intake import Intake, NewReport, Submitted, Uploa
 from civic_services.complaints.lifecycle import Lifecycle
 from civic_services.complaints.media import MediaStore
 from civic_services.complaints.notify import Notifier, OutboxNotifier
-from civic_services.complaints.queue import QueueQuery, StaffQueue
+from civic_services.complaints.queue import QueueQuery, StaffQueue, StatisticsQuery
 from civic_services.complaints.records import ComplaintLimits, Desk, normalize_ticket, service_of
 from civic_services.complaints.text import clean, clean_free, clean_report
 from civic_services.complaints.views import ListQuery, PublicViews, StaffViews
@@ -107,6 +107,11 @@ class ComplaintService:
     def overview(self) -> dict:
         """The dashboard's figures of the reports now (staff)."""
         return self.queue.overview()
+
+    def statistics(self, query: StatisticsQuery) -> dict:
+        """Reports counted per district, service, status, hour or day over a span (staff)."""
+        return self.queue.statistics(replace(query, district=clean(query.district),
+                                             service_code=clean(query.service_code)))
 
     def change_status(self, ticket: str, status: str, actor: str, note: str | None = None,
                       public: bool = True) -> str:

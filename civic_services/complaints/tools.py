@@ -6,9 +6,12 @@ address whole, the district and status in words, the department that handles it.
 from __future__ import annotations
 
 from civic_services.complaints.catalogue import DEPARTMENTS, SERVICES
+from civic_services.complaints.queue import STATISTICS_GROUPS, TIMES_OF_DAY, StatisticsQuery
 from civic_services.complaints.service import NewReport
+from civic_services.periods import period_range
 from civic_services.tools import wording as w
-from civic_services.tools.registry import ToolContext, ToolResult, tool
+from civic_services.tools.registry import ChartSpec, ToolContext, ToolResult, tool
+from civic_services.tools.schemas import DISTRICT, PERIOD
 
 
 def service_name(code: str, lang: str) -> str:
@@ -115,4 +118,75 @@ def complaint_status(args: dict, ctx: ToolContext) -> ToolResult:
     return ToolResult(text, record)
 
 
-TOOLS = (submit_complaint, complaint_status)
+TIME_OF_DAY_WORDS = {"ko": {"night": "밤(22시~6시)", "morning": "오전(6시~12시)", "afternoon": "오후(12시~18시)",
+                             "evening": "저녁(18시~22시)"},
+                      "en": {"night": "at night (22:00-06:00)", "morning": "in the morning (06:00-12:00)",
+                             "afternoon": "in the afternoon (12:00-18:00)", "evening": "in the evening (18:00-22:00)"}}
+
+
+def _group_label(group_by: str, value, lang: str) -> str:
+    if group_by == "district":
+        return w.district(value, lang)
+    if group_by == "service":
+        return service_name(value, lang)
+    if group_by == "status":
+        return w.COMPLAINT_STATUS[lang].get(value, value)
+    if group_by == "hour":
+        return f"{value}시" if lang == "ko" else f"{value:02d}:00"
+    return w.seoul_time(value, lang) if w.parse_time(value) else str(value)
+
+
+def _statistics_scope(args: dict, lang: str) -> str:
+    """What was counted, in words: 지난주 마포구 밤(22시~6시) 포트홀 민원 / pothole reports in Mapo-gu last week."""
+    when = w.period(args.get("period", "last_30d"), lang)
+    where = w.district(args["district"], lang) if args.get("district") else ("서울 전체" if lang == "ko" else "Seoul")
+    what = service_name(args["category"], lang) if args.get("category") else ""
+    hours = TIME_OF_DAY_WORDS[lang].get(args.get("time_of_day") or "", "")
+    still = ("미처리 " if lang == "ko" else "open ") if args.get("open_only") else ""
+    if lang == "ko":
+        return " ".join(p for p in (when, where, hours, f"{still}{what} 민원".strip()) if p)
+    noun = f"{still}{what + ' ' if what else ''}reports"
+    return " ".join(p for p in (noun, f"in {where}", hours) if p) + f", {when}"
+
+
+@tool("complaint_statistics", service="complaints", role="staff",
+      en="Count complaint reports by district, service, status, hour of day or day, over a period, optionally only at "
+         "night (or another time of day), in one district, of one service or still open (city staff).",
+      ko="기간 동안의 민원 접수 건수를 자치구·유형·상태·시간대·날짜별로 셉니다. 밤 시간대, 자치구, 유형, 미처리만 "
+         "골라 볼 수 있습니다 (시 직원용).",
+      parameters={"type": "object",
+                  "properties": {"group_by": {"type": "string", "enum": list(STATISTICS_GROUPS)},
+                                 "period": PERIOD, "district": DISTRICT,
+                                 "category": {"type": "string", "enum": list(SERVICES)},
+                                 "time_of_day": {"type": "string", "enum": list(TIMES_OF_DAY)},
+                                 "open_only": {"type": "boolean"}},
+                  "required": ["group_by"], "additionalProperties": False})
+def complaint_statistics(args: dict, ctx: ToolContext) -> ToolResult:
+    lang = w.lang_of(ctx.lang)
+    service = ctx.services["complaints"]
+    group_by, period = args["group_by"], args.get("period", "last_30d")
+    start, end = period_range(period, service.clock())
+    counted = service.statistics(StatisticsQuery(group_by, start, end, args.get("district"), args.get("category"),
+                                                 args.get("time_of_day"), bool(args.get("open_only"))))
+    scope = _statistics_scope({**args, "period": period}, lang)
+    groups = counted["groups"]
+    busiest = [g for g in sorted(groups, key=lambda g: -g["reports"]) if g["reports"]][:3]
+    tops = ", ".join(f"{_group_label(group_by, g['group'], lang)} {g['reports']:,}" +
+                     ("건" if lang == "ko" else "") for g in busiest)
+    if not counted["total"]:
+        text = f"{scope}: 접수된 민원이 없습니다." if lang == "ko" else f"No {scope}."
+    elif lang == "ko":
+        text = f"{scope} {counted['total']:,}건 (미처리 {counted['open']:,}건). 가장 많은 곳: {tops}."
+    else:
+        text = f"{counted['total']:,} {scope}; {counted['open']:,} still open. Most: {tops}."
+    table = [{group_by: g["group"], "reports": g["reports"], "open": g["open"]} for g in groups]
+    names = {g["group"]: _group_label(group_by, g["group"], lang) for g in groups}
+    chart = ChartSpec(title=(f"{scope}, {w.column(group_by, lang)}별 건수" if lang == "ko" else
+                             f"{scope[:1].upper()}{scope[1:]}, by {w.column(group_by, lang).lower()}"),
+                      x=group_by, y="reports", x_label=w.column(group_by, lang), y_label=w.column("reports", lang),
+                      names=names)
+    series = [{group_by: g["group"], "reports": g["reports"]} for g in groups]
+    return ToolResult(text, counted, table, series=series, chart=chart)
+
+
+TOOLS = (submit_complaint, complaint_status, complaint_statistics)

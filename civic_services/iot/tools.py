@@ -21,6 +21,30 @@ def _district_names(rows: list[dict], lang: str) -> dict[str, str]:
     return {r["district"]: w.district(r["district"], lang) for r in rows}
 
 
+def _readings(rows: list[dict], unit: str | None, lang: str, grades: bool = False) -> str:
+    """Each district's value; of more than five, those with a reading (up to five) or the three highest and the
+    lowest."""
+    def one(r):
+        return (f"{w.district(r['district'], lang)} {w.measured(r['value'], unit, lang)}"
+                f"{_grade(r.get('grade'), lang) if grades else ''}")
+
+    known = [r for r in rows if r["value"] is not None]
+    if len(rows) <= 5:
+        return ", ".join(one(r) for r in rows)
+    if not known:
+        return "측정값 없음" if lang == "ko" else "no readings"
+    if len(known) <= 5:
+        listed = ", ".join(one(r) for r in known)
+        return f"{listed} (다른 구는 측정값 없음)" if lang == "ko" else f"{listed} (no readings elsewhere)"
+    if lang == "ko":
+        return f"가장 높은 곳 {', '.join(one(r) for r in known[:3])}; 가장 낮은 곳 {one(known[-1])}"
+    return f"highest {', '.join(one(r) for r in known[:3])}; lowest {one(known[-1])}"
+
+
+def _every_district(district):
+    return list(DISTRICTS) if district == "all" else district
+
+
 def _axis(metric: str, unit: str | None, lang: str) -> str:
     shown = w.unit(unit, lang)
     return f"{w.metric(metric, lang)} ({shown})" if shown else w.metric(metric, lang)
@@ -33,13 +57,12 @@ def _axis(metric: str, unit: str | None, lang: str) -> str:
 def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
     lang = w.lang_of(ctx.lang)
-    metric, district = args["metric"], args["district"]
+    metric, district = args["metric"], _every_district(args["district"])
     name = w.metric(metric, lang)
     if isinstance(district, list):
         compared = analytics.compare(metric, district, None)
         rows = compared["districts"]
-        readings = ", ".join(f"{w.district(r['district'], lang)} {w.measured(r['value'], compared['unit'], lang)}"
-                             f"{_grade(r.get('grade'), lang)}" for r in rows)
+        readings = _readings(rows, compared["unit"], lang, grades=True)
         text = f"현재 {name}: {readings}" if lang == "ko" else f"{name} now: {readings}"
         chart = ChartSpec(title=f"현재 {_axis(metric, compared['unit'], lang)}" if lang == "ko"
                           else f"{_axis(metric, compared['unit'], lang)} now", x="district", y="value",
@@ -73,13 +96,12 @@ def sensor_latest(args: dict, ctx: ToolContext) -> ToolResult:
 def sensor_history(args: dict, ctx: ToolContext) -> ToolResult:
     analytics = ctx.services["iot"].analytics
     lang = w.lang_of(ctx.lang)
-    metric, district, period = args["metric"], args["district"], args["period"]
+    metric, district, period = args["metric"], _every_district(args["district"]), args["period"]
     name, when = w.metric(metric, lang), w.period(period, lang)
     if isinstance(district, list):
         compared = analytics.compare(metric, district, period)
         rows = compared["districts"]
-        readings = ", ".join(f"{w.district(r['district'], lang)} {w.measured(r['value'], compared['unit'], lang)}"
-                             for r in rows)
+        readings = _readings(rows, compared["unit"], lang)
         text = (f"{when} {name} 평균: {readings}" if lang == "ko" else f"Average {name}, {when}: {readings}")
         axis = _axis(metric, compared["unit"], lang)
         chart = ChartSpec(title=f"{when} 자치구별 평균 {axis}" if lang == "ko" else f"Average {axis} by district, {when}",

@@ -9,5 +9,6 @@ from civic_services.periods import PERIODS
 DISTRICTS = tuple(d.name_en for d in districts())
 
 DISTRICT = {"type": "string", "enum": list(DISTRICTS), "description": "English district name, e.g. Mapo-gu"}
-ONE_OR_MORE_DISTRICTS = {"oneOf": [DISTRICT, {"type": "array", "items": DISTRICT, "minItems": 2, "maxItems": 25}]}
+ONE_OR_MORE_DISTRICTS = {"oneOf": [DISTRICT, {"type": "array", "items": DISTRICT, "minItems": 2, "maxItems": 25},
+                                  {"const": "all", "description": "every district, side by side"}]}
 PERIOD = {"type": "string", "enum": list(PERIODS)}

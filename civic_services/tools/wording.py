@@ -48,7 +48,8 @@ COLUMNS = {  # table columns and chart axes
            "deaths": "사망자", "serious_injuries": "중상자", "minor_injuries": "경상자", "date": "날짜",
            "name": "이름", "unit": "단위", "reporting": "보고 센서 수", "sensors": "센서 수", "district_ko": "자치구",
            "alert": "경보", "pm10": "미세먼지", "pm2_5": "초미세먼지", "funded": "선정", "cost": "사업비",
-           "label_en": "선택지(영문)", "group": "구분"},
+           "label_en": "선택지(영문)", "group": "구분", "reports": "민원 수", "open": "미처리", "service": "민원 유형",
+           "hour": "시각(서울)", "day": "날짜"},
     "en": {"district": "District", "value": "Value", "avg": "Average", "min": "Lowest", "max": "Highest", "sum": "Total",
            "count": "Count", "start": "Time", "species": "Species", "station": "Station", "station_name": "Station",
            "line": "Line", "month": "Month", "age_group": "Age group", "sex": "Sex", "category": "Category",
@@ -63,7 +64,8 @@ COLUMNS = {  # table columns and chart axes
            "serious_injuries": "Serious injuries", "minor_injuries": "Minor injuries", "date": "Date",
            "name": "Name", "unit": "Unit", "reporting": "Sensors reporting", "sensors": "Sensors",
            "district_ko": "District (Korean)", "alert": "Alert", "pm10": "PM10", "pm2_5": "PM2.5",
-           "funded": "Funded", "cost": "Cost", "label_en": "Option (English)", "group": "Group"},
+           "funded": "Funded", "cost": "Cost", "label_en": "Option (English)", "group": "Group", "reports": "Reports",
+           "open": "Still open", "service": "Service", "hour": "Hour (Seoul)", "day": "Day"},
 }
 SEX = {"ko": {"male": "남성", "female": "여성"}, "en": {"male": "male", "female": "female"}}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -33,6 +33,10 @@ def test_sensor_tools(services):
     assert [r["district"] for r in compared.table] == ["Mapo-gu", "Jung-gu"] and compared.series
     history = registry.call("sensor_history", {"metric": "pm10", "district": "Jung-gu", "period": "last_24h"}, ctx)
     assert history.data["summary"]["avg"] == 20.0
+    every = registry.call("sensor_history", {"metric": "pm10", "district": "all", "period": "last_24h"}, ctx)
+    assert len(every.table) == 25 and every.table[0]["district"] == "Mapo-gu"  # every district, highest first
+    assert every.text == ("Average PM10 (fine dust), the last 24 hours: Mapo-gu 160 µg/m³, Jung-gu 20 µg/m³ (no readings "
+                          "elsewhere)")
     alerts = registry.call("air_quality_alerts", {"district": "all"}, ctx)
     assert "Mapo-gu" in alerts.text and "Jung-gu" not in alerts.text  # 160 ug/m3 is "very bad", 20 is "good"
 

@@ -38,7 +38,7 @@ async def _exercise(client: Client) -> dict:
 
 def _check(out: dict, without_voting: bool = False) -> None:
     tools = out["tools"]
-    assert set(tools) == TOOLS and len(tools) == 11
+    assert set(tools) == TOOLS and len(tools) == 13
     for name, tool in tools.items():
         assert tool.input_schema == REGISTRY.get(name).parameters
         assert tool.description == REGISTRY.get(name).description_en
@@ -91,7 +91,7 @@ def test_korean_server_and_role_filter(services):
             return (await client.list_tools()).tools, await client.call_tool("search_datasets", {"query": "주차"})
 
     tools, found = anyio.run(main)
-    assert {t.name for t in tools} == TOOLS - {"cast_vote"}  # a citizen does not see the voter's tool
+    assert {t.name for t in tools} == TOOLS - {"cast_vote", "complaint_statistics"}  # not the voter's or staff's
     assert all(t.description == REGISTRY.get(t.name).description_ko for t in tools)
     assert found.content[0].text.startswith("1개 데이터셋을 찾았습니다")
 
@@ -127,7 +127,7 @@ def test_streamable_http_in_korean(server):
             return (await client.list_tools()).tools, await client.call_tool("search_datasets", {"query": "주차"})
 
     tools, found = anyio.run(main)
-    assert all(t.description == REGISTRY.get(t.name).description_ko for t in tools) and len(tools) == 11
+    assert all(t.description == REGISTRY.get(t.name).description_ko for t in tools) and len(tools) == 13
     assert found.content[0].text.startswith("1개 데이터셋을 찾았습니다")
 
 

@@ -16,7 +16,7 @@ REGISTRY = gather_tools()
 
 def test_tools_in_openai_format(http):
     tools = http.get("/tools").json()
-    assert [t["function"]["name"] for t in tools] == REGISTRY.names() and len(tools) == 11
+    assert [t["function"]["name"] for t in tools] == REGISTRY.names() and len(tools) == 13
     for tool in tools:
         assert tool["type"] == "function"
         assert re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", tool["function"]["name"])
@@ -27,10 +27,12 @@ def test_tools_in_openai_format(http):
 def test_tools_in_korean_for_a_role(http):
     tools = http.get("/tools", params={"lang": "ko", "role": "citizen"}).json()
     names = [t["function"]["name"] for t in tools]
-    assert "cast_vote" not in names and len(names) == 10
+    assert "cast_vote" not in names and "complaint_statistics" not in names and len(names) == 11
     assert all(re.search(r"[\uac00-\ud7a3]", t["function"]["description"]) for t in tools)
     voter = [t["function"]["name"] for t in http.get("/tools", params={"role": "verified_voter"}).json()]
     assert "cast_vote" in voter
+    staff = [t["function"]["name"] for t in http.get("/tools", params={"role": "staff"}).json()]
+    assert "complaint_statistics" in staff and "cast_vote" not in staff
     assert http.get("/tools", params={"lang": "fr"}).status_code == 422
     assert http.get("/tools", params={"role": "mayor"}).status_code == 422
 
@@ -66,5 +68,5 @@ def test_rasa_export_to_files(tmp_path):
                   "--endpoints", str(endpoints), tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
-    assert len(yaml.safe_load(out.read_text(encoding="utf-8"))["actions"]) == 11
+    assert len(yaml.safe_load(out.read_text(encoding="utf-8"))["actions"]) == 13
     assert yaml.safe_load(endpoints.read_text()) == {"action_endpoint": {"url": "http://dasan.internal:8000/webhook"}}

@@ -129,7 +129,7 @@ def test_actions_and_health(http):
     actions = http.get("/actions")
     assert actions.status_code == 200
     assert actions.json() == [{"name": f"action_{name}"} for name in REGISTRY.names()]
-    assert len(actions.json()) == 11
+    assert len(actions.json()) == 13
     health = http.get("/health")
     assert health.status_code == 200 and health.json() == {"status": "ok"}
 
