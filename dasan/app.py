@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     from dasan.routes.pages import router as pages_router
     from dasan.routes.portal import router as portal_router
     from dasan.routes.search import router as search_router
+    from dasan.routes.staff_ask import router as staff_ask_router
     from dasan.routes.staff_console import router as staff_console_router
     from dasan.routes.speech import router as speech_router
     from minutes.api import create_job
@@ -105,7 +106,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.state.runtime = None
     for router in (health_router, metrics_router, pages_router, portal_router, models_router, speech_router, chatbot_router,
                    complaints_router, opendata_router, sensorthings_router, iot_queries_router, voting_router,
-                   tools_router, minutes_router, voicebot_router, staff_router, staff_console_router, search_router):
+                   tools_router, minutes_router, voicebot_router, staff_router, staff_console_router, search_router,
+                   staff_ask_router):
         app.include_router(router)
     mount_docs(app)  # /docs and /redoc, with their assets
     mount_mcp(app)  # MCP over streamable HTTP at /mcp

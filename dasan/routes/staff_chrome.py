@@ -2,9 +2,9 @@
 language switch), the words of that header in Korean and English, and :func:`staff_page`, which fills a page from
 ``dasan/web/staff/`` in the chosen language with the same local-only policy as the citizens' portal.
 
-The console's pages are :mod:`dasan.routes.staff_console` (dashboard, complaint queue, calls) and
-:mod:`dasan.routes.search` (meetings, one search). Their scripts call the same staff APIs a program would, with
-the browser session's cookie and its CSRF token (``/staff/me``) on writes.
+The console's pages are :mod:`dasan.routes.staff_console` (dashboard, complaint queue, calls),
+:mod:`dasan.routes.search` (meetings, one search) and :mod:`dasan.routes.staff_ask` (questions in plain language).
+Their scripts call the same staff APIs a program would, with the browser session's cookie and its CSRF token (``/staff/me``) on writes.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ StaffPerson = Annotated[Principal, Depends(requires(*STAFF_ROLES))]
 CONSOLE_COMMON = {
     "ko": {"brand": "다산 직원 콘솔", "skip": "본문으로 건너뛰기", "nav_label": "콘솔 메뉴",
            "nav_dashboard": "한눈에 보기", "nav_complaints": "민원 처리", "nav_calls": "상담 통화",
-           "nav_meetings": "회의록", "nav_search": "통합 검색", "nav_portal": "시민 창구",
+           "nav_meetings": "회의록", "nav_search": "통합 검색", "nav_ask": "데이터에 묻기", "nav_portal": "시민 창구",
            "signed_in_as": "로그인:", "sign_out": "로그아웃", "other_lang": "English",
            "error_prefix": "처리하지 못했습니다.", "network_error": "서버에 연결하지 못했습니다. 잠시 뒤 다시 해 보세요.",
            "loading": "불러오는 중…", "role_official": "공무원", "role_agent": "상담사", "role_staff": "직원",
            "role_admin": "관리자", **ERROR_WORDS["ko"]},
     "en": {"brand": "Dasan staff console", "skip": "Skip to the main content", "nav_label": "Console menu",
            "nav_dashboard": "At a glance", "nav_complaints": "Complaints", "nav_calls": "Calls",
-           "nav_meetings": "Meetings", "nav_search": "Search", "nav_portal": "Citizens' portal",
+           "nav_meetings": "Meetings", "nav_search": "Search", "nav_ask": "Ask the data",
+           "nav_portal": "Citizens' portal",
            "signed_in_as": "Signed in:", "sign_out": "Sign out", "other_lang": "한국어",
            "error_prefix": "That did not work.",
            "network_error": "Could not reach the server. Please try again in a moment.", "loading": "Loading…",
@@ -42,7 +43,7 @@ CONSOLE_COMMON = {
 
 NAV = (("/staff", "nav_dashboard", "dashboard"), ("/staff/complaints", "nav_complaints", "complaints"),
        ("/staff/calls", "nav_calls", "calls"), ("/staff/meetings", "nav_meetings", "meetings"),
-       ("/staff/search", "nav_search", "search"), ("/", "nav_portal", "portal"))
+       ("/staff/search", "nav_search", "search"), ("/staff/ask", "nav_ask", "ask"), ("/", "nav_portal", "portal"))
 
 
 def staff_header(lang: str, path: str, current: str, who: Principal) -> str:

@@ -107,3 +107,35 @@ CALLS = {
            "transcript_h": "Transcript", "caller": "Caller", "bot": "Bot", "source": "Source: {entry}",
            "take": "Take over this call", "taken": "Taken over by {who}.", "refresh": "Refresh", **_KINDS["en"]},
 }
+
+ASK = {
+    "ko": {"title": "데이터에 묻기 — 다산 직원 콘솔", "h1": "데이터에 묻기",
+           "lead": "민원, 대기질, 공공데이터에 대해 평소 말로 물어보세요. 답은 차트와 자치구 지도로 보여 주고, 뒤에 있는 "
+                   "데이터는 CSV나 JSON으로 받을 수 있습니다. 질문은 로그인한 직원의 권한으로 처리됩니다.",
+           "examples_h": "이렇게 물어볼 수 있어요",
+           "example_1": "지난달 밤에 들어온 민원은 어느 구에 몰렸나요?",
+           "example_2": "지난주 초미세먼지가 가장 나빴던 자치구는?",
+           "example_3": "지하철 호선별 승하차 인원 합계",
+           "example_4": "최근 일주일 마포구 민원 유형별 건수",
+           "label": "질문", "submit": "묻기", "asking": "답을 찾는 중…", "you": "질문", "reply": "답",
+           "map_label": "{title} — 자치구별 지도", "legend": "범례", "no_value": "값 없음",
+           "download_csv": "CSV로 받기", "download_json": "JSON으로 받기", "data_note": "이 답의 데이터",
+           "handoff": "이 질문은 데이터로 답하지 못했습니다. 질문을 바꾸거나 담당 부서에 문의해 주세요.",
+           "source": "출처", "more_rows": "{n}행 더 있음 (내려받기에 모두 들어 있습니다)",
+           "empty": "질문을 적어 주세요."},
+    "en": {"title": "Ask the data — Dasan staff console", "h1": "Ask the data",
+           "lead": "Ask about complaints, air quality and the open data in plain words. Answers come as charts and "
+                   "district maps, and the data behind each can be downloaded as CSV or JSON. Questions run with the "
+                   "signed-in person's role.",
+           "examples_h": "You can ask, for instance",
+           "example_1": "Where did night-time complaints cluster last month?",
+           "example_2": "Which districts had the worst PM2.5 last week?",
+           "example_3": "Total subway ridership by line",
+           "example_4": "Complaints in Mapo-gu by type over the past 7 days",
+           "label": "Question", "submit": "Ask", "asking": "Looking for the answer…", "you": "Question",
+           "reply": "Answer", "map_label": "{title}: map by district", "legend": "Legend", "no_value": "no value",
+           "download_csv": "Download CSV", "download_json": "Download JSON", "data_note": "The data of this answer",
+           "handoff": "The data could not answer this question. Try other words, or ask the department.",
+           "source": "Source", "more_rows": "{n} more rows (the download has them all)",
+           "empty": "Please type a question."},
+}

@@ -8,7 +8,7 @@ import pytest
 
 from tests.staff_console.conftest import session_client
 
-PAGES = ("/staff", "/staff/complaints", "/staff/calls")
+PAGES = ("/staff", "/staff/complaints", "/staff/calls", "/staff/ask")
 APIS = ("/staff/dashboard/summary", "/staff/dashboard/stream", "/staff/calls/recent", "/staff/console.js",
         "/open311/v2/staff/requests", "/open311/v2/staff/outbox", "/open311/v2/staff/departments")
 
@@ -22,6 +22,7 @@ def test_anonymous_browsers_are_sent_to_sign_in_and_programs_get_401(console_ser
         for path in APIS:
             assert http.get(path).status_code == 401, path
         assert http.post("/staff/calls/CA1/take").status_code == 401
+        assert http.post("/staff/ask", json={"message": "how many complaints per district"}).status_code == 401
 
 
 def test_wrong_roles_and_missing_scopes_get_403(console_server, staff_user):
@@ -31,6 +32,7 @@ def test_wrong_roles_and_missing_scopes_get_403(console_server, staff_user):
     try:
         html = {"Accept": "text/html"}
         assert official.get("/staff", headers=html).status_code == 200  # any staff role sees the dashboard
+        assert agent.get("/staff/ask", headers=html).status_code == 200  # and may ask the data
         assert official.get("/staff/calls", headers=html).status_code == 403  # agents' calls
         assert official.get("/staff/calls/recent").status_code == 403
         assert official.post("/staff/calls/CA1/take", headers={"X-CSRF-Token": official.csrf}).status_code == 403
