@@ -79,7 +79,9 @@ _PRIVATE_OR_TRIVIA = re.compile(
     r"\brecommend (a|me|some)\b|\bbook me\b|\bconcert\b|\bticket(s)? for\b|\bmovie\b|\bnetflix\b|\bbitcoin|\bcrypto|"
     r"\bhoroscope|\bwho won\b|\bsalary calculat|\bnet pay\b|\bjoke\b|\biphone|\bgalaxy s\d|\bamazon\b|\bcoupang\b|"
     r"\bstarbucks\b|\bmcdonald|\binstagram\b|\btiktok\b|\byoutube\b|\bviral\b|\brecipe|\bcalories?\b|\bdiet\b|"
-    r"\bk-?pop\b|\bidol\b|\bworld cup\b|\bbaseball score|\bprice prediction\b|\bcover letter\b|\bresume\b|"
+    r"\bk-?pop\b|\bidol\b|\bbaseball score|\bprice prediction\b|\bcover letter\b|\bresume\b|"
+    # the tournament, not Seoul's World Cup Stadium, Park, Bridge or the roads named after it (World Cup buk-ro)
+    r"\bworld cup\b(?![\s-]*(?:buk-?ro|bug-?ro|ro\b|road|stadium|park|bridge|station|market))|"
     # general knowledge, chit-chat, personal advice
     r"\bcapital of\b|\btallest\b|\bmeaning of life\b|\bwho invented\b|\bhow old are you\b|\bdo you love\b|"
     r"\bare you (a )?(human|real|married|single)\b|\b(i'?m|i am) bored\b|\bshould i (quit|break up|marry|date)\b|"

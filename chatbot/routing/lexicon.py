@@ -186,7 +186,8 @@ _PLACE = re.compile(r"([가-힣A-Za-z0-9]+(?:공원|근린공원|역|시장|센�
                     r"(?:\s*\d+\s*번\s*(?:출구|출입구))?(?:\s*(?:입구|앞|뒤|옆|버스정류장 앞|정류장 앞))?)")
 _KO_TAIL = re.compile(r"\s*((?:[가-힣]+\s*)?(?:앞|뒤|옆|입구|건너편|근처))")
 # English roads: "Olympic-ro 300", "World Cup-buk-ro 396", "396 World Cup-ro", "Teheran-ro"
-_EN_ROAD_NAME = r"(?:[A-Z][a-z]+\s)?[A-Z][a-z]+(?:-[a-z0-9]+)*-(?:ro|gil|daero|dong)\b"
+# up to two capitalised words before the name's last part (World Cup buk-ro), never a lower-case word ("on", "at")
+_EN_ROAD_NAME = r"(?:(?-i:[A-Z][a-z]+)\s){0,2}[A-Z][a-z]+(?:-[a-z0-9]+)*-(?:ro|gil|daero|dong)\b"
 _EN_ROAD = re.compile(r"(?:(\d+(?:-\d+)?)\s+)?(" + _EN_ROAD_NAME + r")(?:\s*(\d+(?:-\d+)?)\b)?", re.IGNORECASE)
 _LANDMARK = (r"station|park|school|university|college|hospital|library|market|center|centre|complex|stadium|"
              r"square|underpass|overpass|bridge|tunnel|tower|hall|office|building|mall|plaza|terminal|gate|palace|"

@@ -43,6 +43,10 @@ def test_inflections_periods_and_choices():
     assert lx.find_top("which 3 stations on line 7 had the most passengers") == 3
     assert lx.find_address("pothole at 396 World Cup-buk-ro, Mapo-gu", "Mapo-gu") == \
         "396 World Cup-buk-ro, Mapo-gu, Seoul"
+    assert lx.find_address("There is a pothole at 396 World Cup buk-ro, Mapo-gu", "Mapo-gu") == \
+        "396 World Cup buk-ro, Mapo-gu, Seoul"  # two words before the last part, the house number kept
+    assert lx.find_address("the lamp post on Mapo-daero 120 is dark", None) == "Mapo-daero 120, Seoul"  # not "on ..."
+    assert lx.find_address("Please report Olympic-ro 300", None) == "Olympic-ro 300, Seoul"
 
 
 def test_questions_for_the_knowledge_base_are_not_tool_calls():

@@ -19,6 +19,7 @@ def test_no_knowledge_base_question_or_paraphrase_is_caught_by_the_scope_rules()
     "120 상담원 칭찬하고 싶어요", "데이트폭력 상담받을 곳", "아이돌봄 서비스 신청", "부산에서 120에 전화하면 어디로 연결돼요?",
     "쓰레기 몰래 버리면 과태료", "밤에 민원 접수하면 언제 처리돼요?", "I feel lonely and just want to talk to someone",
     "How do I check my unpaid parking fines?", "인천공항 가는 법",
+    "There is a pothole at 396 World Cup buk-ro, Mapo-gu, please report it", "World Cup Stadium parking fee",
 ])
 def test_questions_for_the_knowledge_base_are_answered(message):
     assert classify_scope(message).kind == "answer"
@@ -32,6 +33,7 @@ def test_questions_for_the_knowledge_base_are_answered(message):
     ("How much is the subway in Busan?", "decline", "another city"),
     ("write a python function to reverse a string", "decline", "private business or trivia"),
     ("넷플릭스 볼만한 드라마", "decline", "private business or trivia"),
+    ("who will win the world cup", "decline", "private business or trivia"),
     ("Can you tell me where my coworker lives?", "decline", "privacy"),
     ("you useless piece of junk", "decline", "abuse"),
 ])
