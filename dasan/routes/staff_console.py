@@ -38,8 +38,15 @@ STREAM_S = 600  # one server-sent-events connection lasts this long; the browser
 
 
 def _summary(request: Request) -> dict:
+    """The dashboard's summary, shared by every open dashboard of this process for a second."""
+    state = request.app.state
+    if getattr(state, "summary_cache", None) is None:
+        state.summary_cache = console_summary.SummaryCache(ttl_s=1.0)
     complaints = get_part(request, "complaints")
-    return console_summary.summary(complaints, get_part(request, "iot"), complaints.engine, get_part(request, "calls"))
+    assistant = getattr(state.runtime, "assistant", None)  # names the calls' topics when it is loaded
+    return state.summary_cache.get(lambda: console_summary.summary(
+        complaints, get_part(request, "iot"), complaints.engine, get_part(request, "calls"),
+        kb=assistant.kb if assistant is not None else None))
 
 
 @router.get("/staff", response_class=HTMLResponse)
