@@ -1,5 +1,6 @@
-"""The meetings pages of the staff console (issue 15): refused to anonymous and wrong-role callers; the library
-lists an uploaded meeting, the meeting page shows its transcript, speakers, exports; axe-core in ko and en."""
+"""The meetings pages of the staff console (issue 15): a recording uploaded through the page, its progress in real
+counts; refused to anonymous and wrong-role callers; the library lists the meeting and finds it by what was said,
+the meeting page shows its transcript, speakers, exports; axe-core in ko and en."""
 
 from __future__ import annotations
 
@@ -7,16 +8,38 @@ import httpx
 import pytest
 
 from tests.staff_console.conftest import PASSWORD, session_client
-from tests.staff_console.test_search import _upload
+from tests.staff_console.test_search import JFK
 
 
 @pytest.fixture(scope="module")
 def meeting(console_server):
+    """A meeting uploaded through the page as an official would (choose the file, a title, upload), its progress
+    read as it goes; the meeting's id once the page links to it."""
+    import time
+
+    from tests.browser import local_page
+    from tests.staff_console.conftest import sign_in
+
+    base = console_server.base
     console_server.runtime.staff_users.create("meetings.official", "official", PASSWORD, department="도시교통실")
-    client = session_client(console_server.base, "meetings.official", PASSWORD)
-    job = _upload(client, "Inaugural address")
-    client.close()
-    return job["meeting_id"]
+    seen = []
+    with local_page() as page:
+        page.goto(f"{base}/staff/login?lang=en")
+        sign_in(page, base, "meetings.official", PASSWORD, "/staff/meetings")
+        page.locator("#file").wait_for(state="attached")
+        page.set_input_files("#file", str(JFK))
+        page.locator("#mtitle").fill("Inaugural address")
+        page.locator("#upload button[type=submit]").click()
+        deadline = time.monotonic() + 240
+        while not page.locator("#opened").is_visible() and time.monotonic() < deadline:
+            seen.append(page.locator("#progress").inner_text())
+            assert not page.locator("#error").inner_text(), page.locator("#error").inner_text()
+            time.sleep(0.25)
+        assert page.locator("#opened").is_visible(), seen
+        link = page.locator("#open-link").get_attribute("href")
+        assert not page.errors
+    assert seen and not any("None" in text for text in seen), seen  # real counts, never "0/None"
+    return link.rsplit("/", 1)[1]
 
 
 @pytest.mark.parametrize("path", ["/staff/meetings", "/staff/meetings/abc123", "/staff/search"])
