@@ -2,19 +2,24 @@
 
 English uses the bundled Piper voice. No packaged neural Korean voice exists: Korean falls back to espeak-ng,
 which is labelled as such and is hard to understand (Whisper cannot transcribe it back). A city that needs good
-Korean speech plugs in another engine behind :class:`TTSEngine`, for instance any server speaking the OpenAI-style
-``/v1/audio/speech`` API, by configuration (:mod:`models.speech_server`).
+Korean speech plugs in another engine behind :class:`TTSEngine`: a Piper ``.onnx`` voice or a VITS/MMS-TTS
+directory it has obtained (loaded from the local path, never downloaded; ``dasan voices import`` checks and
+registers one, :mod:`models.voices`), or any server speaking the OpenAI-style ``/v1/audio/speech`` API, by
+configuration (:mod:`models.speech_server`).
 """
 
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import subprocess
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -96,15 +101,135 @@ class EspeakTTS(TTSEngine):
         yield Speech(audio.reshape(-1), rate)
 
 
+# Sentence ends for engines that synthesise one sentence at a time (Piper splits by itself): ., ?, ! and their
+# full-width forms, followed by space or the end.
+_SENTENCE_END = re.compile(r"(?<=[.?!。？！])\s+")
+
+_UROMAN = None
+_UROMAN_LOCK = threading.Lock()
+
+
+def _uroman():
+    """One shared romaniser (building it reads its tables: about 4 s)."""
+    global _UROMAN
+    with _UROMAN_LOCK:
+        if _UROMAN is None:
+            try:
+                import uroman
+            except ImportError:
+                raise ModelError("this VITS voice needs romanised input (its tokenizer says is_uroman) and the "
+                                 "`uroman` package is not installed: pip install uroman==1.3.1.1") from None
+            _UROMAN = uroman.Uroman()
+        return _UROMAN
+
+
+def is_vits_dir(path: str | Path) -> bool:
+    """Whether ``path`` is a directory holding a transformers VITS model (its config.json says model_type vits)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text(encoding="utf-8")).get("model_type") == "vits"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+class VitsTTS(TTSEngine):
+    """A VITS voice in transformers' format (MMS-TTS, e.g. facebook/mms-tts-kor: ``config.json``, the weights,
+    ``vocab.json`` and ``tokenizer_config.json``), loaded from a local directory only. MMS voices of non-Latin
+    scripts are trained on romanised text (``is_uroman`` in the tokenizer config): the text is romanised with
+    ``uroman`` first, in the tokenizer's language."""
+
+    def __init__(self, model_dir: str | Path, name: str | None = None, threads: int | None = None):
+        self._dir = Path(model_dir)
+        self.name = name or f"vits:{self._dir}"
+        self._threads = threads
+        self._model = None
+        self._tokenizer = None
+        self._romanise = False
+        self._language = None
+        self.sample_rate = 0
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            if not is_vits_dir(self._dir):
+                raise ModelError(f"{self._dir} is not a VITS model directory (no config.json with model_type "
+                                 "'vits')")
+            import torch
+            from transformers import AutoTokenizer, VitsModel
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(str(self._dir), local_files_only=True)
+                model = VitsModel.from_pretrained(str(self._dir), local_files_only=True)
+            except Exception as exc:
+                raise ModelError(f"cannot load the VITS voice in {self._dir}: {type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+            if getattr(tokenizer, "phonemize", False):
+                from transformers.utils import is_phonemizer_available
+
+                if not is_phonemizer_available():
+                    raise ModelError("this VITS voice needs phonemised input (its tokenizer says phonemize) and "
+                                     "the `phonemizer` package is not installed")
+            self._romanise = bool(getattr(tokenizer, "is_uroman", False))
+            if self._romanise:
+                _uroman()
+            self._language = getattr(tokenizer, "language", None)
+            model.eval()
+            self.sample_rate = int(model.config.sampling_rate)
+            self._tokenizer, self._model = tokenizer, model
+
+    def _prepare(self, sentence: str) -> str:
+        if self._romanise and re.search(r"[^\x00-\x7F]", sentence):
+            return _uroman().romanize_string(sentence, lcode=self._language or None)
+        return sentence
+
+    def stream(self, text: str) -> Iterator[Speech]:
+        import torch
+
+        self.warm_up()
+        for sentence in _SENTENCE_END.split(text.strip()):
+            if not sentence.strip():
+                continue
+            with self._lock:
+                inputs = self._tokenizer(self._prepare(sentence), return_tensors="pt")
+                ids = inputs["input_ids"]
+                if ids.shape[-1] == 0 or bool((ids == self._tokenizer.pad_token_id).all()):
+                    continue  # nothing the voice can say (punctuation only, or no letter of its alphabet)
+                with torch.inference_mode():
+                    waveform = self._model(**inputs).waveform
+            audio = waveform[0].detach().cpu().numpy().astype(np.float32)
+            yield Speech(np.clip(audio, -1.0, 1.0), self.sample_rate)
+
+
+def piper_voice_in(directory: Path) -> Path | None:
+    """The Piper voice (an ``.onnx`` file beside its ``.onnx.json``) a directory holds, if exactly one."""
+    found = [p for p in sorted(directory.glob("*.onnx")) if p.with_name(p.name + ".json").is_file()]
+    return found[0] if len(found) == 1 else None
+
+
 def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | None = None) -> TTSEngine:
-    """A voice for a registry name (a Piper voice or espeak-ng), a local Piper ``.onnx`` file, or the URL of a
-    server speaking the OpenAI-style speech API (:mod:`models.speech_server`; ``api_key`` is its bearer token)."""
+    """A voice for a registry name (a Piper voice or espeak-ng), the name of a voice imported with ``dasan voices
+    import`` (:mod:`models.voices`), a local path (a Piper ``.onnx`` file, or a directory holding a Piper voice or
+    a VITS/MMS-TTS model), or the URL of a server speaking the OpenAI-style speech API (:mod:`models.speech_server`;
+    ``api_key`` is its bearer token)."""
     from models.refs import resolve
+    from models.registry import MODELS
 
     if ref.startswith(("http://", "https://")):
         from models.speech_server import SpeechServer, SpeechServerTTS
 
         return SpeechServerTTS(SpeechServer.from_url(ref), api_key=api_key)
+    if ref not in MODELS:
+        from models.voices import find_voice
+
+        imported = find_voice(ref, store.root)
+        if imported is not None:
+            return engine_at(imported.engine, imported.location(store.root), name=imported.name)
     resolved = resolve(ref, store)
     spec = resolved.spec
     if spec is not None and spec.system_package == "espeak-ng":
@@ -112,7 +237,25 @@ def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | N
     if spec is not None:
         onnx = next(f.name for f in spec.files if f.name.endswith(".onnx"))
         return PiperTTS(str(store.file_path(spec.name, onnx)), name=spec.name)
-    if resolved.location.endswith(".onnx"):
-        return PiperTTS(resolved.location, name=f"piper:{resolved.location}")
-    raise ModelError(f"cannot use {ref!r} as a voice: give a registry voice, a Piper .onnx file or the URL of "
-                     "an OpenAI-style speech server")
+    location = Path(resolved.location)
+    if resolved.kind == "path" and location.is_file() and location.suffix == ".onnx":
+        return PiperTTS(str(location), name=f"piper:{location}")
+    if resolved.kind == "path" and location.is_dir():
+        if is_vits_dir(location):
+            return VitsTTS(location)
+        voice = piper_voice_in(location)
+        if voice is not None:
+            return PiperTTS(str(voice), name=f"piper:{voice}")
+    raise ModelError(f"cannot use {ref!r} as a voice: give a registry voice, a voice imported with `dasan voices "
+                     "import`, a Piper .onnx file, a VITS/MMS-TTS model directory or the URL of an OpenAI-style "
+                     "speech server")
+
+
+def engine_at(engine: str, location: Path, name: str | None = None) -> TTSEngine:
+    """The engine of kind ``engine`` ("piper" or "vits") over the voice at ``location`` (a Piper ``.onnx`` file or
+    a VITS directory); nothing is loaded until it is warmed up or used."""
+    if engine == "piper":
+        return PiperTTS(str(location), name=name or f"piper:{location}")
+    if engine == "vits":
+        return VitsTTS(location, name=name)
+    raise ModelError(f"unknown voice engine {engine!r} (piper or vits)")

@@ -22,6 +22,7 @@ from dasan.cli.serve import serve
 from dasan.cli.staff import staff_app
 from dasan.cli.tools import mcp, rasa_app
 from dasan.cli.vote import vote_app
+from dasan.cli.voices import voices_app
 from dasan.cli.worker import worker
 
 app = typer.Typer(
@@ -40,7 +41,7 @@ app.command()(chat)
 app.command("mcp")(mcp)
 for name, group in (("models", models_app), ("index", index_app), ("eval", eval_app), ("minutes", minutes_app),
                     ("opendata", opendata_app), ("staff", staff_app), ("iot", iot_app), ("vote", vote_app),
-                    ("rasa", rasa_app), ("ray", ray_app)):
+                    ("rasa", rasa_app), ("ray", ray_app), ("voices", voices_app)):
     app.add_typer(group, name=name)
 
 
