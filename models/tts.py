@@ -140,10 +140,9 @@ class VitsTTS(TTSEngine):
     scripts are trained on romanised text (``is_uroman`` in the tokenizer config): the text is romanised with
     ``uroman`` first, in the tokenizer's language."""
 
-    def __init__(self, model_dir: str | Path, name: str | None = None, threads: int | None = None):
+    def __init__(self, model_dir: str | Path, name: str | None = None):
         self._dir = Path(model_dir)
         self.name = name or f"vits:{self._dir}"
-        self._threads = threads
         self._model = None
         self._tokenizer = None
         self._romanise = False
@@ -158,17 +157,20 @@ class VitsTTS(TTSEngine):
             if not is_vits_dir(self._dir):
                 raise ModelError(f"{self._dir} is not a VITS model directory (no config.json with model_type "
                                  "'vits')")
-            import torch
             from transformers import AutoTokenizer, VitsModel
+            from transformers.utils import logging as hf_logging
 
-            if self._threads:
-                torch.set_num_threads(self._threads)
+            bars = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in a server's log
             try:
                 tokenizer = AutoTokenizer.from_pretrained(str(self._dir), local_files_only=True)
                 model = VitsModel.from_pretrained(str(self._dir), local_files_only=True)
             except Exception as exc:
                 raise ModelError(f"cannot load the VITS voice in {self._dir}: {type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
+            finally:
+                if bars:
+                    hf_logging.enable_progress_bar()
             if getattr(tokenizer, "phonemize", False):
                 from transformers.utils import is_phonemizer_available
 
@@ -198,7 +200,8 @@ class VitsTTS(TTSEngine):
             with self._lock:
                 inputs = self._tokenizer(self._prepare(sentence), return_tensors="pt")
                 ids = inputs["input_ids"]
-                if ids.shape[-1] == 0 or bool((ids == self._tokenizer.pad_token_id).all()):
+                blank = self._tokenizer.pad_token_id
+                if ids.shape[-1] == 0 or (blank is not None and bool((ids == blank).all())):
                     continue  # nothing the voice can say (punctuation only, or no letter of its alphabet)
                 with torch.inference_mode():
                     waveform = self._model(**inputs).waveform

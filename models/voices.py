@@ -47,7 +47,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 class VoiceImportError(ModelError):
-    """A voice cannot be imported; the message says why."""
+    """A voice cannot be imported; the message says why. ``bad_input``: the request itself was wrong (a role, a
+    name, a hash), not the voice."""
+
+    def __init__(self, message: str, bad_input: bool = False):
+        super().__init__(message)
+        self.bad_input = bad_input
 
 
 @dataclass(frozen=True)
@@ -228,31 +233,31 @@ def import_voice(path: str | Path, role: str, models_dir: str | Path, sha256: st
     from models.tts import engine_at
 
     if role not in ROLES:
-        raise VoiceImportError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        raise VoiceImportError(f"unknown role {role!r}: use one of {', '.join(ROLES)}", bad_input=True)
     source = Path(path).expanduser().resolve()
     found = detect(source)
     name = name if name is not None else default_name(found, source)
     if not _NAME.match(name):
         raise VoiceImportError(f"voice name {name!r} must be 1-64 lower-case letters, digits, '.', '_' or '-', "
-                               "starting with a letter or digit")
+                               "starting with a letter or digit", bad_input=True)
     if name in MODELS:
-        raise VoiceImportError(f"{name!r} is a registry model's name; choose another --name")
+        raise VoiceImportError(f"{name!r} is a registry model's name; choose another --name", bad_input=True)
     expected = sha256.strip().lower() if sha256 else None
     if expected is not None and not re.fullmatch(r"[0-9a-f]{64}", expected):
-        raise VoiceImportError(f"--sha256 must be 64 hexadecimal digits, not {sha256!r}")
+        raise VoiceImportError(f"--sha256 must be 64 hexadecimal digits, not {sha256!r}", bad_input=True)
 
     hashes = file_hashes(found.root, found.files)
     digest = voice_digest(found, hashes)
     if expected is not None and digest != expected:
         raise VoiceImportError(f"sha256 mismatch: expected {expected}, but {source} hashes to {digest}; the file "
-                               "is not the voice you were given (or the hash is of something else)")
+                               "is not the voice you were given (or the hash is of something else)", bad_input=True)
 
     directory = voices_dir(models_dir)
     with _locked(directory):
         entries = _read_manifest(directory)
         if name in entries and not replace:
             raise VoiceImportError(f"a voice named {name!r} is already imported; choose another --name or pass "
-                                   "--replace")
+                                   "--replace", bad_input=True)
         staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=directory))
         try:
             for relative in found.files:

@@ -34,14 +34,14 @@ def voices_import(
     """Check a voice (engine, sha256, a test sentence) and keep it in the models directory under a name that
     DASAN_TTS_VOICE_KO (or _EN) can take."""
     from models.store import ModelError
-    from models.voices import import_voice
+    from models.voices import VoiceImportError, import_voice
 
     settings = _settings()
     try:
         with console.status("hashing, loading and testing the voice"):
             voice = import_voice(path, role, settings.models_dir, sha256=sha256, name=name, replace=replace)
     except ModelError as exc:
-        _fail(str(exc), 2 if "mismatch" in str(exc) or "unknown role" in str(exc) else 1)
+        _fail(str(exc), 2 if isinstance(exc, VoiceImportError) and exc.bad_input else 1)
     console.print(f"imported {voice.name} ({voice.engine}, role {voice.role}) into "
                   f"{Path(settings.models_dir) / 'voices' / voice.name}", highlight=False)
     console.print(f"sha256 {voice.sha256}", highlight=False)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from models.store import ModelError, ModelStore, sha256_file
 from models.tts import PiperTTS, VitsTTS, load_tts
-from models.voices import VoiceImportError, find_voice, import_voice, list_voices
+from models.voices import VoiceImportError, find_voice, import_voice, list_voices, remove_voice
 
 KOREAN = "안녕하세요. 도서관은 아홉 시에 엽니다."
 LETTERS = list("_ abcdefghijklmnopqrstuvwxyz'-")
@@ -208,6 +208,19 @@ def test_import_a_piper_voice_checks_its_sha256(piper_voice, tmp_path):
     assert leftovers(models_dir) == []
 
 
+def test_an_imported_voice_whose_files_went_missing_says_so_and_can_be_removed(piper_voice, tmp_path):
+    models_dir = tmp_path / "models"
+    voice = import_voice(piper_voice, "tts-ko", models_dir, name="seoul-ko")
+    (models_dir / "voices" / "seoul-ko" / piper_voice.name).unlink()
+    with pytest.raises(ModelError, match="its files are missing"):
+        load_tts(voice.name, ModelStore(models_dir))
+    remove_voice("seoul-ko", models_dir)
+    assert list_voices(models_dir) == [] and not (models_dir / "voices" / "seoul-ko").exists()
+    assert find_voice("seoul-ko", models_dir) is None
+    with pytest.raises(ModelError, match="no imported voice"):
+        remove_voice("seoul-ko", models_dir)
+
+
 def test_what_is_not_a_voice_is_refused_with_a_sentence(piper_voice, tmp_path):
     models_dir = tmp_path / "models"
     piper_voice.with_name(piper_voice.name + ".json").unlink()
@@ -269,6 +282,8 @@ def directory_digest_by_shell(directory: Path) -> str:
 def test_dasan_voices_import_and_list_a_vits_voice(vits_ko, cli, tmp_path):
     digest = directory_digest_by_shell(vits_ko)
 
+    malformed = cli("voices", "import", str(vits_ko), "--role", "tts-ko", "--sha256", "00")
+    assert malformed.exit_code == 2 and "64 hexadecimal digits" in malformed.output, malformed.output
     wrong = cli("voices", "import", str(vits_ko), "--role", "tts-ko", "--sha256", "ab" * 32)
     assert wrong.exit_code == 2, wrong.output
     assert "sha256 mismatch" in wrong.output and digest in wrong.output
@@ -288,6 +303,8 @@ def test_dasan_voices_import_and_list_a_vits_voice(vits_ko, cli, tmp_path):
     assert done.exit_code == 0, done.output
     assert f"sha256 {digest}" in done.output
     assert "DASAN_TTS_VOICE_KO=mms-kor" in done.output
+    twice = cli("voices", "import", str(vits_ko), "--role", "tts-ko", "--name", "mms-kor")
+    assert twice.exit_code == 2 and "already imported" in twice.output, twice.output
 
     listed = cli("voices", "list")
     assert listed.exit_code == 0, listed.output
