@@ -87,3 +87,22 @@ def voices_list(
         table.add_row(voice.name, voice.role, voice.engine, in_use.get(voice.name, ""), voice.sha256[:16],
                       voice.imported_at, voice.source)
     console.print(table)
+
+
+@voices_app.command("remove")
+def voices_remove(
+    name: Annotated[str, typer.Argument(help="The imported voice's name (dasan voices list).")],
+) -> None:
+    """Forget an imported voice and delete its files from the models directory."""
+    from models.store import ModelError
+    from models.voices import remove_voice
+
+    settings = _settings()
+    try:
+        remove_voice(name, settings.models_dir)
+    except ModelError as exc:
+        _fail(str(exc), 2)
+    console.print(f"removed {name}", highlight=False)
+    if name in (settings.tts_voice_ko, settings.tts_voice_en):
+        console.print("a voice setting still names it: set DASAN_TTS_VOICE_KO (or _EN) to another voice",
+                      highlight=False)

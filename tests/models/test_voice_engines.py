@@ -326,6 +326,15 @@ def test_dasan_voices_import_and_list_a_vits_voice(vits_ko, cli, tmp_path):
     assert_speech(engine.synthesize(KOREAN), 16000)
 
 
-def test_the_voices_commands_are_in_the_cli(cli):
-    result = cli("voices", "--help")
-    assert result.exit_code == 0 and "import" in result.output and "list" in result.output
+def test_dasan_voices_import_list_and_remove_a_piper_voice(piper_voice, cli):
+    digest = sha256_file(piper_voice)
+    done = cli("voices", "import", str(piper_voice), "--role", "tts-ko", "--sha256", digest)
+    assert done.exit_code == 0, done.output
+    assert "DASAN_TTS_VOICE_KO=ko_kr-tiny-low" in done.output
+    (listed,) = json.loads(cli("voices", "list", "--json").output)
+    assert (listed["name"], listed["engine"], listed["sha256"]) == ("ko_kr-tiny-low", "piper", digest)
+    removed = cli("voices", "remove", "ko_kr-tiny-low")
+    assert removed.exit_code == 0 and "removed ko_kr-tiny-low" in removed.output, removed.output
+    assert json.loads(cli("voices", "list", "--json").output) == []
+    again = cli("voices", "remove", "ko_kr-tiny-low")
+    assert again.exit_code == 2 and "no imported voice" in again.output
