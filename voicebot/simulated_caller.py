@@ -222,9 +222,12 @@ class SimulatedCaller:
                 pass
         return True
 
-    async def wait_said(self) -> None:
-        """Until the queued utterance has been sent."""
-        while not self._outgoing.empty():
+    async def wait_said(self, timeout: float = 120.0) -> None:
+        """Until the queued utterance has been sent, or the call is over (the bot closed it, or sending failed)."""
+        deadline = time.monotonic() + timeout
+        while not self._outgoing.empty() and time.monotonic() < deadline:
+            if self.log.closed_by_bot or self._tasks[0].done():
+                return
             await asyncio.sleep(0.02)
 
     async def wait_quiet(self, quiet_s: float = 0.4, timeout: float = 30.0) -> None:
