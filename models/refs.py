@@ -1,7 +1,8 @@
 """Turn a configured model reference into something a loader can open.
 
-A reference is one of: a registry name (installed and verified by ``ModelStore``), a local path to the user's own
-weights (used as is, not hash-checked), or a hub name such as ``org/model`` (handed to the library, which needs a
+A reference is one of: a registry name (installed and verified by ``ModelStore``), the name of a voice imported with
+``dasan voices import`` (hash-checked when it was imported), a local path to the user's own weights (used as is,
+not hash-checked), or a hub name such as ``org/model`` (handed to the library, which needs a
 connected machine or its own cache).
 """
 
@@ -34,6 +35,11 @@ class ResolvedModel:
 def resolve(ref: str, store: ModelStore) -> ResolvedModel:
     if ref in MODELS:
         return ResolvedModel(str(store.require(ref)), "registry", MODELS[ref])
+    from models.voices import find_voice  # here, not at the top: models.voices loads voices through this module
+
+    imported = find_voice(ref, store.root)  # a voice `dasan voices import` put under the models directory
+    if imported is not None:
+        return ResolvedModel(str(imported.location(store.root)), "path")
     path = Path(ref).expanduser()
     if path.exists():
         return ResolvedModel(str(path.resolve()), "path")

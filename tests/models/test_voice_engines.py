@@ -200,6 +200,10 @@ def test_import_a_piper_voice_checks_its_sha256(piper_voice, tmp_path):
     engine = load_tts(voice.name, ModelStore(models_dir), language="ko")
     assert isinstance(engine, PiperTTS)
     assert_speech(engine.synthesize("안녕하세요."), 16000)
+    from models.refs import resolve  # what readiness checks a required role's reference with
+
+    resolved = resolve(voice.name, ModelStore(models_dir))
+    assert resolved.kind == "path" and resolved.location == str(models_dir / "voices" / voice.name / piper_voice.name)
 
     with pytest.raises(VoiceImportError, match="already imported"):
         import_voice(piper_voice, "tts-ko", models_dir)
