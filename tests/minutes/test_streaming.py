@@ -32,9 +32,10 @@ def test_english_words_commit_while_the_audio_streams(model_set, jfk_audio):
     words = [w for s in finals for w in s["words"]]
     assert all(a["start"] <= b["start"] for a, b in zip(words, words[1:]))
     assert all(0.0 <= w["start"] <= w["end"] <= 11.1 for w in words)
-    # "ask not" is said at about 3.6 s in the recording
-    ask = next(w for w in words if w["text"].strip().lower().startswith("ask"))
-    assert 2.5 < ask["start"] < 4.5
+    # "ask not" is said at about 3.6 s in the recording (the word before the first "not": "ask", at times "as")
+    first_not = next(i for i, w in enumerate(words) if normalise_words(w["text"]) == ["not"])
+    ask = words[first_not - 1]
+    assert normalise_words(ask["text"])[0] in ("ask", "as") and 2.5 < ask["start"] < 4.5, ask
 
 
 def test_korean_with_language_detected(model_set):
