@@ -302,7 +302,7 @@ def test_a_doubling_string_stops_within_the_time_limit_and_memory_stays_small(pl
         with PeakMemory() as memory:
             outcome, value = run(runtime, sql)
         elapsed = time.monotonic() - started
-        assert elapsed < limit_s + 1, (sql, elapsed, memory.growth)
+        assert elapsed < limit_s + 2, (sql, elapsed, memory.growth)  # the limit, and a busy machine's cancel
         assert memory.growth < 300, (sql, elapsed, memory.growth)
         assert outcome == "refused", (sql, value)
         assert "longer than" in value.message or "grew past" in value.message, value.message
