@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -145,8 +146,6 @@ class SummaryCache:
     seconds; a figure a second old is as good)."""
 
     def __init__(self, ttl_s: float = 1.0):
-        import threading
-
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
         self._at = 0.0
