@@ -223,7 +223,7 @@ VOTING = {
            "with_server": "서버의 지금 기록이 이 영수증을 아직 담고 있는지도 확인 (공개 기록만 읽습니다)",
            "verify_submit": "영수증 확인하기", "need_receipt": "영수증을 붙여넣거나 파일을 고르세요.",
            "not_json": "영수증이 JSON 형식이 아닙니다: {reason}",
-           "no_crypto": "이 브라우저에서는 영수증을 확인할 수 없습니다. 보안 연결(https)에서 다시 해 보세요.",
+           "no_crypto": "영수증을 확인하는 프로그램을 불러오지 못했습니다. 페이지를 새로 고치거나 다른 브라우저에서 해 보세요.",
            "verified_ok": "영수증이 확인되었습니다. 이 투표는 시가 서명한 기록에 들어 있습니다.",
            "verified_server_ok": "서버의 지금 기록도 이 투표를 담고 있고, 그 뒤로 덧붙이기만 했습니다.",
            "verified_bad": "영수증이 확인되지 않았습니다. {n}개 항목을 통과하지 못했습니다.",
@@ -335,8 +335,8 @@ VOTING = {
            "with_server": "Also check that the server's current log still holds it (reads only the public log)",
            "verify_submit": "Check the receipt", "need_receipt": "Please paste a receipt or choose its file.",
            "not_json": "That is not a receipt in JSON: {reason}",
-           "no_crypto": "This browser cannot check receipts here. Please try again over a secure (https) "
-                        "connection.",
+           "no_crypto": "The code that checks receipts did not load. Please reload the page or try another "
+                        "browser.",
            "verified_ok": "The receipt checks out: this ballot is in the log the city signed.",
            "verified_server_ok": "The server's current log still holds it, and has only grown since.",
            "verified_bad": "The receipt does NOT check out: {n} checks failed.",

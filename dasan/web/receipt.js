@@ -3,8 +3,11 @@
 // the inclusion proof leads from that leaf to the signed tree head's root (RFC 9162 2.1.3.2), the head's key id is
 // the receipt's key's, and the head's Ed25519 signature verifies; optionally the server's current log still extends
 // the receipt's head (its key, its head of that size, a later signed head and a consistency proof, RFC 9162 2.1.4.2).
-// Hashes and signatures use the browser's WebCrypto (SHA-256, Ed25519); nothing is sent anywhere unless the server
-// check is asked for, and then only public ledger views are read.
+// Hashes and signatures use the browser's WebCrypto (SHA-256, Ed25519) where it has them. A page that is not a
+// secure context (served over plain http from another host) has no WebCrypto, and older browsers have no Ed25519
+// in it: there the vendored js-sha256 and TweetNaCl (dasan/web/vendor, loaded before this file) do the same
+// arithmetic in script. Nothing is sent anywhere unless the server check is asked for, and then only public ledger
+// views are read.
 //
 // Each check is {key, ok, vars}: `key` names the check (format, ballot_hash, poll, inclusion, key_id, signature,
 // server_key, log_extends, your_head, later_head, later_signature, consistency); the page words it.
@@ -36,9 +39,14 @@ const Receipts = (() => {
 
   function same(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
 
-  function available() { return Boolean(globalThis.crypto && crypto.subtle); }
+  const webCrypto = () => Boolean(globalThis.crypto && globalThis.crypto.subtle);
+  const scripted = () => Boolean(globalThis.sha256 && globalThis.nacl && globalThis.nacl.sign);
+  function available() { return webCrypto() || scripted(); }
 
-  async function sha256(bytes) { return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)); }
+  async function sha256(bytes) {
+    if (webCrypto()) return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return Uint8Array.from(globalThis.sha256.array(bytes));
+  }
   const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
   const nodeHash = (left, right) => sha256(concat(Uint8Array.of(1), left, right));
 
@@ -93,10 +101,26 @@ const Receipts = (() => {
     return encoder.encode(`${HEAD_CONTEXT}${poll}\n${size}\n${rootHex}\n${timestamp}`);
   }
 
+  // WebCrypto's answer, or null where this browser's WebCrypto is missing or knows no Ed25519.
+  async function webCryptoVerify(publicRaw, signature, message) {
+    if (!webCrypto()) return null;
+    let key;
+    try {
+      key = await crypto.subtle.importKey("raw", publicRaw, { name: "Ed25519" }, false, ["verify"]);
+    } catch (error) {
+      if (error && error.name === "NotSupportedError") return null;
+      throw error;
+    }
+    return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+  }
+
   async function verifySignature(publicB64, message, signatureB64) {
     try {
-      const key = await crypto.subtle.importKey("raw", fromBase64(publicB64), { name: "Ed25519" }, false, ["verify"]);
-      return await crypto.subtle.verify({ name: "Ed25519" }, key, fromBase64(signatureB64), message);
+      const publicRaw = fromBase64(publicB64), signature = fromBase64(signatureB64);
+      const answer = await webCryptoVerify(publicRaw, signature, message);
+      if (answer !== null) return answer;
+      if (publicRaw.length !== 32 || signature.length !== 64) return false;
+      return globalThis.nacl.sign.detached.verify(message, signature, publicRaw);
     } catch (_) {
       return false;  // a malformed key or signature does not verify
     }
@@ -216,5 +240,5 @@ const Receipts = (() => {
     return [response.status, body];
   }
 
-  return { available, verifyReceipt, verifyWithServer, httpFetch, verifyInclusion, verifyConsistency, sha256, hex };
+  return { available, webCrypto, verifyReceipt, verifyWithServer, httpFetch, verifyInclusion, verifyConsistency, sha256, hex };
 })();

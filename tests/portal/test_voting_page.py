@@ -392,3 +392,41 @@ def test_the_browser_proof_checks_agree_with_the_python_ledger(server, page):
     }""", [inclusion, consistency])
     assert got[0] == expected_inclusion
     assert got[1] == expected_consistency
+
+
+def test_a_receipt_is_checked_on_a_page_that_is_not_a_secure_context(server):
+    """Served over plain http by a host that is not this one (here http://dasan.test, proxied to the test server),
+    the page is not a secure context and the browser gives it no WebCrypto: the vendored js-sha256 and TweetNaCl
+    check the receipt instead, with the same answers, tampered signatures included."""
+    from tests.browser import chromium_page
+
+    base = server.base
+    good = server.runtime.voting.cast(server.policy, server.credentials[8], [1])
+    forged = copy.deepcopy(good)
+    raw = forged["tree_head"]["signature"]
+    forged["tree_head"]["signature"] = ("A" if raw[0] != "A" else "B") + raw[1:]
+    with chromium_page() as page:
+        elsewhere = []
+
+        def proxy(route):
+            url = route.request.url
+            if url.startswith("http://dasan.test/"):
+                route.fulfill(response=route.fetch(url=base + url[len("http://dasan.test"):]))
+            else:
+                elsewhere.append(url)
+                route.abort()
+
+        page.route("**/*", proxy)
+        page.goto("http://dasan.test/voting?lang=en")
+        _ready(page)
+        assert page.evaluate("[window.isSecureContext, Boolean(window.crypto && window.crypto.subtle)]") == [False,
+                                                                                                        False]
+        assert page.evaluate("Receipts.available() && !Receipts.webCrypto()")
+        assert _verify_pasted(page, good) == dict.fromkeys(OFFLINE | ONLINE, True)
+        found = _verify_pasted(page, forged, with_server=False)
+        assert found["inclusion"] and not found["signature"]
+        changed = copy.deepcopy(good)
+        changed["ballot"] = changed["ballot"].replace('"choices":[1]', '"choices":[2]')
+        found = _verify_pasted(page, changed, with_server=False)
+        assert not found["ballot_hash"] and found["signature"]
+        assert elsewhere == []
