@@ -166,7 +166,8 @@ class Runtime:
         self.draining = False  # SIGTERM received: finishing what is in flight (dasan.draining)
         self.minutes = MinutesService(models, MeetingStore(engine), uploads, self.jobs,
                                       MinutesOptions(upload_max_bytes=settings.minutes_upload_max_bytes,
-                                                     llm_enabled=settings.llm_enabled))
+                                                     llm_enabled=settings.llm_enabled,
+                                                     time_zone=settings.time_zone))
         self.shared_state, self.shared_state_error = None, None  # what every worker shares (sessions, calls)
         try:
             self.shared_state = shared_store(settings, engine)

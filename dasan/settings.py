@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     speaker_model: str = Field("resemblyzer-ge2e", description="Speaker encoder for minutes (registry name or .pt).")
     minutes_upload_max_bytes: int = Field(2_000_000_000, ge=1, description="Largest recording a minutes upload "
                                           "may be.")
+    time_zone: str = Field("Asia/Seoul", description="IANA time zone of the dates people read (a meeting's date "
+                           "in its minutes).")
     shutdown_grace_s: float = Field(30.0, ge=0, le=3600, description="On SIGTERM, finish calls, live meetings and "
                                     "the job in hand for up to this long before stopping (0: stop at once).")
     jobs_in_process: bool = Field(True, description="This server also runs queued jobs (minutes uploads) in a "
@@ -182,6 +184,17 @@ class Settings(BaseSettings):
 
         if value not in BACKENDS:
             raise ValueError(f"unknown ASR backend {value!r}; choose one of {', '.join(BACKENDS)}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Seoul") from None
         return value
 
     @field_validator("log_level", mode="before")

@@ -400,7 +400,7 @@ def export_meeting(meeting_id: str, fmt: str, service: MinutesDep, who: Official
         raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")
     meeting = _get(service, meeting_id, who)
     filename = f"minutes-{meeting.id}.{fmt}"
-    return Response(export(meeting, fmt), media_type=MEDIA_TYPES[fmt],
+    return Response(export(meeting, fmt, service.options.time_zone), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

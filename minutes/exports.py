@@ -1,9 +1,14 @@
-"""A meeting's minutes as Markdown, DOCX (python-docx), SRT, WebVTT, JSON or plain text, in its language."""
+"""A meeting's minutes as Markdown, DOCX (python-docx), SRT, WebVTT, JSON or plain text, in its language.
+
+Dates are written in the city's time zone (``DASAN_TIME_ZONE``, Seoul by default) with its abbreviation
+("2026-12-03 19:46 KST"); the JSON export keeps the stored UTC instant.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+from zoneinfo import ZoneInfo
 
 from minutes.document import Meeting, minutes_to_dict
 
@@ -43,6 +48,12 @@ def clock(seconds: float, millis: bool = False, sep: str = ".") -> str:
     return f"{int(h):02d}:{int(m):02d}:{int(s):02d}"
 
 
+def meeting_date(meeting: Meeting, zone: str = "Asia/Seoul") -> str:
+    """When the meeting was held, in ``zone``: "2026-12-03 19:46 KST"."""
+    local = meeting.created.astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
 def _ref(at: float) -> str:
     return f"[{clock(at)}]"
 
@@ -59,11 +70,11 @@ def method_line(meeting: Meeting) -> str:
     return text + (L["mixed"] if minutes.composed_by == "llm+extractive" else "")
 
 
-def markdown(meeting: Meeting) -> str:
+def markdown(meeting: Meeting, zone: str = "Asia/Seoul") -> str:
     L = _labels(meeting)
     m = minutes_to_dict(meeting.minutes, meeting)
     lines = [f"# {meeting.title}", "",
-             f"- {L['date']}: {meeting.created.strftime('%Y-%m-%d %H:%M')} UTC",
+             f"- {L['date']}: {meeting_date(meeting, zone)}",
              f"- {L['duration']}: {clock(meeting.duration)}",
              f"- {L['attendees']}: {', '.join(meeting.attendees) or L['none']}",
              f"- {L['method']}: {method_line(meeting)}", ""]
@@ -118,7 +129,7 @@ def webvtt(meeting: Meeting) -> str:
     return "\n".join(blocks)
 
 
-def docx(meeting: Meeting) -> bytes:
+def docx(meeting: Meeting, zone: str = "Asia/Seoul") -> bytes:
     from docx import Document
     from docx.shared import Pt
 
@@ -127,7 +138,7 @@ def docx(meeting: Meeting) -> bytes:
     doc = Document()
     doc.core_properties.title = meeting.title
     doc.add_heading(meeting.title, level=0)
-    doc.add_paragraph(f"{L['date']}: {meeting.created.strftime('%Y-%m-%d %H:%M')} UTC\n"
+    doc.add_paragraph(f"{L['date']}: {meeting_date(meeting, zone)}\n"
                       f"{L['duration']}: {clock(meeting.duration)}\n"
                       f"{L['attendees']}: {', '.join(meeting.attendees) or L['none']}\n"
                       f"{L['method']}: {method_line(meeting)}")
@@ -161,11 +172,12 @@ def docx(meeting: Meeting) -> bytes:
     return buffer.getvalue()
 
 
-def export(meeting: Meeting, fmt: str) -> bytes:
-    """The meeting in ``fmt`` (md, docx, srt, vtt, json, txt) as bytes (UTF-8 for the text formats)."""
+def export(meeting: Meeting, fmt: str, zone: str = "Asia/Seoul") -> bytes:
+    """The meeting in ``fmt`` (md, docx, srt, vtt, json, txt) as bytes (UTF-8 for the text formats), its dates in
+    the IANA time zone ``zone``."""
     if fmt == "docx":
-        return docx(meeting)
-    writers = {"md": markdown, "txt": text, "srt": srt, "vtt": webvtt,
+        return docx(meeting, zone)
+    writers = {"md": lambda m: markdown(m, zone), "txt": text, "srt": srt, "vtt": webvtt,
                "json": lambda m: json.dumps(m.to_dict(), ensure_ascii=False, indent=1)}
     if fmt not in writers:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")

@@ -91,6 +91,7 @@ class MinutesOptions:
     max_live: int = 2  # live meetings transcribed at once
     max_duration_s: float = MAX_DURATION_S  # the longest recording
     compose: ComposeOptions = ComposeOptions()
+    time_zone: str = "Asia/Seoul"  # the zone of the dates in the minutes' exports
 
 
 @dataclass

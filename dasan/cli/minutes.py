@@ -93,10 +93,11 @@ def _transcribe(runtime, file: Path, fmt, language, backend, glossary, title, sp
         service.store.save(meeting)
         err.print(f"[dim]saved as meeting {meeting.id} (`dasan minutes show {meeting.id}`)[/]")
     if output is not None:
-        output.write_bytes(export(meeting, fmt))
+        output.write_bytes(export(meeting, fmt, service.options.time_zone))
         err.print(f"[green]✓[/] wrote {output}")
     else:
-        console.print(export(meeting, "txt").decode("utf-8"), markup=False, highlight=False)
+        transcript = export(meeting, "txt", service.options.time_zone).decode("utf-8")
+        console.print(transcript, markup=False, highlight=False)
 
 
 def _compose_method(compose: str, service) -> str:
@@ -149,7 +150,8 @@ def compose_meeting(
             _fail(str(exc), 2)
         _compose_into(meeting, method, service)
         service.store.save(meeting)
-    console.print(export(meeting, "md").decode("utf-8"), markup=False, highlight=False)
+    minutes = export(meeting, "md", service.options.time_zone).decode("utf-8")
+    console.print(minutes, markup=False, highlight=False)
 
 
 @minutes_app.command("list")
@@ -171,23 +173,26 @@ def export_meeting(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.md .docx .srt .vtt .json .txt).")],
 ) -> None:
     """Write a stored meeting's minutes in the format of the output's extension."""
+    from dasan.settings import get_settings
     from minutes.exports import export
 
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         _fail(f"cannot tell the format of {output.name}; use one of .{', .'.join(FORMATS)}", 2)
     meeting = _stored(meeting_id)
-    output.write_bytes(export(meeting, fmt))
+    output.write_bytes(export(meeting, fmt, get_settings().time_zone))
     err.print(f"[green]✓[/] wrote {output}")
 
 
 @minutes_app.command("show")
 def show(meeting_id: Annotated[str, typer.Argument(help="A meeting id.")]) -> None:
     """Print a stored meeting's minutes (Markdown)."""
+    from dasan.settings import get_settings
     from minutes.exports import export
 
     meeting = _stored(meeting_id)
-    console.print(export(meeting, "md").decode("utf-8"), markup=False, highlight=False)
+    minutes = export(meeting, "md", get_settings().time_zone).decode("utf-8")
+    console.print(minutes, markup=False, highlight=False)
 
 
 @minutes_app.command("search")

@@ -87,3 +87,24 @@ def test_empty_meeting_exports():
     assert "none recorded" in export(m, "md").decode()
     assert export(m, "srt") == b"" and export(m, "vtt").decode().startswith("WEBVTT")
     assert json.loads(export(m, "json"))["segments"] == []
+
+
+def test_the_minutes_date_is_written_in_the_city_time_zone():
+    from datetime import datetime, timezone
+
+    import pytest
+
+    from dasan.settings import Settings
+
+    m = meeting("ko", [("Speaker 1", "오늘 첫 번째 안건은 마포구 자전거 도로 확장입니다.")])
+    m.created = datetime(2026, 12, 3, 15, 30, tzinfo=timezone.utc)  # past midnight in Seoul
+    m.minutes = extract_minutes(m)
+    assert "- 일시: 2026-12-04 00:30 KST" in export(m, "md").decode()
+    from docx import Document
+
+    doc = Document(io.BytesIO(export(m, "docx")))
+    assert "일시: 2026-12-04 00:30 KST" in "\n".join(p.text for p in doc.paragraphs)
+    assert "- 일시: 2026-12-03 15:30 UTC" in export(m, "md", "UTC").decode()
+    assert json.loads(export(m, "json"))["created"] == "2026-12-03T15:30:00+00:00"  # the stored instant
+    with pytest.raises(ValueError, match="unknown time zone 'Seoul'"):
+        Settings(time_zone="Seoul")
