@@ -247,18 +247,20 @@ class Call:
         if (turn_end.partial_wanted(gate.speech_frames, silence_s)
                 and gate.speech_s >= cfg.turn.min_speech_s and self._group is not None):
             turn_end.partial_started()
-            self._group.create_task(self._partial(np.concatenate(self._speech), gate.speech_frames, turn_end),
-                                    name=f"call-{self.id}-partial")
+            self._group.create_task(self._partial(np.concatenate(self._speech), gate.speech_frames, turn_end,
+                                                  silence_s), name=f"call-{self.id}-partial")
         too_long = len(self._speech) * self._frame_s >= cfg.max_utterance_s
         if too_long or turn_end.over(gate.speech_frames, silence_s):
             self._end_utterance(now)
 
-    async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd) -> None:
-        """Transcribe the utterance so far at a pause; end the turn now if it sounds finished and the caller is
-        still silent."""
+    async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd, silence_s: float) -> None:
+        """Transcribe the utterance so far at a pause while the end-of-turn model hears it (up to
+        ``model_pause_s`` into the pause); end the turn now if both sound finished and the caller is still silent."""
+        unheard = int(max(0.0, silence_s - self.config.turn.model_pause_s) * SAMPLE_RATE)
+        voiced = audio[: len(audio) - unheard] if 0 < unheard < len(audio) else audio
         heard, probability = await asyncio.gather(
             self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto"),
-            self._in_thread(self._turn_probability, audio))
+            self._in_thread(self._turn_probability, voiced))
         turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard, probability)
         if (turn_end is self._turn_end and self._gate.in_speech
                 and turn_end.over(self._gate.speech_frames, self._gate.silence_s)):
