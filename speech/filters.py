@@ -1,8 +1,10 @@
 """Guards against Whisper's known failure modes on meetings: text invented on silence or noise, and loops.
 
 The VAD gate keeps most silence and noise away from Whisper; these filters catch what gets through:
-windows Whisper itself rates as non-speech, repetition loops (Whisper's compression-ratio signal), phrases
-repeated three or more times in a row, and the stock phrases Whisper writes on noise ("Thank you for
+windows Whisper itself rates as non-speech, repetition loops (Whisper's compression-ratio signal), a phrase
+repeated in one window with the repeat squeezed into no time (the loop Whisper writes at the end of a window:
+"I am the marketing expert ... okay? I am the marketing expert ... okay?", the copy's ten words all at 29.92 s),
+phrases repeated three or more times in a row, and the stock phrases Whisper writes on noise ("Thank you for
 watching", "시청해 주셔서 감사합니다") when they come alone and uncertain.
 """
 
@@ -37,6 +39,7 @@ class FilterOptions:
     min_avg_logprob: float = -1.0
     stock_phrase_max_prob: float = 0.7  # a stock phrase alone is kept only when Whisper is at least this sure
     max_repeats: int = 2  # a phrase said more than this many times in a row is cut back to one
+    squeezed_ratio: float = 0.5  # a repeat lasting less than this share of the phrase's first time is not speech
 
 
 class HallucinationFilter:
@@ -51,6 +54,10 @@ class HallucinationFilter:
         if result.no_speech_prob > self.options.no_speech_prob and result.avg_logprob < self.options.min_avg_logprob:
             return False
         return True
+
+    def window_words(self, words: list[W]) -> list[W]:
+        """One window's words (with ``start``/``end``), less the repeats squeezed into no time."""
+        return drop_squeezed_repeats(words, self.options.squeezed_ratio)
 
     def committed(self, words: list[W]) -> list[W]:
         return words
@@ -96,3 +103,39 @@ def collapse_repeats(words: list[W], max_repeats: int = 2, max_n: int = 8) -> li
             out_keys.append(keys[i])
             i += 1
     return out_words
+
+
+def _span(words) -> float:
+    return words[-1].end - words[0].start
+
+
+def _squeezed(copy, first, ratio: float) -> bool:
+    """A repeat is squeezed when it takes far less time than the first saying, or most of its words take none."""
+    instant = sum(1 for w in copy if w.end - w.start < 0.02)
+    return _span(copy) < ratio * _span(first) or instant * 2 > len(copy)
+
+
+def drop_squeezed_repeats(words: list[W], ratio: float = 0.5, max_n: int = 16) -> list[W]:
+    """Drop the copies of a 1..max_n-word phrase that follow it at once in the same window but are squeezed in
+    time. A person who says a phrase twice takes about as long each time; Whisper's end-of-window loop writes the
+    copy with collapsed word times. Repeats said at a speaking pace are kept (``collapse_repeats`` limits those)."""
+    keys = [_key(w.text) for w in words]
+    out: list[W] = []
+    i = 0
+    while i < len(words):
+        for n in range(1, min(max_n, (len(words) - i) // 2) + 1):  # the shortest phrase that repeats
+            phrase = keys[i:i + n]
+            if not any(phrase) or keys[i + n:i + 2 * n] != phrase:
+                continue
+            first = words[i:i + n]
+            j = i + n
+            while keys[j:j + n] == phrase and _squeezed(words[j:j + n], first, ratio):
+                j += n
+            if j > i + n:
+                out.extend(first)
+                i = j
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out

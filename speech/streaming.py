@@ -45,7 +45,7 @@ class HypothesisBuffer:
         self.agreement = agreement
         self._history: deque[list[StreamWord]] = deque(maxlen=agreement - 1)
         self.committed_end = 0.0
-        self._committed_tail: deque[str] = deque(maxlen=5)  # keys of the last committed words
+        self._committed_tail: deque[str] = deque(maxlen=12)  # keys of the last committed words
         self.tentative: list[StreamWord] = []
 
     def _strip_committed(self, words: list[StreamWord]) -> list[StreamWord]:
@@ -53,7 +53,7 @@ class HypothesisBuffer:
         words = [w for w in words if w.end > self.committed_end + 0.05 or w.start > self.committed_end - 0.1]
         if words and abs(words[0].start - self.committed_end) < 1.0 and self._committed_tail:
             tail = list(self._committed_tail)
-            for n in range(min(len(tail), len(words), 5), 0, -1):
+            for n in range(min(len(tail), len(words)), 0, -1):  # up to a sentence decoded again
                 if tail[-n:] == [word_key(w.text) for w in words[:n]]:
                     return words[n:]
         return words
@@ -179,7 +179,7 @@ class OnlineProcessor:
             return []
         words = [StreamWord(self._offset + w.start, self._offset + w.end, w.text, w.probability)
                  for w in result.words]
-        return words
+        return self.filters.window_words(words)
 
     def process(self, now: float) -> list[StreamWord]:
         """Re-decode the buffer and return the words that became final (``now`` = stream time, for latency)."""

@@ -1,6 +1,6 @@
 """The commit policy, the hallucination filters and the scoring functions, in pure Python (no model)."""
 
-from speech.filters import HallucinationFilter, collapse_repeats
+from speech.filters import HallucinationFilter, collapse_repeats, drop_squeezed_repeats
 from minutes.metrics import der, normalise_korean, score, sino_korean
 from speech.streaming import HypothesisBuffer, StreamWord
 
@@ -51,6 +51,49 @@ def test_repeated_phrases_collapse_and_lone_stock_phrases_go():
     assert HallucinationFilter().segment_words(unsure) == []
     sure = [StreamWord(0, 1, " Thank you.", 0.95)]
     assert HallucinationFilter().segment_words(sure) == sure
+
+
+def timed(spec: str):
+    """Words as Whisper timed them: "text@start-end ..."."""
+    out = []
+    for item in spec.split():
+        text, _, span = item.rpartition("@")
+        start, end = span.split("-")
+        out.append(StreamWord(float(start), float(end), " " + text))
+    return out
+
+
+def test_a_repeat_squeezed_into_no_time_is_dropped_but_a_phrase_said_twice_is_kept():
+    # one window of the AMI meeting ES2003 excerpt (tests/data/ami_dev00.wav) as Whisper decoded it at its end:
+    # the sentence again, ten words at 29.92 s
+    loop = timed("I@25.96-26.46 am@26.46-26.62 the@26.62-26.90 marketing@26.90-27.54 expert@27.54-28.10 "
+                 "you're@28.10-28.70 the@28.70-28.74 marketing@28.74-29.06 expert,@29.06-29.48 okay?@29.48-29.92 "
+                 "I@29.92-29.92 am@29.92-29.92 the@29.92-29.92 marketing@29.92-29.92 expert@29.92-29.92 "
+                 "you're@29.92-29.92 the@29.92-29.92 marketing@29.92-29.92 expert,@29.92-29.92 okay?@29.92-29.92")
+    kept = drop_squeezed_repeats(loop)
+    assert "".join(w.text for w in kept) == " I am the marketing expert you're the marketing expert, okay?"
+    # a 1.3 s utterance decoded as four copies, the later ones in 0.2 s or less
+    four = timed("Great,@5.02-5.36 think@5.48-5.48 it.@5.48-5.48 Great,@5.48-5.48 think@5.48-5.54 it.@5.54-5.66 "
+                 "Great,@5.66-5.66 think@5.66-5.66 it.@5.66-5.68 Great,@5.70-5.70 think@5.70-5.70 it@5.70-5.70")
+    assert "".join(w.text for w in drop_squeezed_repeats(four)) == " Great, think it."
+    said = timed("no@1.0-1.3 no@1.4-1.7 okay,@2.0-2.3 the@2.3-2.5 price.@2.5-3.0 okay,@3.2-3.5 the@3.5-3.7 "
+                 "price.@3.7-4.2")
+    assert drop_squeezed_repeats(said) == said  # said twice at a speaking pace: speech
+    assert HallucinationFilter().window_words(loop) == kept
+
+
+def test_a_sentence_decoded_again_after_it_was_committed_is_not_committed_twice():
+    buffer = HypothesisBuffer(agreement=2)
+    sentence = [" My", " name's", " Adam", " Duggard,", " we're", " here", " because", " of", " the", " project."]
+    first = [StreamWord(6.0 + 0.3 * i, 6.25 + 0.3 * i, t) for i, t in enumerate(sentence)]
+    buffer.insert(first)
+    buffer.flush(7.0)
+    buffer.insert(first)
+    assert len(buffer.flush(8.0)) == len(sentence)
+    # the next window hears the whole sentence again, timed a little later, then new words
+    again = [StreamWord(w.start + 3.1, w.end + 3.1, w.text) for w in first]
+    buffer.insert(again + [StreamWord(12.2, 12.5, " Okay.")])
+    assert [w.text for w in buffer.tentative] == [" Okay."]
 
 
 def test_korean_numbers_and_english_normalisation():

@@ -92,3 +92,21 @@ def test_openai_whisper_backend_streams_the_same_words(model_set, jfk_audio):
     assert transcriber.processor.decoder.backend == "openai-whisper"
     segments = run_stream(transcriber, chunks(jfk_audio, 1.0))
     assert wer(JFK_TEXT, " ".join(s.text for s in segments)) < 0.15
+
+
+def test_no_sentence_of_a_real_meeting_is_committed_twice(model_set):
+    """30 s of a real AMI meeting (tests/data/ami_dev00.wav, four speakers): Whisper used to end one window with
+    its sentence again, squeezed into its last instant, and the copy was committed as a segment of its own."""
+    from pathlib import Path
+
+    from models.audio import load_audio
+    from minutes.metrics import normalise_words
+
+    audio = load_audio(Path(__file__).resolve().parents[1] / "data" / "ami_dev00.wav")
+    segments = run_stream(make_transcriber(model_set, options=StreamingOptions(language="en")), chunks(audio))
+    assert len(segments) >= 5
+    assert all(s.end - s.start >= 0.1 for s in segments), [(s.start, s.end, s.text) for s in segments]
+    said = normalise_words(" ".join(s.text for s in segments))
+    grams = [tuple(said[i:i + 4]) for i in range(len(said) - 3)]
+    again = [g for i, g in enumerate(grams) if g in grams[i + 1:i + 16]]
+    assert again == [], " / ".join(s.text for s in segments)
