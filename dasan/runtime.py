@@ -140,10 +140,13 @@ class Runtime:
         self.staff_sessions = BrowserSessions(engine)
         self.audit = AuditLog(engine)
         self.authenticator = StaffAuthenticator(self.staff_tokens, self.staff_sessions)
+        # The public copies of complaint media are queued jobs of their own queue object (same table), so that a
+        # report wakes the copying worker at once and never waits behind a long minutes job.
+        self.copy_jobs = JobQueue(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
         self.complaints = ComplaintService(
             engine, MediaStore(settings.resolved_uploads_dir / "complaints"),
             ComplaintLimits(photo_max_bytes=settings.complaint_photo_max_bytes,
-                            video_max_bytes=settings.complaint_video_max_bytes))
+                            video_max_bytes=settings.complaint_video_max_bytes), jobs=self.copy_jobs)
         self.opendata = OpenData(engine, OpenDataOptions(rows_max=settings.datastore_rows_max,
                                                          sql_enabled=settings.datastore_sql_enabled,
                                                          sql_rows_max=settings.datastore_sql_rows_max,
@@ -163,6 +166,7 @@ class Runtime:
         uploads.mkdir(parents=True, exist_ok=True)
         self.jobs = JobQueue(engine, lease_s=settings.job_lease_s, max_attempts=settings.job_max_attempts)
         self.job_worker: Worker | None = None
+        self.copy_worker: Worker | None = None  # complaint media's public copies
         self.draining = False  # SIGTERM received: finishing what is in flight (dasan.draining)
         self.minutes = MinutesService(models, MeetingStore(engine), uploads, self.jobs,
                                       MinutesOptions(upload_max_bytes=settings.minutes_upload_max_bytes,
@@ -252,28 +256,32 @@ class Runtime:
 
         if self.job_worker is None:
             self.job_worker = Worker(self.jobs, self.job_handlers(), name="minutes").start()
+        if self.copy_worker is None:
+            self.copy_worker = Worker(self.copy_jobs, self.complaints.job_handlers(), name="complaint-copies").start()
         return self.job_worker
 
     def start_draining(self) -> None:
         """Shutting down: take no new job, and say so in /readyz (what is in flight goes on)."""
         self.draining = True
-        if self.job_worker is not None:
-            self.job_worker.finish_current()
+        for worker in (self.job_worker, self.copy_worker):
+            if worker is not None:
+                worker.finish_current()
 
     def in_flight(self) -> dict[str, int]:
         """What this process is in the middle of: voice calls, live meetings, a queued job (only those above 0)."""
-        worker = self.job_worker
         counts = {"voice calls": self.calls.in_progress(), "live meetings": self.minutes.live_count,
-                  "jobs": 1 if worker is not None and worker.current else 0}
+                  "jobs": sum(1 for w in (self.job_worker, self.copy_worker) if w is not None and w.current)}
         return {what: n for what, n in counts.items() if n}
 
     def job_handlers(self) -> dict:
-        """Every kind of queued job this process can run, with its handler."""
+        """The minutes jobs this process can run, with their handlers (the complaint copies have their own worker,
+        :attr:`copy_worker`, over :attr:`copy_jobs`)."""
         return self.minutes.job_handlers()
 
     def close(self) -> None:
-        if self.job_worker is not None:  # the job in hand goes back to the queue for another worker
-            self.job_worker.stop(timeout=10)
+        for worker in (self.job_worker, self.copy_worker):
+            if worker is not None:  # the job in hand goes back to the queue for another worker
+                worker.stop(timeout=10)
         self.engine.dispose()
 
     def __enter__(self) -> "Runtime":

@@ -140,6 +140,22 @@ class JobQueue:
         self._wake.set()
         return self.get(row.id)
 
+    def submit_within(self, connection, kind: str, payload: dict, progress: dict | None = None,
+                      job_id: str | None = None) -> str:
+        """Queue a job inside the caller's transaction (``connection``: a Connection or an ORM Session), so that
+        it exists exactly when the caller's change commits; returns its id. Call :meth:`wake` after the commit
+        to have this process's worker take it at once."""
+        now = _now()
+        job_id = job_id or uuid.uuid4().hex[:12]
+        connection.execute(JobRow.__table__.insert().values(
+            id=job_id, kind=kind, status="queued", payload=_jsonable(payload), progress=_jsonable(progress or {}),
+            attempts=0, max_attempts=self.max_attempts, created_at=now, updated_at=now))
+        return job_id
+
+    def wake(self) -> None:
+        """A job was queued: this process's idle worker looks at the queue now rather than at its next poll."""
+        self._wake.set()
+
     def get(self, job_id: str) -> Job:
         with self.engine.connect() as conn:
             row = conn.execute(select(JobRow).where(JobRow.id == job_id)).first()

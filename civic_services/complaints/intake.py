@@ -1,21 +1,26 @@
 """Taking a citizen's report: check its text, attributes and media, find where it is, link it to an open report of
-the same problem nearby, and store it with its media, its first event and the reporter's notice in one
-transaction (media files are on disk, fsynced, before it commits)."""
+the same problem nearby, and store it with its media, its first event, the reporter's notice and the job that
+makes the media's public copies in one transaction. The media's originals are on disk, fsynced, before it commits;
+the public copies (metadata removed) are made after the answer, by that job (:mod:`~civic_services.complaints.copies`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from civic_services import districts
 from civic_services.complaints import media as media_mod
 from civic_services.complaints.catalogue import DEPARTMENTS, Service
+from civic_services.complaints.copies import KIND as COPY_JOB, PublicCopies
 from civic_services.complaints.errors import ComplaintError
 from civic_services.complaints.location import resolve
 from civic_services.complaints.media import KST, MediaInfo
@@ -62,9 +67,14 @@ class Submitted:
     masked: bool = False  # personal data in the free text is hidden in the public copy
 
 
+LOCK_CELL_DEG = 0.01  # the cells of the duplicate locks: about 1.1 km north-south, 0.9 km east-west in Seoul
+
+
 class Intake:
     def __init__(self, desk: Desk):
         self.desk = desk
+        self._postgres = desk.engine.dialect.name == "postgresql"
+        self._sequences: set[int] = set()  # years whose ticket sequence is known to exist
 
     def _check_attributes(self, service: Service, given: dict[str, str]) -> dict[str, str]:
         known = {a.code: a for a in service.attributes}
@@ -140,14 +150,66 @@ class Intake:
             raise ComplaintError("media_url must be an http(s) URL")
 
     def _next_ticket(self, session: Session, year: int) -> str:
-        """Reserve the year's next ticket number (an upsert that also takes the write lock first on SQLite)."""
+        """Reserve the year's next ticket number. On PostgreSQL a sequence per year: no lock is held, so reports
+        are taken in parallel (a report whose transaction fails leaves a gap in the numbers). Elsewhere (SQLite)
+        an upsert of the year's counter, which also takes the database's write lock first."""
+        if self._postgres:
+            number = session.execute(text(f"SELECT nextval('{self._ticket_sequence(year)}')")).scalar_one()
+            return TICKET_FORMAT.format(year=year, number=number)
         table = TicketCounter.__table__
-        insert = pg_insert if self.desk.engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(table).values(year=year, last=1)
+        statement = sqlite_insert(table).values(year=year, last=1)
         statement = statement.on_conflict_do_update(index_elements=[table.c.year],
                                                     set_={"last": table.c.last + 1}).returning(table.c.last)
         number = session.execute(statement).scalar_one()
         return TICKET_FORMAT.format(year=year, number=number)
+
+    def _ticket_sequence(self, year: int) -> str:
+        """The PostgreSQL sequence of ``year``'s ticket numbers, made on the year's first report (starting after
+        the numbers its counter or its tickets already used)."""
+        name = f"complaint_tickets_{year:04d}"
+        if year in self._sequences:
+            return name
+        with self.desk.engine.connect() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_class WHERE relkind = 'S' AND relname = :name "
+                                            "AND pg_table_is_visible(oid)"), {"name": name}).first()
+            if found is None:
+                used = connection.execute(select(TicketCounter.last).where(TicketCounter.year == year)).scalar() or 0
+                prefix = TICKET_FORMAT.format(year=year, number=0)[:-6]
+                newest = connection.execute(select(func.max(Request.ticket))
+                                            .where(Request.ticket.like(f"{prefix}%"))).scalar()
+                if newest:
+                    used = max(used, int(newest[len(prefix):]))
+                try:
+                    connection.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {used + 1}"))
+                    connection.commit()
+                except DBAPIError:  # another process made it at the same moment
+                    connection.rollback()
+        self._sequences.add(year)
+        return name
+
+    def _lock_place(self, session: Session, service_code: str, lat: float | None, lon: float | None,
+                    address_key: str | None) -> None:
+        """On PostgreSQL, hold (until commit) a lock on the reports of this service around this place, so that two
+        reports of one problem sent at the same moment see each other (the second is linked to the first), while
+        reports elsewhere go on in parallel: one advisory lock per ~1 km cell the duplicate radius touches, or per
+        address, taken in a fixed order."""
+        if not self._postgres:
+            return  # SQLite: the write lock taken with the ticket already serialises reports
+        if lat is not None:
+            radius = self.desk.limits.duplicate_radius_m
+            dlat = radius / 111_320
+            dlon = radius / (111_320 * max(0.01, math.cos(math.radians(lat))))
+            rows = {math.floor((lat + d) / LOCK_CELL_DEG) for d in (-dlat, dlat)}
+            cols = {math.floor((lon + d) / LOCK_CELL_DEG) for d in (-dlon, dlon)}
+            places = [f"{service_code}|{r}|{c}" for r in rows for c in cols]
+        elif address_key:
+            places = [f"{service_code}|{address_key}"]
+        else:
+            return
+        keys = sorted(int.from_bytes(hashlib.blake2b(p.encode(), digest_size=8, person=b"dasan-dup").digest(),
+                                     "big", signed=True) for p in places)
+        for key in keys:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _find_duplicate(self, session: Session, service_code: str, lat: float | None, lon: float | None,
                         address_key: str | None) -> tuple[Request, float | None] | None:
@@ -178,14 +240,16 @@ class Intake:
         where = resolve(report.lat, report.lon, report.address, infos)
         now = self.desk.clock()
         token = secrets.token_urlsafe(24)
+        store = self.desk.media_store
         saved: list[tuple[str, MediaInfo, str, str]] = []
+        for info in infos:
+            media_id = store.new_id()
+            saved.append((media_id, info, *store.paths(media_id, info.extension, now)))
         try:
-            for info in infos:
-                media_id = self.desk.media_store.new_id()
-                public_path, original_path = self.desk.media_store.save(media_id, info, now)
-                saved.append((media_id, info, public_path, original_path))
+            store.save_originals([(original_path, info.original) for _, info, _, original_path in saved])
             with self.desk.sessions.begin() as session:
                 ticket = self._next_ticket(session, now.astimezone(KST).year)
+                self._lock_place(session, service.code, where.lat, where.lon, where.address_key)
                 duplicate = self._find_duplicate(session, service.code, where.lat, where.lon, where.address_key)
                 request = Request(
                     ticket=ticket, service_code=service.code, status="open", description=report.description.strip(),
@@ -207,7 +271,8 @@ class Intake:
                                       content_type=info.content_type, bytes=len(info.original), sha256=info.sha256,
                                       width=info.width, height=info.height, duration_s=info.duration_s,
                                       taken_at=info.taken_at, gps_lat=info.gps_lat, gps_lon=info.gps_lon,
-                                      public_path=public_path, original_path=original_path, created_at=now))
+                                      public_path=public_path, original_path=original_path, created_at=now,
+                                      public_state="pending"))
                 detail = {"media": len(saved)}
                 if duplicate:
                     detail["duplicate_of"] = duplicate[0].ticket
@@ -218,10 +283,18 @@ class Intake:
                 session.add(event)
                 session.flush()
                 self.desk.notifier.notify(session, request, reporter, event)
+                if saved and self.desk.jobs is not None:  # the public copies: made after the answer
+                    self.desk.jobs.submit_within(session, COPY_JOB, {"media": [m[0] for m in saved],
+                                                                     "ticket": ticket})
         except BaseException:
             for _, _, public_path, original_path in saved:
-                self.desk.media_store.delete(public_path, original_path)
+                store.delete(public_path, original_path)
             raise
+        if saved:
+            if self.desk.jobs is not None:
+                self.desk.jobs.wake()
+            else:  # no job queue (a bare service): the copies are made here, after the commit
+                PublicCopies(self.desk).make([m[0] for m in saved])
         department = DEPARTMENTS[service.department]
         notice = [f"Report {ticket} received; routed to {department.name_en} ({department.name_ko}), "
                   f"{where.district.name_en}."]

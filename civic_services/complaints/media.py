@@ -1,8 +1,12 @@
 """Photos and videos attached to a report: recognised by their content (not their name or declared type),
 with their location and capture time read from the metadata, and a public copy with that metadata removed.
 
-Both the original and the public copy are written durably (fsync of file and folder) before the report that
-refers to them is committed.
+:func:`inspect` is what the request does: it checks an upload (content sniffing, format, pixel bound, Pillow's
+``verify()`` and that the data is whole, the size limits) and reads the EXIF GPS and capture time, without
+decoding a pixel; a video's container is probed for its streams and tags, not remuxed. The original is then written
+durably (fsync of file and folder) before the report that refers to it is committed. :func:`public_copy` makes the
+copy with the metadata removed (a photo re-encoded, a video remuxed) afterwards, off the request path, in a queued
+job (:mod:`civic_services.complaints.copies`); until it exists no public view shows the media.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ class MediaInfo:
     content_type: str
     extension: str
     original: bytes
-    public: bytes
+    public: bytes | None = None  # made later by public_copy (None until then)
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
@@ -57,7 +61,8 @@ def sniff(data: bytes) -> str | None:
 
 
 def inspect(data: bytes, name: str, photo_max: int, video_max: int) -> MediaInfo:
-    """Check one upload and prepare its public copy; raise UnsupportedMedia or TooLarge with a clear reason."""
+    """Check one upload and read its location and time (no public copy: see :func:`public_copy`); raise
+    UnsupportedMedia or TooLarge with a clear reason."""
     kind = sniff(data)
     label = f"{name!r}" if name else "an upload"
     if kind is None:
@@ -121,7 +126,30 @@ def _taken_at(exif) -> datetime | None:
     return moment.replace(tzinfo=zone).astimezone(timezone.utc)
 
 
+def _whole(data: bytes, fmt: str, probe) -> bool:
+    """Whether the photo's data runs to its end (verify() does not see a JPEG or WebP cut short): a JPEG has its
+    end-of-image marker after the start of its scan data (a marker cannot occur inside entropy-coded data), a
+    WebP holds the bytes its RIFF header announces; PNG's verify() already reads every chunk to IEND."""
+    if fmt == "JPEG":
+        scan = probe.fp.tell() if probe.fp is not None else 0
+        return data.find(b"\xff\xd9", max(scan, 2)) != -1
+    if fmt == "WEBP":
+        return len(data) >= 8 + int.from_bytes(data[4:8], "little")
+    return True
+
+
+def _exif_of(probe, fmt: str) -> Image.Exif:
+    """The EXIF read at open (a PNG's ``getexif()`` would decode the picture to look for a late eXIf chunk)."""
+    if fmt != "PNG":
+        return probe.getexif()
+    exif = Image.Exif()
+    if probe.info.get("exif"):
+        exif.load(probe.info["exif"])
+    return exif
+
+
 def _inspect_photo(data: bytes, label: str) -> MediaInfo:
+    """The request's check of a photo: nothing is decoded (the clean copy is made later by :func:`public_copy`)."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format
@@ -129,11 +157,32 @@ def _inspect_photo(data: bytes, label: str) -> MediaInfo:
                 raise UnsupportedMedia(f"{label} is a {fmt} image; photos must be JPEG, PNG or WebP")
             if probe.width * probe.height > MAX_PIXELS:
                 raise TooLarge(f"{label} has {probe.width}x{probe.height} pixels; at most {MAX_PIXELS:,}")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            exif = image.getexif()
+            exif = _exif_of(probe, fmt)
             gps_lat, gps_lon = _gps(exif)
             taken = _taken_at(exif)
+            orientation = exif.get(0x0112)
+            width, height = probe.size
+            if not _whole(data, fmt, probe):
+                raise UnsupportedMedia(f"{label} is not a readable photo: its data ends early (a cut-off upload?)")
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UnsupportedMedia(f"{label} is not a readable photo ({type(exc).__name__}: {exc})") from None
+    if orientation in (5, 6, 7, 8):  # the public copy is turned upright
+        width, height = height, width
+    content_type, extension = PHOTO_FORMATS[fmt]
+    return MediaInfo("photo", content_type, extension, data, None, width, height, taken_at=taken,
+                     gps_lat=gps_lat, gps_lon=gps_lon)
+
+
+def public_copy(data: bytes, kind: str) -> bytes:
+    """The copy of an original that the public sees: a photo re-encoded without EXIF, GPS, XMP or text chunks (its
+    orientation applied), a video remuxed without container or stream tags; UnsupportedMedia when it cannot be made
+    (the request's checks make that rare)."""
+    if kind == "video":
+        return _public_video(data)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
             image.load()
             public = ImageOps.exif_transpose(image)  # keep the orientation, drop the tag that carried it
             if fmt == "JPEG" and public.mode not in ("RGB", "L"):
@@ -147,10 +196,8 @@ def _inspect_photo(data: bytes, label: str) -> MediaInfo:
             else:
                 public.save(out, "WEBP", quality=88)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise UnsupportedMedia(f"{label} is not a readable photo ({type(exc).__name__}: {exc})") from None
-    content_type, extension = PHOTO_FORMATS[fmt]
-    return MediaInfo("photo", content_type, extension, data, out.getvalue(), public.width, public.height,
-                     taken_at=taken, gps_lat=gps_lat, gps_lon=gps_lon)
+        raise UnsupportedMedia(f"the photo is not readable ({type(exc).__name__}: {exc})") from None
+    return out.getvalue()
 
 
 # --- videos
@@ -169,7 +216,6 @@ def _inspect_video(data: bytes, label: str) -> MediaInfo:
             tags = {k.lower(): v for k, v in (container.metadata or {}).items()}
             duration = container.duration / 1_000_000 if container.duration else None
             width, height = video.codec_context.width, video.codec_context.height
-            public = _remux_without_metadata(container)
     except UnsupportedMedia:
         raise
     except (av.error.FFmpegError, OSError, ValueError, StopIteration) as exc:
@@ -188,8 +234,18 @@ def _inspect_video(data: bytes, label: str) -> MediaInfo:
         except ValueError:
             taken = None
     content_type = "video/quicktime" if data[8:12] == QUICKTIME_BRAND else "video/mp4"
-    return MediaInfo("video", content_type, "mov" if content_type == "video/quicktime" else "mp4", data, public,
+    return MediaInfo("video", content_type, "mov" if content_type == "video/quicktime" else "mp4", data, None,
                      width, height, duration, taken, gps_lat, gps_lon)
+
+
+def _public_video(data: bytes) -> bytes:
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            return _remux_without_metadata(container)
+    except (av.error.FFmpegError, OSError, ValueError, StopIteration) as exc:
+        raise UnsupportedMedia(f"the video is not readable ({type(exc).__name__}: {exc})") from None
 
 
 def _remux_without_metadata(container) -> bytes:
@@ -215,7 +271,8 @@ def _remux_without_metadata(container) -> bytes:
 # --- storage
 
 class MediaStore:
-    """Files under one folder: ``YYYY/MM/<id>.<ext>`` (public copy) and ``<id>.original.<ext>``."""
+    """Files under one folder: ``YYYY/MM/<id>.original.<ext>`` (as uploaded, written in the request) and
+    ``YYYY/MM/<id>.<ext>`` (the public copy, written later by the copy job)."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -223,15 +280,36 @@ class MediaStore:
     def new_id(self) -> str:
         return secrets.token_urlsafe(16)
 
+    def paths(self, media_id: str, extension: str, when: datetime) -> tuple[str, str]:
+        """Where a media's public copy and original go (relative to the folder)."""
+        folder = f"{when:%Y}/{when:%m}"
+        return f"{folder}/{media_id}.{extension}", f"{folder}/{media_id}.original.{extension}"
+
+    def save_originals(self, items: list[tuple[str, bytes]]) -> None:
+        """Write each ``(relative path, data)`` durably: every file fsynced, then each folder once."""
+        folders = {}
+        for relative, data in items:
+            path = self.root / relative
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders[path.parent] = True
+            _write_new(path, data)
+        for folder in folders:
+            _fsync_dir(folder)
+
+    def save_public(self, relative: str, data: bytes) -> None:
+        """Write a public copy durably (a crash midway leaves no half file under the public name)."""
+        path = self.path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_durably(path, data)
+        _fsync_dir(path.parent)
+
     def save(self, media_id: str, info: MediaInfo, when: datetime) -> tuple[str, str]:
-        folder = self.root / f"{when:%Y}" / f"{when:%m}"
-        folder.mkdir(parents=True, exist_ok=True)
-        public = folder / f"{media_id}.{info.extension}"
-        original = folder / f"{media_id}.original.{info.extension}"
-        _write_durably(public, info.public)
-        _write_durably(original, info.original)
-        _fsync_dir(folder)
-        return str(public.relative_to(self.root)), str(original.relative_to(self.root))
+        """Original and public copy at once (``info.public`` made), both durable."""
+        public, original = self.paths(media_id, info.extension, when)
+        self.save_originals([(original, info.original)])
+        self.save_public(public, info.public if info.public is not None else public_copy(info.original, info.kind))
+        return public, original
 
     def path(self, relative: str) -> Path:
         path = (self.root / relative).resolve()
@@ -245,6 +323,19 @@ class MediaStore:
                 self.path(rel).unlink(missing_ok=True)
             except (OSError, ValueError):
                 pass
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """A new file (its name is random and unused), written and fsynced under its own name: until the report that
+    names it commits, nothing refers to it, so a crash can leave only an orphan, never a half file in use."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_durably(path: Path, data: bytes) -> None:

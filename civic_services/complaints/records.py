@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,9 @@ from civic_services.complaints.errors import ComplaintError, NotFound
 from civic_services.complaints.media import KST, MediaStore
 from civic_services.complaints.notify import Notifier
 from civic_services.complaints.tables import Media, Request
+
+if TYPE_CHECKING:
+    from database.jobs import JobQueue
 
 TICKET_FORMAT = "SR-{year:04d}-{number:06d}"
 TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]+")
@@ -44,6 +47,7 @@ class Desk:
     limits: ComplaintLimits
     notifier: Notifier
     clock: Callable[[], datetime]
+    jobs: "JobQueue | None" = None  # queues the media's public copies (None: made at once, after the commit)
     sessions: sessionmaker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,8 @@ concern, all working at the same :class:`~civic_services.complaints.records.Desk
 - :mod:`~civic_services.complaints.views`: the public views and the staff view of reports
 
 Every write is one database transaction that also records the change (``complaint_events``) and the
-reporter's notice (through the notifier); media files are on disk, fsynced, before that transaction commits.
+reporter's notice (through the notifier); media originals are on disk, fsynced, before that transaction commits,
+and their public copies are made afterwards by a queued job (:mod:`~civic_services.complaints.copies`).
 
 Every method here is an entry point and normalises the text it is given (:mod:`~civic_services.complaints.text`:
 free text NFC, what is matched or parsed NFKC) before any part sees it; every public view masks personal data
@@ -25,6 +26,7 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from civic_services.complaints.catalogue import SERVICES, Service
+from civic_services.complaints.copies import PublicCopies
 from civic_services.complaints.intake import Intake, NewReport, Submitted, Upload
 from civic_services.complaints.lifecycle import Lifecycle
 from civic_services.complaints.media import MediaStore
@@ -34,18 +36,23 @@ from civic_services.complaints.records import ComplaintLimits, Desk, normalize_t
 from civic_services.complaints.text import clean, clean_free, clean_report
 from civic_services.complaints.views import ListQuery, PublicViews, StaffViews
 from database.base import utcnow
+from database.jobs import JobQueue
 
 
 class ComplaintService:
     def __init__(self, engine: Engine, media_store: MediaStore, limits: ComplaintLimits = ComplaintLimits(),
-                 notifier: Notifier | None = None, clock: Callable[[], datetime] = utcnow):
-        self.desk = Desk(engine, media_store, limits, notifier or OutboxNotifier(), clock)
+                 notifier: Notifier | None = None, clock: Callable[[], datetime] = utcnow,
+                 jobs: JobQueue | None = None):
+        """``jobs``: the queue the media's public copies are made from, after each report is acknowledged (a
+        worker runs :meth:`job_handlers`); None makes them in the request, after the commit."""
+        self.desk = Desk(engine, media_store, limits, notifier or OutboxNotifier(), clock, jobs)
         self.engine, self.media_store, self.limits, self.notifier = engine, media_store, limits, self.desk.notifier
         self.intake = Intake(self.desk)
         self.lifecycle = Lifecycle(self.desk)
         self.public = PublicViews(self.desk)
         self.staff = StaffViews(self.desk)
         self.queue = StaffQueue(self.desk)
+        self.copies = PublicCopies(self.desk)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -86,6 +93,10 @@ class ComplaintService:
 
     def media_file(self, media_id: str, original: bool = False) -> tuple[Path, str]:
         return self.public.media_file(clean(media_id), original)
+
+    def job_handlers(self) -> dict:
+        """The queued jobs this service's worker runs: the public copies of reports' media."""
+        return self.copies.job_handlers()
 
     # --- staff
 

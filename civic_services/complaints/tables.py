@@ -76,9 +76,15 @@ class Media(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     gps_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     gps_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
-    public_path: Mapped[str] = mapped_column(Text)  # metadata stripped
+    public_path: Mapped[str] = mapped_column(Text)  # metadata stripped (written once public_state is ready)
     original_path: Mapped[str] = mapped_column(Text)  # as uploaded, staff only
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The public copy is made after the report is acknowledged, by a queued job (complaints/copies.py):
+    # pending until then, ready once it is on disk, failed (with the reason) if it could not be made.
+    public_state: Mapped[str] = mapped_column(String(8), default="pending", server_default="ready")
+    public_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+MEDIA_STATES = ("pending", "ready", "failed")
 
 
 class Event(Base):

@@ -37,12 +37,33 @@ def _updates(events: list[Event], publish: Publish) -> list[dict]:
             for e in events if e.public and e.action in ("submitted", "status", "note")]
 
 
+def media_notice(media: list[Media]) -> str | None:
+    """What the public is told of media it cannot see yet (a copy being prepared) or at all (a copy that failed)."""
+    pending = [m for m in media if m.public_state == "pending"]
+    failed = [m for m in media if m.public_state == "failed"]
+    said = []
+    if pending:
+        what = _count(pending)
+        said.append(f"{what} {'is' if len(pending) == 1 else 'are'} being prepared for publication (location and "
+                    "camera data are removed first) and will appear here shortly.")
+    if failed:
+        said.append(f"{_count(failed)} could not be prepared for publication and {'is' if len(failed) == 1 else 'are'}"
+                    " not shown; the staff handling the report have it.")
+    return " ".join(said) or None
+
+
+def _count(media: list[Media]) -> str:
+    kind = "video" if media[0].kind == "video" else "photo"
+    return f"1 {kind}" if len(media) == 1 else f"{len(media)} {kind}s"
+
+
 def _record(request: Request, media: list[Media], media_url: Callable[[str], str], updates: list[Event] | None,
             duplicates: int, publish: Publish) -> dict:
-    """A report in Open311's form, its free text through ``publish``."""
+    """A report in Open311's form, its free text through ``publish``; only media whose public copy is ready get a
+    URL (until then ``media_pending`` counts them and ``media_notice`` says why they are not there)."""
     service = SERVICES.get(request.service_code)
     department = DEPARTMENTS.get(request.department)
-    urls = [media_url(m.id) for m in media]
+    urls = [media_url(m.id) for m in media if m.public_state == "ready"]
     if request.external_media_url:
         urls.append(request.external_media_url)
     record = {
@@ -66,6 +87,9 @@ def _record(request: Request, media: list[Media], media_url: Callable[[str], str
         "district": request.district,
         "media_url": urls[0] if urls else None,
         "media_urls": urls,
+        "media_pending": sum(1 for m in media if m.public_state == "pending"),
+        "media_failed": sum(1 for m in media if m.public_state == "failed"),
+        "media_notice": media_notice(media),
         "duplicate_of": request.duplicate_of,
         "duplicates": duplicates,
     }
@@ -175,11 +199,20 @@ class PublicViews:
                     "updates": _updates(list(events), public_text)}
 
     def media_file(self, media_id: str, original: bool = False) -> tuple[Path, str]:
+        """The file of a media: its public copy (only once it is ready: the original is never the public's), or
+        with ``original`` (staff only) the file as uploaded."""
         with self.desk.sessions() as session:
             row = session.get(Media, media_id) if TOKEN_CHARS.fullmatch(media_id) and len(media_id) <= 32 else None
             if row is None:
                 raise NotFound(f"no media {media_id!r}")
-            return self.desk.media_store.path(row.original_path if original else row.public_path), row.content_type
+            if original:
+                return self.desk.media_store.path(row.original_path), row.content_type
+            if row.public_state == "pending":
+                raise NotFound(f"the {row.kind} {media_id!r} is being prepared for publication (its location and "
+                               "camera data are removed first); try again in a few seconds")
+            if row.public_state != "ready":
+                raise NotFound(f"the {row.kind} {media_id!r} could not be prepared for publication and is not shown")
+            return self.desk.media_store.path(row.public_path), row.content_type
 
 class StaffViews:
     """The staff view: the originals (reporter, free text unmasked, media metadata, history, notices)."""
@@ -210,7 +243,9 @@ class StaffViews:
                 "media": [{"id": m.id, "kind": m.kind, "content_type": m.content_type, "bytes": m.bytes,
                            "sha256": m.sha256, "width": m.width, "height": m.height, "duration_s": m.duration_s,
                            "taken_at": w3c(m.taken_at), "gps_lat": m.gps_lat, "gps_lon": m.gps_lon,
-                           "public_url": media_url(m.id), "original_url": original_url(m.id)} for m in media],
+                           "public_copy": m.public_state, "public_copy_error": m.public_error,
+                           "public_url": media_url(m.id) if m.public_state == "ready" else None,
+                           "original_url": original_url(m.id)} for m in media],
                 "history": [{"datetime": w3c(e.at), "actor": e.actor, "action": e.action, "from_status": e.from_status,
                              "to_status": e.to_status, "note": e.note, "public": e.public, "detail": e.detail}
                             for e in events],

@@ -1,4 +1,5 @@
-"""``dasan worker``: run queued jobs (minutes uploads, re-composing) from the database every Dasan process shares,
+"""``dasan worker``: run queued jobs (minutes uploads, re-composing, the public copies of complaint media) from the
+database every Dasan process shares,
 as many of these processes, on as many machines, as the load needs."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def worker(
         signal.signal(sig, lambda *_: stopping.set())
     runner = runtime.start_jobs()
     runner.poll_s = poll
+    if runtime.copy_worker is not None:
+        runtime.copy_worker.poll_s = poll
     counts = runtime.jobs.counts()
     console.print(f"[bold]Dasan worker[/] {runtime.jobs.owner}: {counts['queued']} queued, {counts['running']} "
                   "running; Ctrl-C to stop")

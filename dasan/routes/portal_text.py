@@ -160,7 +160,10 @@ TICKET = {
            "duplicates": "같은 문제로 들어온 다른 신고 {n}건이 이 신고와 함께 처리됩니다.",
            "no_history": "기록이 없습니다.", "map_label": "신고 위치 지도", "back": "신고 목록으로",
            "link_note": "이 페이지의 주소를 저장하면 언제든 다시 볼 수 있습니다.", "not_found": "그런 신고가 없습니다.",
-           "photo_alt": "신고 사진 {n}", "video": "동영상 {n} 보기", "note": "메모"},
+           "photo_alt": "신고 사진 {n}", "video": "동영상 {n} 보기", "note": "메모",
+           "media_preparing": "사진·동영상 {n}개를 공개용으로 준비하고 있습니다 (위치와 기기 정보를 지웁니다). 잠시 뒤에 "
+                              "여기에 보입니다.",
+           "media_failed": "사진·동영상 {n}개는 공개용으로 만들 수 없어 보이지 않습니다. 담당 직원은 볼 수 있습니다."},
     "en": {"title": "Report {{ticket}}", "h1": "Report", "status_h": "Progress", "history_h": "What happened so far",
            "details_h": "The report", "service": "Kind of problem", "place": "Place", "district": "District",
            "requested": "Reported", "expected": "Target date", "agency": "Handled by", "description": "Description",
@@ -169,7 +172,11 @@ TICKET = {
            "no_history": "Nothing yet.", "map_label": "Map of the report's place", "back": "Back to the reports",
            "link_note": "Keep this page's address to come back to it any time.",
            "not_found": "There is no such report.", "photo_alt": "Photo {n} of the report", "video": "Watch video {n}",
-           "note": "Note"},
+           "note": "Note",
+           "media_preparing": "Photos or video being prepared for publication (location and camera data are removed "
+                              "first): {n}. They appear here in a moment.",
+           "media_failed": "Photos or video that could not be prepared for publication and are not shown: {n}. The "
+                           "staff handling the report have them."},
 }
 
 STATUS_WORDS = {

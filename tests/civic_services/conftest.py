@@ -108,6 +108,19 @@ def http(server):
         yield client
 
 
+def published(http, ticket: str, timeout: float = 20) -> dict:
+    """The public record of ``ticket`` once its media's public copies are made (a queued job makes them just
+    after the report is acknowledged)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        [record] = http.get(f"/open311/v2/requests/{ticket}.json").json()
+        if not record["media_pending"] or time.monotonic() > deadline:
+            return record
+        time.sleep(0.05)
+
+
 # --- real media
 
 def _dms(value: float):

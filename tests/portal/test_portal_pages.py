@@ -105,7 +105,8 @@ def test_file_a_report_with_a_photo_find_it_and_follow_it(server, browser_page, 
     # it went through the public API, as any client's report would
     record = httpx.get(f"{base}/open311/v2/requests/{ticket}.json").json()[0]
     assert record["service_code"] == "pothole" and record["district"] == "Mapo-gu"
-    assert abs(record["lat"] - MAPO["latitude"]) < 1e-4 and len(record["media_urls"]) == 1
+    assert abs(record["lat"] - MAPO["latitude"]) < 1e-4
+    assert len(record["media_urls"]) + record["media_pending"] == 1  # the photo, once its public copy is made
     assert "reporter@example.com" not in json.dumps(record)
 
     # a second report of the same place is a duplicate, and is shown as one
@@ -155,6 +156,31 @@ def test_file_a_report_with_a_photo_find_it_and_follow_it(server, browser_page, 
     page.get_by_role("button", name="Check", exact=True).click()
     page.get_by_text("There is no report with that number or code.").wait_for()
     assert page.errors == [] or all("404" in e for e in page.errors), page.errors
+
+
+def test_the_ticket_page_says_a_photo_is_being_prepared_then_shows_it(server, browser_page):
+    """A report's photo is public only once its copy without location and camera data is made (a queued job, just
+    after the report is acknowledged): until then the ticket page says so, and shows the photo when it is ready."""
+    from database.jobs import JobQueue, Worker
+
+    page, base, runtime = browser_page, server.base, server.runtime
+    runtime.copy_worker.stop(timeout=10)  # hold the copies back, as a busy worker would
+    try:
+        ticket = _file_report(base, lat="37.5301", long="126.9660")["service_request_id"]
+        page.goto(f"{base}/complaints/{ticket}?lang=en")
+        _ready(page)
+        note = page.locator("#media-note")
+        assert note.is_visible() and "being prepared for publication" in note.inner_text()
+        assert page.locator("#photos img").count() == 0  # nothing shown, the original never
+        page.goto(f"{base}/complaints/{ticket}?lang=ko")
+        _ready(page)
+        assert "공개용으로 준비하고 있습니다" in page.locator("#media-note").inner_text()
+        assert Worker(JobQueue(runtime.engine), runtime.complaints.job_handlers()).run_one()
+        _until(page, "document.querySelector('#photos img')?.naturalWidth > 0")  # the page looked again
+        assert not page.locator("#media-note").is_visible()
+    finally:
+        runtime.copy_worker = None
+        runtime.start_jobs()
 
 
 def test_photos_are_checked_before_upload_and_api_errors_are_sentences(server, browser_page, tmp_path):
