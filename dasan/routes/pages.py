@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from civic_services.staff.api import login_csrf, safe_next, set_login_csrf
 from dasan import __version__
-from webapi.access import AccessDenied, Principal, public, requires
+from webapi.access import AccessDenied, Principal, public
 
 router = APIRouter(include_in_schema=False)
 LANG_COOKIE = "dasan_lang"
@@ -62,17 +62,11 @@ def page(name: str, values: dict[str, str] | None = None) -> HTMLResponse:
 
 
 Anyone = Annotated[Principal, Depends(public())]
-Official = Annotated[Principal, Depends(requires("official", "admin"))]
 
 
 @router.get("/chat", response_class=HTMLResponse)
 def chat_page(who: Anyone) -> HTMLResponse:
     return page("chat.html")
-
-
-@router.get("/minutes", response_class=HTMLResponse)
-def minutes_page(who: Official) -> HTMLResponse:
-    return page("minutes.html")
 
 
 @router.get("/voicebot", response_class=HTMLResponse)

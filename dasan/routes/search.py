@@ -4,6 +4,7 @@
   public: an anonymous caller gets the public sources only.
 * ``GET /staff/search``: the page (any staff role).
 * ``GET /staff/meetings``: the library and the upload (officials, admins); ``GET /staff/meetings/{id}``: a meeting.
+* ``GET /minutes``: live minutes from the microphone (officials, admins).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from dasan.routes.search_text import MEETING_TEXT, MEETINGS_TEXT, SEARCH_TEXT
+from dasan.routes.search_text import LIVE_TEXT, MEETING_TEXT, MEETINGS_TEXT, SEARCH_TEXT
 from dasan.routes.staff_chrome import StaffPerson, staff_page
 from dasan.search import KINDS, search as search_all
 from webapi.access import Principal, public, requires
@@ -63,3 +64,8 @@ def meeting_page(request: Request, who: Official, meeting_id: str, lang: str | N
     if not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", meeting_id):
         raise HTTPException(404, f"no meeting {meeting_id[:64]!r}")
     return staff_page(request, who, "meeting.html", MEETING_TEXT, lang, "meetings", {"meeting_id": meeting_id})
+
+
+@router.get("/minutes")
+def live_minutes_page(request: Request, who: Official, lang: str | None = None):
+    return staff_page(request, who, "live.html", LIVE_TEXT, lang, "meetings")

@@ -1,11 +1,12 @@
 """The live minutes page in headless Chromium: the browser's microphone is fed from a real recording (Chromium's
 fake capture device plays a WAV file), the audio goes through the WebSocket, the transcript grows with its
-speaker, the speaker is renamed, a sentence corrected, and the exports are offered."""
+speaker, the speaker is renamed, a sentence corrected, and the exports are offered; the page in English, with
+axe-core and at a phone's width."""
 
 import numpy as np
 import pytest
 
-from tests.browser import chromium_page
+from tests.browser import axe_violations, chromium_page, sideways_scroll
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +37,10 @@ def sign_in(page, base: str, name: str, password: str, target: str) -> None:
 
 def test_live_meeting_from_the_microphone(page, live_server, live_auth, tmp_path):
     live_auth.runtime.staff_users.create("kim.minutes", "official", "correct horse battery", department="도시교통실")
-    sign_in(page, live_server, "kim.minutes", "correct horse battery", "/minutes")
+    sign_in(page, live_server, "kim.minutes", "correct horse battery", "/minutes?lang=ko")
     assert page.locator("#status").get_attribute("role") == "status"
+    assert page.locator("html").get_attribute("lang") == "ko" and page.locator("main h1").inner_text() == "실시간 회의록"
+    assert page.locator("#backend").count() == 0  # the speech engine is the server's business, not the official's
     page.get_by_label("회의 제목").fill("Live test")
     page.get_by_label("언어").select_option("en")
     page.get_by_label("회의록 작성").select_option("extractive")
@@ -68,3 +71,15 @@ def test_live_meeting_from_the_microphone(page, live_server, live_auth, tmp_path
     assert saved["segments"][0]["text"] == "And so, my fellow citizens."
     assert saved["speaker_names"]["Speaker 1"] == "Director Kim"
     page.screenshot(path=str(tmp_path / "minutes.png"))
+
+    # the same page in English, readable with a screen reader and on a phone
+    page.goto(f"{live_server}/minutes?lang=en")
+    page.locator("body[data-ready='1']").wait_for()
+    assert page.locator("html").get_attribute("lang") == "en" and page.locator("main h1").inner_text() == "Live minutes"
+    assert page.get_by_role("button", name="Start the meeting (microphone)").is_enabled()
+    page.get_by_label("Minutes written by").select_option("llm")
+    assert page.locator("#status").inner_text() == "Waiting"
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 800})
+    scroll, client = sideways_scroll(page)
+    assert scroll <= client, (scroll, client)
