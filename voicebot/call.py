@@ -186,7 +186,9 @@ class Call:
         self._speech: list[np.ndarray] = []
         self._last_speech_at = 0.0
         self._turn_end: TurnEnd | None = None
-        self._turn_model_off = getattr(models, "turn_model", None) is None  # no model: the words decide alone
+        # no end-of-turn model (none in the model set, or DASAN_TURN_MODEL deliberately empty): the words decide alone
+        self._turn_model_off = (getattr(models, "turn_model", None) is None
+                                or (getattr(models, "refs", None) or {}).get("turn") == "")
         self._loud_frames = 0  # consecutive frames over the barge-in threshold
         self._group: asyncio.TaskGroup | None = None
         self._turn: asyncio.Task | None = None

@@ -112,6 +112,7 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
 
     correct = 0
     reused = 0
+    ended_by: dict[str, int] = {}  # how each first turn's end was judged (TurnEnd.summary: model+words, words, pause)
     stages: dict[str, list[float]] = {"end_of_turn": [], "asr": [], "assistant": [], "first_tts_chunk": []}
     calls = []
     for row, result, record in zip(rows, results, records):
@@ -121,6 +122,8 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
         correct += ok
         timings = first.get("timings") or {}
         reused += bool(first.get("partial_reused"))
+        by = (first.get("end_of_turn") or {}).get("by", "none")
+        ended_by[by] = ended_by.get(by, 0) + 1
         for stage, key in (("end_of_turn", "end_of_turn_s"), ("asr", "asr_s"), ("assistant", "assistant_s"),
                            ("first_tts_chunk", "first_tts_s")):
             if key in timings and (timings[key] or stage == "asr"):  # ASR is 0 where the partial was reused
@@ -130,7 +133,7 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
                       round(result["latency_s"], 3), "barge_in_ms": result["barge_in_ms"] and
                       round(result["barge_in_ms"], 1), "outcome": record.get("outcome"), "error": result["error"],
                       "stages": {k: round(v, 3) for k, v in timings.items() if isinstance(v, float)},
-                      "partial_reused": first.get("partial_reused")})
+                      "partial_reused": first.get("partial_reused"), "end_of_turn": first.get("end_of_turn")})
     latencies = [r["latency_s"] for r in results if r["latency_s"] is not None]
     barges = [r["barge_in_ms"] for r in results if r["barge_in_ms"] is not None]
     return {
@@ -145,6 +148,7 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
         "echo": echo and {"gain": echo.gain, "delay_s": echo.delay_s},
         "false_barge_ins": sum(r["self_interrupted"] for r in results),
         "partial_transcript_reused": round(reused / len(rows), 3) if rows else None,
+        "end_of_turn_by": ended_by,
         "leaked_tasks": leaked,
         "concurrency": concurrency,
         "tts": getattr(models.tts(lang), "name", "?"),

@@ -79,3 +79,22 @@ def test_with_the_model_both_the_voice_and_the_words_must_sound_finished():
     words_only.partial_started()
     words_only.partial_ready("Where do I pay a parking fine?", 20, partial="heard")
     assert words_only.over(20, 0.3) and words_only.summary(20)["by"] == "words"
+
+
+def test_a_call_without_a_working_end_of_turn_model_judges_by_the_words(store, tmp_path):
+    import numpy as np
+
+    from models.loaded import ModelSet
+    from voicebot.call import Call
+
+    def call(turn_ref: str) -> Call:
+        return Call(None, None, ModelSet(store=store, refs={"vad": "silero-vad", "turn": turn_ref}))
+
+    audio = np.zeros(16_000, dtype=np.float32)
+    assert 0.0 <= call("smart-turn-v3.2")._turn_probability(audio) <= 1.0
+    assert call("")._turn_probability(audio) is None  # DASAN_TURN_MODEL= : deliberately off
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not an ONNX graph")
+    for ref in (str(tmp_path / "missing.onnx"), str(broken)):
+        failing = call(ref)
+        assert failing._turn_probability(audio) is None and failing._turn_model_off  # and the call goes on
