@@ -1,4 +1,22 @@
-"""Error rates for speech recognition: word error rate and character error rate (Levenshtein based)."""
+"""Error rates for speech recognition: word error rate and character error rate (Levenshtein based).
+
+How the scores normalise:
+
+- English (and other space-separated languages): WER over words after Whisper's English text normaliser
+  (spellings, numbers as digits, contractions), or lower case without punctuation when openai-whisper is absent.
+- Korean: CER over characters after NFKC, ``%`` -> 퍼센트, numbers written in digits spelled out, then spaces and
+  punctuation removed. A number in digits, in the reference or the hypothesis, is read the Sino-Korean way
+  (3월 -> 삼월, 2018년 -> 이천십팔년, 1.5 -> 일점오). When it is a whole number from 1 to 99 followed (a space
+  allowed) by a counter that takes native Korean numbers (``NATIVE_COUNTERS``: 시, 시간, 살, 개, 명, 번, 마리, 달,
+  잔, 권, 장, 대, 곳, 가지 ...), it may also be read the native way (11시 -> 열한시, 20살 -> 스무살, 3개 -> 세개,
+  3달 -> 석달), and it takes whichever reading gives the fewer edits against the other side as it stands: each
+  such number in turn, reference numbers first then hypothesis numbers, the Sino-Korean reading when tied. So
+  "11시" and "열한 시", "열한시 삼십분" and "11시 30분", "3월" and "삼 월" score 0 in either direction, and a
+  wrong number still costs edits ("12시" against "열한 시": 열두시 against 열한시, 1 edit). Only digits get a
+  choice: number words the transcript spells out are compared as written. The reference length (the CER's
+  denominator) is that of the reading chosen. Text without such numbers scores exactly as
+  :func:`normalise_korean` alone would.
+"""
 
 from __future__ import annotations
 
@@ -88,6 +106,68 @@ def normalise_korean(text: str) -> str:
     return "".join(normalise_words(text))
 
 
+# Counters read with native Korean numbers (한 시, 두 살, 세 개, 스무 명, 서른 마리 ...). 분 is here for people
+# (세 분); as minutes it is read Sino-Korean, which stays the first choice. 개월 (months) is Sino-Korean only.
+NATIVE_COUNTERS = ("시간", "시", "살", "개", "명", "번", "마리", "달", "잔", "권", "장", "대", "곳", "가지", "사람",
+                   "분", "병", "그릇", "군데", "송이", "그루", "켤레", "벌", "채", "척", "통", "해", "주", "배", "줄",
+                   "판", "쌍", "알", "바퀴", "끼", "차례", "칸", "자루", "포기", "가구")
+_NATIVE_UNITS = ("", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉")
+_NATIVE_TENS = ("", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔")
+_COUNTER_AFTER = re.compile(r"\s*(?!개월)(?:" + "|".join(sorted(NATIVE_COUNTERS, key=len, reverse=True)) + ")")
+
+
+def native_korean(number: int) -> list[str]:
+    """The native Korean readings of 1-99 before a counter: 11 -> [열한], 20 -> [스무, 스물], 3 -> [세, 석]."""
+    if not 1 <= number <= 99:
+        return []
+    tens, units = divmod(number, 10)
+    if number == 20:
+        return ["스무", "스물"]
+    readings = [_NATIVE_TENS[tens] + _NATIVE_UNITS[units]]
+    if number in (3, 4):  # 석 달, 넉 달
+        readings.append("석" if number == 3 else "넉")
+    return readings
+
+
+def _korean_pieces(text: str) -> list[list[str]]:
+    """The normalised text in pieces, each a list of the ways it may be read (first: the Sino-Korean one)."""
+    text = unicodedata.normalize("NFKC", text).replace("%", "퍼센트")
+    pieces: list[list[str]] = []
+    at = 0
+    for match in _NUMBER.finditer(text):
+        pieces.append(["".join(normalise_words(text[at:match.start()]))])
+        readings = [_korean_number(match)]
+        digits = match.group(0)
+        if digits.isdigit() and _COUNTER_AFTER.match(text, match.end()):
+            readings += native_korean(int(digits))
+        pieces.append(readings)
+        at = match.end()
+    pieces.append(["".join(normalise_words(text[at:]))])
+    return pieces
+
+
+def korean_pair(reference: str, hypothesis: str) -> tuple[str, str]:
+    """Reference and hypothesis characters for Korean CER, each number in digits read the way that matches the
+    other side best (see the module docstring)."""
+    sides = [_korean_pieces(reference), _korean_pieces(hypothesis)]
+    chosen = [[0] * len(pieces) for pieces in sides]
+
+    def text(side: int) -> str:
+        return "".join(piece[c] for piece, c in zip(sides[side], chosen[side]))
+
+    for side in (0, 1):
+        for index, piece in enumerate(sides[side]):
+            if len(piece) < 2:
+                continue
+            other = text(1 - side)
+            costs = []
+            for choice in range(len(piece)):
+                chosen[side][index] = choice
+                costs.append(edit_distance(text(side), other))
+            chosen[side][index] = costs.index(min(costs))  # the first (Sino-Korean) reading when tied
+    return text(0), text(1)
+
+
 _english = None
 
 
@@ -119,9 +199,10 @@ class Score:
 
 def score(reference: str, hypothesis: str, language: str) -> Score:
     """Edits and reference length for pooling: WER over normalised words for English (and other space-separated
-    languages), CER over normalised characters for Korean."""
+    languages), CER over normalised characters for Korean, numbers in digits read Sino-Korean or native Korean,
+    whichever matches the other side (see the module docstring)."""
     if language == "ko":
-        ref, hyp = normalise_korean(reference), normalise_korean(hypothesis)
+        ref, hyp = korean_pair(reference, hypothesis)
     else:
         ref, hyp = normalise_english(reference), normalise_english(hypothesis)
     return Score(edit_distance(ref, hyp), len(ref))

@@ -1,7 +1,7 @@
 """The commit policy, the hallucination filters and the scoring functions, in pure Python (no model)."""
 
 from speech.filters import HallucinationFilter, collapse_repeats, drop_squeezed_repeats
-from minutes.metrics import der, normalise_korean, score, sino_korean
+from minutes.metrics import Score, der, edit_distance, normalise_korean, score, sino_korean
 from speech.streaming import HypothesisBuffer, StreamWord
 
 
@@ -103,6 +103,33 @@ def test_korean_numbers_and_english_normalisation():
     assert score("지난해 삼 월", "지난해 3월", "ko").errors == 0
     assert score("IN EIGHTEEN THIRTEEN", "In 1813.", "en").errors == 0
     assert score("the cat sat", "the cat sat down", "en").rate == 1 / 3
+
+
+def test_korean_numbers_read_native_or_sino_whichever_side_has_digits():
+    """Issue 18: digits in either side may be read the native Korean way before a counter (11시 = 열한 시)."""
+    from minutes.metrics import korean_pair, native_korean
+
+    assert native_korean(11) == ["열한"] and native_korean(20) == ["스무", "스물"] and native_korean(100) == []
+    for reference, hypothesis in [("11시", "열한 시"), ("열한시 삼십분", "11시 30분"), ("스무 살", "20살"),
+                                  ("세 개", "3개"), ("삼월", "3월"), ("지난해 삼 월", "지난해 3월"),
+                                  ("3시 3개", "세 시 세 개"), ("한 잔 의 커피", "1잔의 커피"), ("석 달", "3달"),
+                                  ("십 대 자녀", "10대 자녀"), ("아흔아홉 살", "99살"), ("3 시간", "세시간")]:
+        assert score(reference, hypothesis, "ko").errors == 0, (reference, hypothesis)
+        assert score(hypothesis, reference, "ko").errors == 0, (hypothesis, reference)
+    assert korean_pair("11시", "열한 시") == ("열한시", "열한시")
+    assert korean_pair("3월", "삼월") == ("삼월", "삼월")  # 월 takes Sino-Korean numbers only
+    assert korean_pair("3월", "세 월") == ("삼월", "세월")
+    assert korean_pair("3개월", "세 개월") == ("삼개월", "세개월")
+    # a wrong number still costs edits, in both directions
+    assert score("12시", "열한 시", "ko").errors == 1 and score("열한 시", "12시", "ko").errors == 1
+    assert score("열한 시 반", "1시 반", "ko").errors == 1  # 한시반 against 열한시반
+    assert score("30분", "서른 한 분", "ko").errors >= 1
+    # without numbers (or with Sino-Korean ones only) the score is the old one: normalise_korean on both sides
+    for reference, hypothesis in [("오늘 날씨가 좋다", "오늘 날씨 좋다"), ("한 사람 이 왔다", "한 사람이 왔다"),
+                                  ("이천 십 팔 년 완공", "2018년 완공"), ("10% 인상", "십 퍼센트 인상")]:
+        ref, hyp = normalise_korean(reference), normalise_korean(hypothesis)
+        expected = edit_distance(ref, hyp)
+        assert score(reference, hypothesis, "ko") == Score(expected, len(ref))
 
 
 def test_diarization_error_rate():
