@@ -156,6 +156,21 @@ class Intake:
         if self._postgres:
             number = session.execute(text(f"SELECT nextval('{self._ticket_sequence(year)}')")).scalar_one()
             return TICKET_FORMAT.format(year=year, number=number)
+        return self._next_ticket_sqlite(session, year)
+
+    def _ticket_and_lock(self, session: Session, year: int, lock_keys: list[int]) -> str:
+        """The ticket number and, on PostgreSQL, the first of the place's locks in one round trip."""
+        if not (self._postgres and lock_keys):
+            for key in lock_keys:
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            return self._next_ticket(session, year)
+        number = session.execute(text(f"SELECT nextval('{self._ticket_sequence(year)}'), "
+                                      "pg_advisory_xact_lock(:key)"), {"key": lock_keys[0]}).first()[0]
+        for key in lock_keys[1:]:  # a place near a cell's edge: its neighbours too, in order
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return TICKET_FORMAT.format(year=year, number=number)
+
+    def _next_ticket_sqlite(self, session: Session, year: int) -> str:
         table = TicketCounter.__table__
         statement = sqlite_insert(table).values(year=year, last=1)
         statement = statement.on_conflict_do_update(index_elements=[table.c.year],
@@ -187,14 +202,15 @@ class Intake:
         self._sequences.add(year)
         return name
 
-    def _lock_place(self, session: Session, service_code: str, lat: float | None, lon: float | None,
-                    address_key: str | None) -> None:
-        """On PostgreSQL, hold (until commit) a lock on the reports of this service around this place, so that two
-        reports of one problem sent at the same moment see each other (the second is linked to the first), while
-        reports elsewhere go on in parallel: one advisory lock per ~1 km cell the duplicate radius touches, or per
-        address, taken in a fixed order."""
+    def _place_locks(self, service_code: str, lat: float | None, lon: float | None,
+                     address_key: str | None) -> list[int]:
+        """On PostgreSQL, the locks (held until commit) on the reports of this service around this place, so that
+        two reports of one problem sent at the same moment see each other (the second is linked to the first),
+        while reports elsewhere go on in parallel: one advisory lock per ~1 km cell the duplicate radius touches,
+        or per address, taken in a fixed order. None elsewhere (SQLite's write lock, taken with the ticket,
+        already serialises reports)."""
         if not self._postgres:
-            return  # SQLite: the write lock taken with the ticket already serialises reports
+            return []
         if lat is not None:
             radius = self.desk.limits.duplicate_radius_m
             dlat = radius / 111_320
@@ -205,11 +221,9 @@ class Intake:
         elif address_key:
             places = [f"{service_code}|{address_key}"]
         else:
-            return
-        keys = sorted(int.from_bytes(hashlib.blake2b(p.encode(), digest_size=8, person=b"dasan-dup").digest(),
+            return []
+        return sorted(int.from_bytes(hashlib.blake2b(p.encode(), digest_size=8, person=b"dasan-dup").digest(),
                                      "big", signed=True) for p in places)
-        for key in keys:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def _find_duplicate(self, session: Session, service_code: str, lat: float | None, lon: float | None,
                         address_key: str | None) -> tuple[Request, float | None] | None:
@@ -248,8 +262,9 @@ class Intake:
         try:
             store.save_originals([(original_path, info.original) for _, info, _, original_path in saved])
             with self.desk.sessions.begin() as session:
-                ticket = self._next_ticket(session, now.astimezone(KST).year)
-                self._lock_place(session, service.code, where.lat, where.lon, where.address_key)
+                ticket = self._ticket_and_lock(session, now.astimezone(KST).year,
+                                               self._place_locks(service.code, where.lat, where.lon,
+                                                                 where.address_key))
                 duplicate = self._find_duplicate(session, service.code, where.lat, where.lon, where.address_key)
                 request = Request(
                     ticket=ticket, service_code=service.code, status="open", description=report.description.strip(),
