@@ -14,7 +14,8 @@ Each clip of the read-speech sets (English and Korean) gives turns a call would 
   (silence appended), as a caller who stops to think;
 - incomplete, "mid-word": cut inside a word two thirds of the way through (silence appended).
 
-Besides, as call-like but synthetic turns (reported apart, as "piper_en"): the first ``--questions`` English
+Besides, as conversational turns (reported apart, as "ami_en"): the AMI meeting excerpts' annotated speaker
+turns (see meeting_turns), and as call-like but synthetic turns (reported apart, as "piper_en"): the first ``--questions`` English
 questions of the knowledge base's eval set spoken by the bundled Piper voice (what `dasan eval voicebot` calls
 with), cut the same way. There is no Korean voice to do the same in Korean.
 
@@ -48,6 +49,7 @@ DEFAULT_QUESTIONS = ROOT.parent / "shared" / "data" / "kb" / "eval_paraphrases.j
 SETS = ("en-librispeech-testclean", "en-librivox-pocketsphinx", "en-misc", "ko-zeroth")
 SR = 16_000
 THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
+WINDOW = 8.0  # seconds the model hears
 
 
 @dataclass
@@ -102,6 +104,45 @@ def turns_of(name: str, audio: np.ndarray, lang: str, vad, decoder, pause_s: flo
     return turns
 
 
+def meeting_turns(folder: Path, pause_s: float) -> list[Turn]:
+    """Conversational English: the AMI meeting excerpts' annotated speaker turns. Complete: a speaker's segment
+    that another speaker follows within 2 s, not overlapped in its last 0.5 s (an interruption is not a turn's end)
+    and not taken up again by the same speaker within 1 s. Incomplete: a segment cut every 1.5 s from 1 s after its start
+    to 1 s before its end, where nobody else speaks within 0.5 s. The audio is the segment alone (its last 8 s), then the pause."""
+    from models.audio import load_audio
+
+    turns: list[Turn] = []
+    manifest = folder / "manifest.jsonl"
+    if not manifest.is_file():
+        return turns
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        audio = load_audio(folder / row["file"])
+        segments = sorted(row.get("segments") or [], key=lambda seg: seg["start"])
+        name = f"ami/{Path(row['file']).stem}"
+        for seg in segments:
+            start, end, who = seg["start"], seg["end"], seg["speaker"]
+            if end - start < 1.0:
+                continue
+            others = [o for o in segments if o["speaker"] != who]
+            same_later = [o["start"] for o in segments if o["speaker"] == who and o["start"] >= end]
+            overlapped_end = any(o["start"] < end and o["end"] > end - 0.5 for o in others)
+            followed = any(end - 0.2 <= o["start"] <= end + 2.0 for o in others)
+            goes_on = bool(same_later) and min(same_later) - end < 1.0
+            if followed and not overlapped_end and not goes_on:
+                piece = audio[int(max(start, end - WINDOW) * SR): int(end * SR)]
+                turns.append(Turn(name, "ami_en", "complete", np.concatenate(
+                    [piece, np.zeros(int(pause_s * SR), dtype=np.float32)])))
+            for cut in np.arange(start + 1.0, end - 1.0, 1.5):  # every 1.5 s, 1 s from either end
+                if not any(o["start"] < cut + 0.5 and o["end"] > cut - 0.5 for o in others):
+                    piece = audio[int(max(start, cut - WINDOW) * SR): int(cut * SR)]
+                    turns.append(Turn(name, "ami_en", "mid-phrase", np.concatenate(
+                        [piece, np.zeros(int(pause_s * SR), dtype=np.float32)])))
+    return turns
+
+
 def telephone(audio: np.ndarray) -> np.ndarray:
     """``audio`` as it reaches the call over a Twilio line: 8 kHz mu-law, then the call's own upsampling."""
     from models.audio import resample
@@ -129,6 +170,8 @@ def main() -> None:
     parser.add_argument("--model-silence", type=float, nargs="*", default=[0.1, 0.25], help="also judge with the "
                         "model hearing this much of the pause (seconds, up to the first pause; the call gives it "
                         "TurnEndOptions.model_pause_s)")
+    parser.add_argument("--no-meetings", dest="meetings", action="store_false", help="leave out the AMI meeting "
+                        "turns (conversational English, reported apart as ami_en)")
     parser.add_argument("--phone", action="store_true", help="pass every turn through the telephone line first "
                         "(8 kHz mu-law and back to 16 kHz, as a Twilio caller arrives)")
     parser.add_argument("--json", action="store_true", help="print only the result object")
@@ -181,6 +224,8 @@ def main() -> None:
                       for t in turns_of(f"q{n}", audio, "en", vad, decoder, options.first_pause_s)]
 
     latencies = []
+    if args.meetings:
+        turns += meeting_turns(data / "meeting-ami-excerpts", options.first_pause_s)
     if args.phone:
         for turn in turns:
             turn.audio = telephone(turn.audio)
@@ -217,7 +262,8 @@ def main() -> None:
     turns_real = turns[:real]
     delay_per_miss = options.max_pause_s - options.first_pause_s
     result = {
-        "turns": real, "clips": len({t.clip for t in turns_real}), "piper_turns": len(turns) - real,
+        "turns": real, "clips": len({t.clip for t in turns_real}),
+        "piper_turns": sum(t.lang == "piper_en" for t in turns), "ami_turns": sum(t.lang == "ami_en" for t in turns),
         "kinds": {kind: sum(t.kind == kind for t in turns_real) for kind in ("complete", "pause", "mid-phrase",
                                                                             "mid-word")},
         "line": "8 kHz mu-law" if args.phone else "16 kHz", "threshold": options.model_threshold, "rule": judge.__doc__.strip().splitlines()[0],
@@ -237,7 +283,7 @@ def main() -> None:
     }
     if not args.json:
         print(f"{result['turns']} real turns from {result['clips']} clips {result['kinds']}, "
-              f"{result['piper_turns']} Piper turns; model latency "
+              f"{result['piper_turns']} Piper turns, {result['ami_turns']} AMI meeting turns; model latency "
               f"p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms (load {load[0]:.1f})",
               file=sys.stderr)
         print(f"{'judge':>24} | {'scope':>4} | false cut-off | missed ends | added delay per complete turn",
