@@ -1,10 +1,11 @@
 """HTTP and WebSocket adapter of the minutes service.
 
-* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&compose=&sample_rate=16000&channels=1&format=s16``:
+* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&compose=&subtitles=&sample_rate=16000&channels=1&format=s16``:
   binary messages are raw PCM (little-endian s16 or f32); a text message ``{"type": "stop"}`` (or closing)
   ends the meeting (``{"type": "stop", "compose": "llm"}`` picks how its minutes are written). The server sends
   JSON: ``ready`` (meeting id), ``partial``, ``final`` (a segment with words and speaker), ``speaker`` (a refined
-  label), ``composing`` (chunks of the transcript done / total), ``minutes`` (the stored meeting), ``error``.
+  label), ``subtitle`` (with ``subtitles=en``: a segment in another language translated into English, live only),
+  ``composing`` (chunks of the transcript done / total), ``minutes`` (the stored meeting), ``error``.
 * ``POST /minutes/jobs`` (multipart ``file`` + form fields) -> 202 and a job; ``GET /minutes/jobs/{id}`` progress
   (stage transcribing, then composing). ``POST /minutes/meetings/{id}/compose`` writes a stored meeting's minutes
   again (``{"compose": "llm"}``) as a job.
@@ -40,7 +41,7 @@ from minutes.service import Busy, MinutesService
 from minutes.store import MeetingNotFound
 from models.asr import BACKENDS
 from models.store import ModelError
-from speech.events import Event, Final, Partial, SpeakerLabel
+from speech.events import Event, Final, Partial, SpeakerLabel, Subtitle
 from webapi.access import Principal, checked_by, principal_of, requires
 from webapi.deps import PartUnavailable, get_part, part
 from webapi.errors import DetailOrProblems, error_responses, public_text
@@ -72,6 +73,8 @@ def event_json(event: Event) -> dict:
     if isinstance(event, SpeakerLabel):
         return {"type": event.type, "segment_id": event.segment_id, "speaker": event.speaker,
                 "refined": event.refined}
+    if isinstance(event, Subtitle):
+        return {"type": event.type, "segment_id": event.segment_id, "language": event.language, "text": event.text}
     raise TypeError(f"no JSON form for {type(event).__name__}")
 
 
@@ -131,8 +134,8 @@ def _refuse_stream(websocket: WebSocket) -> str | None:
 @router.websocket("/stream", dependencies=[Depends(checked_by("an official's session or token"))])
 async def stream(websocket: WebSocket, language: str | None = None, backend: str | None = None,
                  title: str | None = None, glossary: str | None = None, speakers: bool = True,
-                 compose: str | None = None, sample_rate: int = 16_000, channels: int = 1,
-                 format: str = "s16") -> None:
+                 compose: str | None = None, subtitles: str | None = None, sample_rate: int = 16_000,
+                 channels: int = 1, format: str = "s16") -> None:
     from speech.audio import PcmConverter
 
     await websocket.accept()
@@ -145,6 +148,10 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
         service: MinutesService = get_part(websocket, "minutes")
         request = _meeting_request(title, language, backend, glossary, speakers, compose, service,
                                    websocket.state.principal)
+        if subtitles not in (None, "", "none", "en"):
+            raise ValueError(f"subtitles must be en or none, not {subtitles!r} (Whisper translates into English "
+                             "only)")
+        request = replace(request, subtitles="en" if subtitles == "en" else None)
         converter = PcmConverter(sample_rate, channels, format)
     except (ValueError, PartUnavailable, LLMUnavailable) as exc:
         detail = str(exc)

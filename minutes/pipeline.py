@@ -32,13 +32,14 @@ class MeetingRequest:
     compose: str = "auto"  # the minutes: "auto" (the local LLM when available), "llm" or "extractive"
     department: str | None = None  # whose meeting it is (minutes.access)
     owner: str | None = None  # who records or uploads it
+    subtitles: str | None = None  # "en": live English subtitles of segments in another language (not stored)
 
     def options(self) -> StreamingOptions:
         glossary = None
         if self.glossary:
             terms = [t.strip() for t in self.glossary.replace("\n", ",").split(",") if t.strip()]
             glossary = ", ".join(terms)[:400] or None
-        return StreamingOptions(language=self.language, glossary=glossary)
+        return StreamingOptions(language=self.language, glossary=glossary, subtitles=self.subtitles)
 
 
 class LiveMeeting:

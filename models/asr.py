@@ -54,6 +54,7 @@ class TranscribeOptions:
     word_timestamps: bool = False
     temperature: tuple[float, ...] = field(default=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0))
     condition_on_previous_text: bool = True
+    task: str = "transcribe"  # or "translate": Whisper's speech-to-English translation
 
 
 def _as_audio(audio: np.ndarray | str | Path) -> np.ndarray:
@@ -113,6 +114,7 @@ class FasterWhisperTranscriber(Transcriber):
             word_timestamps=options.word_timestamps,
             temperature=list(options.temperature),
             condition_on_previous_text=options.condition_on_previous_text,
+            task=options.task,
         )
         out = tuple(
             Segment(
@@ -173,6 +175,7 @@ class OpenAIWhisperTranscriber(Transcriber):
             word_timestamps=options.word_timestamps,
             temperature=options.temperature,
             condition_on_previous_text=options.condition_on_previous_text,
+            task=options.task,
             fp16=False,
             verbose=None,
         )

@@ -57,6 +57,7 @@ class DecodeOptions:
     # at most this many tokens per second of window (plus 16): speech needs under 8 (English, Korean), so only a
     # repetition loop reaches it, and it stops there instead of running on to 224 tokens. None: 224 always
     max_tokens_per_s: float | None = 15.0
+    task: str = "transcribe"  # "translate": the window's speech in English, as one timed span (no word times)
 
 
 class WindowDecoder(Protocol):
@@ -92,7 +93,7 @@ class CT2WindowDecoder:
         self.pad_s = pad_s  # silence appended to each window: Whisper ends words better with a little room
         self.min_context_s = min_context_s
         self._lock = threading.Lock()  # one CTranslate2 call at a time per model keeps 2 cores predictable
-        self._tokenizers: dict[str | None, object] = {}
+        self._tokenizers: dict[tuple[str, str], object] = {}
 
     @property
     def identity(self) -> str:
@@ -105,14 +106,14 @@ class CT2WindowDecoder:
     def warm_up(self) -> None:
         self.decode(np.zeros(SAMPLE_RATE, dtype=np.float32), DecodeOptions(language="en"))
 
-    def _tokenizer(self, language: str):
+    def _tokenizer(self, language: str, task: str = "transcribe"):
         from faster_whisper.tokenizer import Tokenizer
 
-        if language not in self._tokenizers:
+        if (language, task) not in self._tokenizers:
             model = self.model
-            self._tokenizers[language] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
-                                                   task="transcribe", language=language)
-        return self._tokenizers[language]
+            self._tokenizers[language, task] = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                                                         task=task, language=language)
+        return self._tokenizers[language, task]
 
     def decode(self, audio: np.ndarray, options: DecodeOptions = DecodeOptions()) -> WindowResult:
         import ctranslate2
@@ -138,7 +139,7 @@ class CT2WindowDecoder:
                     language = token[2:-2]
                 else:
                     language = "en"
-            tokenizer = self._tokenizer(language)
+            tokenizer = self._tokenizer(language, options.task)
             previous = tokenizer.encode(" " + options.prompt.strip()) if options.prompt else []
             prompt = model.get_prompt(tokenizer, previous[-(model.max_length // 2 - 1):], without_timestamps=True)
             from faster_whisper.transcribe import get_suppressed_tokens
@@ -154,7 +155,9 @@ class CT2WindowDecoder:
             text = tokenizer.decode(tokens)
             avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else 0.0
             words: tuple[TimedWord, ...] = ()
-            if tokens:
+            if tokens and options.task == "translate":  # the words are English, not the audio's: no alignment
+                words = (TimedWord(0.0, len(audio) / SAMPLE_RATE, " " + text.strip(), float(np.exp(avg_logprob))),)
+            elif tokens:
                 from faster_whisper.transcribe import merge_punctuations
 
                 alignment = model.find_alignment(tokenizer, [tokens], encoder_output, max(content_frames, 1))[0]
@@ -187,9 +190,14 @@ class TranscriberWindowDecoder:
             return WindowResult((), options.language or "en")
         transcript = self._transcriber.transcribe(audio, TranscribeOptions(
             language=options.language, beam_size=options.beam_size, initial_prompt=options.prompt,
-            word_timestamps=True, temperature=(0.0,), condition_on_previous_text=False))
-        words = tuple(TimedWord(w.start, w.end, w.text, w.probability)
-                      for s in transcript.segments for w in s.words if w.text.strip())
+            word_timestamps=options.task == "transcribe", temperature=(0.0,), condition_on_previous_text=False,
+            task=options.task))
+        if options.task == "translate":
+            words = ((TimedWord(0.0, len(audio) / SAMPLE_RATE, " " + transcript.text.strip()),)
+                     if transcript.text.strip() else ())
+        else:
+            words = tuple(TimedWord(w.start, w.end, w.text, w.probability)
+                          for s in transcript.segments for w in s.words if w.text.strip())
         segments = transcript.segments
         no_speech = max((s.no_speech_prob for s in segments), default=0.0)
         logprob = float(np.mean([s.avg_logprob for s in segments])) if segments else 0.0

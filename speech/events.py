@@ -1,6 +1,7 @@
 """What the streaming transcriber says, as typed objects: a closed :class:`Segment` (its words, times, speaker,
 language) and the events of a stream, :class:`Partial` (the open segment so far), :class:`Final` (a segment closed)
-and :class:`SpeakerLabel` (a segment's speaker named again, once the meeting's speakers are refined).
+and :class:`SpeakerLabel` (a segment's speaker named again, once the meeting's speakers are refined), and
+:class:`Subtitle` (a closed segment translated, when subtitles are asked for).
 
 The events stay Python objects all the way through the engine and the minutes pipeline; only a wire adapter (the
 minutes WebSocket, :mod:`minutes.api`) turns them into JSON. ``type`` names each kind on the wire.
@@ -79,4 +80,14 @@ class SpeakerLabel(Event):
     refined: bool = True
 
 
-__all__ = ["Event", "Final", "Partial", "Segment", "SpeakerLabel", "join_words"]
+@dataclass(frozen=True)
+class Subtitle(Event):
+    """A closed segment in another language (Whisper's translation of its audio into English)."""
+
+    type: ClassVar[str] = "subtitle"
+    segment_id: int
+    language: str
+    text: str
+
+
+__all__ = ["Event", "Final", "Partial", "Segment", "SpeakerLabel", "Subtitle", "join_words"]

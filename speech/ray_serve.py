@@ -105,7 +105,7 @@ def decode_batch(decoder, requests):
     groups: dict[tuple, list[tuple[int, np.ndarray, np.ndarray, int]]] = {}
     for i, (audio, options) in enumerate(requests):
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int((MAX_WINDOW_S - decoder.pad_s) * SAMPLE_RATE)]
-        if len(audio) == 0 or options.language is None:
+        if len(audio) == 0 or options.language is None or options.task != "transcribe":  # translations: alone
             results[i] = decoder.decode(audio, options)
             continue
         context_s = min(MAX_WINDOW_S, max(decoder.min_context_s,

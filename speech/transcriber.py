@@ -5,7 +5,9 @@ too). Speech (with a short pre-roll) goes into the :class:`speech.streaming.Onli
 rolling buffer every ``min_chunk_s`` and commits words by LocalAgreement; a pause of ``end_silence_s`` ends the
 utterance and commits the rest at once. No decode runs during a pause. Silence and noise never reach Whisper.
 Committed words gather into segments, closed at a sentence end, a pause, or a length limit, and cleaned of loops and
-stock phrases; each closed segment is given a speaker by the optional speaker tracker. The events are typed objects
+stock phrases; each closed segment is given a speaker by the optional speaker tracker and, when ``subtitles="en"``, an English
+subtitle (Whisper's translate task on the segment's audio, the same window decoder; segments already in English
+get none). The events are typed objects
 (:mod:`speech.events`); turning them into JSON is the wire adapter's business. Memory is bounded: the buffer holds
 one utterance (trimmed behind committed words), and only the last ``speaker_audio_s`` of audio is kept for speaker
 embeddings, both in preallocated arrays (:mod:`speech.samples`); ``bench/minutes_memory.py`` measures the resident
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder
-from speech.events import Event, Final, Partial, Segment, join_words
+from speech.events import Event, Final, Partial, Segment, Subtitle, join_words
 from speech.filters import HallucinationFilter
 from speech.samples import AudioRing
 from speech.streaming import OnlineProcessor, PolicyOptions, StreamWord
@@ -47,6 +49,7 @@ class StreamingOptions:
     min_utterance_s: float = 0.25  # shorter bursts of "speech" are dropped as clicks
     max_segment_s: float = 15.0
     speaker_audio_s: float = 90.0  # audio kept for the speaker embeddings of segments not yet closed
+    subtitles: str | None = None  # "en": each closed segment in another language is also translated into English
 
     def policy(self) -> PolicyOptions:
         return PolicyOptions(min_chunk_s=self.min_chunk_s, agreement=self.agreement, max_buffer_s=self.max_buffer_s)
@@ -193,7 +196,19 @@ class StreamingTranscriber:
             audio = self._ring.slice(segment.start, segment.end)
             speaker = self.speakers.assign(segment.id, audio, segment.start, segment.end)
             segment = replace(segment, speaker=speaker)
-        return [Final(segment)]
+        return [Final(segment)] + self._subtitle(segment)
+
+    def _subtitle(self, segment: Segment) -> list[Event]:
+        target = self.options.subtitles
+        if not target or (segment.language or self.language) in (None, target):
+            return []
+        audio = self._ring.slice(segment.start, segment.end)
+        result = self.processor.decoder.decode(audio, DecodeOptions(
+            language=segment.language or self.language, task="translate", beam_size=self.options.beam_size,
+            max_tokens_per_s=self.options.max_tokens_per_s))
+        if not self.filters.window_is_speech(result) or not result.text:
+            return []
+        return [Subtitle(segment_id=segment.id, language=target, text=result.text)]
 
 
 def make_transcriber(models, backend: str | None = None, options: StreamingOptions = StreamingOptions(),

@@ -137,6 +137,29 @@ def test_bad_stream_parameters_are_refused_with_a_reason(live_server, auth):
     assert message["type"] == "error" and "language" in message["error"] and code == 1008
     message, code = asyncio.run(first_message(ws_url(live_server, sample_rate=1000)))
     assert "sample rate" in message["error"] and code == 1008
+    message, code = asyncio.run(first_message(ws_url(live_server, subtitles="fr")))
+    assert "subtitles must be en or none" in message["error"] and code == 1008
+
+
+def test_korean_speech_gets_live_english_subtitles(live_server, auth):
+    """A real Korean clip (Zeroth-Korean: "지난해 삼 월 ...", "In March last year ...") streamed with
+    subtitles=en: each final segment is followed by its English subtitle, which is not stored with the meeting."""
+    from models.audio import load_audio
+    from tests.speech_data import KO_CLIP
+
+    audio = np.concatenate([load_audio(KO_CLIP), np.zeros(16_000, dtype=np.float32)])
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    events = asyncio.run(stream_pcm(ws_url(live_server, language="ko", subtitles="en"), pcm, 16_000, auth))
+    finals = {e["segment"]["id"] for e in events if e["type"] == "final"}
+    subtitles = [e for e in events if e["type"] == "subtitle"]
+    assert subtitles and {s["segment_id"] for s in subtitles} <= finals, events
+    text = " ".join(s["text"] for s in subtitles)
+    assert all(s["language"] == "en" for s in subtitles) and "march" in text.lower(), text
+    assert not any("\uac00" <= c <= "\ud7a3" for c in text), text  # English, not Hangul
+    # an English meeting asks for nothing to translate
+    english = asyncio.run(stream_pcm(ws_url(live_server, language="en", subtitles="en"), jfk_pcm(16_000, 1),
+                                     16_000, auth))
+    assert "final" in [e["type"] for e in english] and "subtitle" not in [e["type"] for e in english]
 
 
 def test_upload_job_reports_progress_and_yields_a_meeting(live_server, auth, tmp_path):

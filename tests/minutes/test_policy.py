@@ -132,6 +132,18 @@ def test_korean_numbers_read_native_or_sino_whichever_side_has_digits():
         assert score(reference, hypothesis, "ko") == Score(expected, len(ref))
 
 
+def test_chrf_scores_characters_with_recall_weighing_twice():
+    from minutes.chrf import chrf
+
+    assert chrf(["the city hall"], ["the city hall"]) == 100.0
+    assert chrf(["abc"], ["xyz"]) == 0.0 and chrf(["abc"], [""]) == 0.0
+    # orders 1-3 occur: precision = recall = (2/3 + 1/2 + 0) / 3
+    assert abs(chrf(["abc"], ["abd"]) - 100 * (2 / 3 + 1 / 2) / 3) < 1e-9
+    # a hypothesis that says half of the reference loses more than one that says it all and more
+    assert chrf(["in march last year"], ["in march"]) < chrf(["in march last year"], ["in march last year too"])
+    assert chrf(["a b"], ["ab"]) == 100.0  # spaces do not count
+
+
 def test_diarization_error_rate():
     reference = [(0.0, 10.0, "A"), (10.0, 20.0, "B")]
     assert der(reference, [(0.0, 10.0, "s1"), (10.0, 20.0, "s2")]) == 0.0
