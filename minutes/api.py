@@ -278,6 +278,8 @@ async def create_job(
                                         "available), llm or extractive")] = None,
     department: Annotated[str | None, Form(max_length=100, description="The meeting's department (administrators; "
                                            "an official's meetings are their own department's)")] = None,
+    dataset_consent: Annotated[bool, Form(description="The speakers consented to the city's speech dataset: the "
+                                          "recording is kept for `dasan minutes export-dataset`")] = False,
 ) -> JSONResponse:
     from speech.audio import probe_duration
     from models.audio import AudioDecodeError
@@ -285,6 +287,7 @@ async def create_job(
     with http_errors(ValueError, LLMUnavailable):
         meeting_request = _meeting_request(title or Path(file.filename or "").stem, language, backend, glossary,
                                            speakers, compose, service, who, department)
+    meeting_request = replace(meeting_request, dataset_consent=dataset_consent)
     limit = service.options.upload_max_bytes
     suffix = Path(file.filename or "").suffix[:10] if (file.filename or "").count(".") else ""
     target = service.uploads_dir / f"{uuid.uuid4().hex}{suffix}"
@@ -392,10 +395,10 @@ class Consent(BaseModel):
 
 @router.put("/meetings/{meeting_id}/consent", summary="Record whether the speakers agreed to the meeting's release")
 def set_consent(meeting_id: str, body: Consent, service: MinutesDep, who: OfficialDep) -> dict:
-    meeting = _get(service, meeting_id, who, manage=True)
-    meeting.consented = body.consented
-    service.store.save(meeting)
-    return {"id": meeting.id, "consented": meeting.consented}
+    _get(service, meeting_id, who, manage=True)
+    with http_errors(MeetingNotFound):
+        meeting = service.set_consent(meeting_id, body.consented)  # a withdrawal deletes the kept recording
+    return {"id": meeting.id, "consented": meeting.consented, "audio_kept": meeting.audio_path is not None}
 
 
 @router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt",

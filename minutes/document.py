@@ -58,6 +58,7 @@ class Meeting:
     owner: str | None = None  # who recorded or uploaded it ("official:kim")
     shared_with: tuple[str, ...] = ()  # other departments, or "user:NAME", who may see it too
     consented: bool = False  # the speakers agreed to its release in the city's speech dataset
+    audio_path: str | None = None  # its kept recording (16 kHz FLAC), only while consented (minutes.dataset)
 
     def name_of(self, speaker: str | None) -> str | None:
         if speaker is None:
@@ -99,6 +100,7 @@ class Meeting:
             "duration_s": round(self.duration, 2), "backend": self.backend, "speaker_names": self.speaker_names,
             "attendees": self.attendees, "department": self.department, "owner": self.owner,
             "shared_with": list(self.shared_with), "consented": self.consented,
+            "audio_kept": self.audio_path is not None,
             "segments": [{**s.to_dict(), "speaker_name": self.name_of(s.speaker)} for s in self.segments],
             "minutes": minutes_to_dict(self.minutes, self),
         }

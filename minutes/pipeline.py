@@ -33,6 +33,7 @@ class MeetingRequest:
     department: str | None = None  # whose meeting it is (minutes.access)
     owner: str | None = None  # who records or uploads it
     subtitles: str | None = None  # "en": live English subtitles of segments in another language (not stored)
+    dataset_consent: bool = False  # the speakers consented to the speech dataset: the recording is kept
 
     def options(self) -> StreamingOptions:
         glossary = None
@@ -53,7 +54,7 @@ class LiveMeeting:
         self.transcriber = make_transcriber(models, request.backend, request.options(), self.tracker)
         self.meeting = Meeting(title=request.title, language=request.language,
                                backend=self.transcriber.processor.decoder.backend, department=request.department,
-                               owner=request.owner)
+                               owner=request.owner, consented=request.dataset_consent)
         self._segments: dict[int, Segment] = {}
 
     def _absorb(self, events: list[Event]) -> list[Event]:

@@ -144,6 +144,7 @@ class MinutesService:
         except Exception as exc:  # the transcript is safe; the minutes stay as they were
             log.warning("composing the minutes of %s failed: %s", meeting.id, exc)
             return meeting
+        self._keep_stored_consent(meeting)
         self.store.save(meeting)
         return meeting
 
@@ -197,6 +198,8 @@ class MinutesService:
             path.unlink(missing_ok=True)
             raise
         meeting.id = context.job_id  # a second try (its first worker died) writes the same meeting again
+        if request.dataset_consent:  # kept for the speech dataset (minutes.dataset) before the upload goes
+            meeting.audio_path = str(self.keep_audio(path, meeting.id))
         self.store.save(meeting)  # the transcript is durable before the (slower) composing starts
         context.report(meeting_id=meeting.id, stage="composing")
         self.compose(meeting, request.compose, lambda done, total: context.report(compose_done=done,
@@ -211,6 +214,40 @@ class MinutesService:
         self.compose(meeting, payload["method"], lambda done, total: context.report(compose_done=done,
                                                                                     compose_total=total))
         return {"meeting_id": meeting.id}
+
+    # ------------------------------------------------------------------ speech dataset
+    @property
+    def audio_dir(self) -> Path:
+        """Where the recordings of meetings consented for the speech dataset are kept (beside the uploads, which
+        every worker process sees)."""
+        return self.uploads_dir / "kept-audio"
+
+    def keep_audio(self, source: Path, meeting_id: str) -> Path:
+        """Keep ``source`` as the 16 kHz mono FLAC recording of ``meeting_id`` (minutes.dataset)."""
+        from minutes.dataset import keep_audio
+
+        return keep_audio(source, self.audio_dir / f"{meeting_id}.flac")
+
+    def _keep_stored_consent(self, meeting: Meeting) -> None:
+        """A consent given or withdrawn while the meeting was being composed stays as recorded."""
+        from minutes.store import MeetingNotFound
+
+        try:
+            stored = self.store.get(meeting.id)
+        except MeetingNotFound:
+            return
+        meeting.consented, meeting.audio_path = stored.consented, stored.audio_path
+
+    def set_consent(self, meeting_id: str, consented: bool) -> Meeting:
+        """Record the speakers' consent to the speech dataset; withdrawing it deletes the kept recording (a
+        consent given after the upload keeps nothing: the recording is gone by then)."""
+        meeting = self.store.get(meeting_id)
+        meeting.consented = consented
+        if not consented and meeting.audio_path:
+            Path(meeting.audio_path).unlink(missing_ok=True)
+            meeting.audio_path = None
+        self.store.save(meeting)
+        return meeting
 
     # ------------------------------------------------------------------ stored meetings
     def rename_speaker(self, meeting_id: str, speaker: str, name: str) -> Meeting:

@@ -1,6 +1,6 @@
 """Stored meetings (SQLite by default, PostgreSQL by URL, the process's database) and search over what was said.
 
-Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revisions 0004 and 0006 of the
+Tables ``minutes_meetings`` and ``minutes_segments``, created by the Alembic revisions 0004, 0006 and 0011 of the
 database floor (``database/migrations``) (the definitions below are what the store reads and writes; a test checks that the
 migrated schema matches them). Search uses the shared hybrid index
 (:class:`retrieval_index.HybridIndex`, dense e5 + Korean/English BM25) over segments grouped by meeting, built
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
 from sqlalchemy import delete as sql_delete
@@ -37,6 +38,8 @@ meetings = Table(
     Column("owner", String(200)),
     Column("shared_with", JSON, nullable=False, default=list),
     Column("consented", Boolean, nullable=False, default=False),
+    # the kept recording of a meeting consented for the speech dataset (revision 0011; see minutes.dataset)
+    Column("audio_path", String(500)),
 )
 
 segments = Table(
@@ -98,7 +101,8 @@ class MeetingStore:
                 id=meeting.id, title=meeting.title[:300], created=meeting.created, language=meeting.language,
                 duration_s=meeting.duration, backend=meeting.backend, speaker_names=meeting.speaker_names,
                 minutes=_minutes_to_json(meeting.minutes), department=meeting.department, owner=meeting.owner,
-                shared_with=list(meeting.shared_with), consented=meeting.consented))
+                shared_with=list(meeting.shared_with), consented=meeting.consented,
+                audio_path=meeting.audio_path))
             rows = [{"meeting_id": meeting.id, "seq": n, "segment_id": s.id, "start_s": s.start, "end_s": s.end,
                      "speaker": s.speaker, "language": s.language, "text": s.text,
                      "words": [[round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)] for w in s.words]}
@@ -111,11 +115,15 @@ class MeetingStore:
                 self._add_to_index(self._index, meeting.id, meeting.title, meeting.segments)
 
     def delete(self, meeting_id: str) -> None:
+        """Delete the meeting, its segments and its kept recording (if any)."""
         with self.engine.begin() as connection:
+            audio = connection.execute(select(meetings.c.audio_path).where(meetings.c.id == meeting_id)).scalar()
             connection.execute(sql_delete(segments).where(segments.c.meeting_id == meeting_id))
             gone = connection.execute(sql_delete(meetings).where(meetings.c.id == meeting_id)).rowcount
         if not gone:
             raise MeetingNotFound(f"no meeting {meeting_id!r}")
+        if audio:
+            Path(audio).unlink(missing_ok=True)
         with self._index_lock:
             if self._index is not None:
                 self._index.delete_group(meeting_id)
@@ -149,7 +157,7 @@ class MeetingStore:
             title=row.title, id=row.id, created=row.created, language=row.language, duration=row.duration_s,
             backend=row.backend, speaker_names=dict(row.speaker_names or {}),
             minutes=_minutes_from_json(row.minutes or {}), department=row.department, owner=row.owner,
-            shared_with=tuple(row.shared_with or ()), consented=bool(row.consented),
+            shared_with=tuple(row.shared_with or ()), consented=bool(row.consented), audio_path=row.audio_path,
             segments=[Segment(s.segment_id, s.start_s, s.end_s, s.text,
                               tuple(StreamWord(*w) for w in (s.words or ())), s.speaker, s.language) for s in segs],
         )

@@ -46,8 +46,12 @@ def transcribe(
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the meeting (searchable later).")] = True,
     compose: Annotated[str, typer.Option(help="How the minutes are written: auto (the local LLM when it is "
                                          "installed), llm or extractive.")] = "auto",
+    dataset_consent: Annotated[bool, typer.Option("--dataset-consent", help="The speakers consented to the city's "
+                                                  "speech dataset: keep the recording (see export-dataset).")] = False,
 ) -> None:
     """Transcribe a recording into minutes, with a progress bar; prints the transcript (or writes --output)."""
+    if dataset_consent and not save:
+        _fail("--dataset-consent keeps the recording with the stored meeting; it cannot go with --no-save", 2)
     _check_choice(language, ("ko", "en"), "--language")
     _check_choice(backend, BACKENDS, "--backend")
     fmt = None
@@ -58,11 +62,12 @@ def transcribe(
     if not file.is_file():
         _fail(f"no such file: {file}", 2)
     with runtime_of() as runtime:
-        _transcribe(runtime, file, fmt, language, backend, glossary, title, speakers, output, save, compose)
+        _transcribe(runtime, file, fmt, language, backend, glossary, title, speakers, output, save, compose,
+                    dataset_consent)
 
 
 def _transcribe(runtime, file: Path, fmt, language, backend, glossary, title, speakers, output, save,
-                compose) -> None:
+                compose, dataset_consent: bool = False) -> None:
     from minutes.exports import export
     from minutes.pipeline import FileTooLongError, MeetingRequest, transcribe_file
     from models.audio import AudioDecodeError
@@ -76,7 +81,7 @@ def _transcribe(runtime, file: Path, fmt, language, backend, glossary, title, sp
     except AudioDecodeError as exc:
         _fail(str(exc), 2)
     request = MeetingRequest(title=title or file.stem, language=language, backend=backend,
-                             glossary=glossary, speakers=speakers, compose=method)
+                             glossary=glossary, speakers=speakers, compose=method, dataset_consent=dataset_consent)
     progress = Progress(TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
                         TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not sys.stderr.isatty())
     try:
@@ -86,6 +91,8 @@ def _transcribe(runtime, file: Path, fmt, language, backend, glossary, title, sp
                                       progress=lambda done: progress.update(task, completed=done))
     except (AudioDecodeError, FileTooLongError, ModelError) as exc:
         _fail(str(exc), 2 if not isinstance(exc, ModelError) else 1)
+    if save and dataset_consent:
+        meeting.audio_path = str(service.keep_audio(file, meeting.id))
     if save:
         service.store.save(meeting)  # the transcript is kept before the (slower) composing
     _compose_into(meeting, method, service)
@@ -215,6 +222,81 @@ def search(
     for hit in hits:
         console.print(f"{hit['meeting_id']}  {hit['title']}  [{hit['start']:.0f} s]  {hit['text']}",
                       markup=False, highlight=False)
+
+
+@minutes_app.command("consent")
+def consent(
+    meeting_id: Annotated[str, typer.Argument(help="A meeting id (see `dasan minutes list`).")],
+    withdraw: Annotated[bool, typer.Option("--withdraw", help="Withdraw the consent (deletes the kept "
+                                           "recording).")] = False,
+) -> None:
+    """Record that a meeting's speakers consented to the city's speech dataset (or withdraw it)."""
+    from minutes.store import MeetingNotFound
+
+    with runtime_of() as runtime:
+        try:
+            meeting = runtime.minutes.set_consent(meeting_id, not withdraw)
+        except MeetingNotFound as exc:
+            _fail(str(exc), 2)
+    if withdraw:
+        err.print(f"[green]✓[/] consent withdrawn for meeting {meeting.id}; its kept recording is deleted")
+    elif meeting.audio_path:
+        err.print(f"[green]✓[/] meeting {meeting.id} is consented for the speech dataset")
+    else:
+        err.print(f"[yellow]![/] meeting {meeting.id} is consented, but its recording was not kept (only a recording "
+                  "uploaded or transcribed with consent is kept), so export-dataset cannot include it")
+
+
+@minutes_app.command("export-dataset")
+def export_dataset_command(
+    out_dir: Annotated[Path, typer.Argument(help="An empty or new folder for the corpus.")],
+    meeting: Annotated[Optional[list[str]], typer.Option("--meeting", help="A consented meeting to export "
+                                                         "(repeatable) \\[default: every consented meeting "
+                                                         "with its recording kept].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Write consented meetings as an ASR corpus: utterance FLACs, manifest.jsonl, Kaldi lists, DATASHEET.md
+    (personal data masked in the text and silenced in the audio, speakers pseudonymised)."""
+    from minutes.dataset import DatasetError, export_dataset, exportable
+    from minutes.store import MeetingNotFound
+
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        _fail(f"{out_dir} exists and is not an empty folder", 2)
+    with runtime_of() as runtime:
+        store = runtime.minutes.store
+        if meeting:
+            chosen = []
+            for meeting_id in dict.fromkeys(meeting):
+                try:
+                    found = store.get(meeting_id)
+                except MeetingNotFound as exc:
+                    _fail(str(exc), 2)
+                reason = exportable(found)
+                if reason:
+                    _fail(reason, 2)
+                chosen.append(found)
+        else:
+            chosen = [m for m in (store.get(row["id"]) for row in store.list(1_000_000) if row["consented"])
+                      if exportable(m) is None]
+            if not chosen:
+                _fail("no meeting is consented with its recording kept (`dasan minutes transcribe FILE "
+                      "--dataset-consent`, or upload with dataset_consent=true)", 2)
+    chosen.sort(key=lambda m: m.created)
+    total = sum(len(m.segments) for m in chosen)
+    bar = Progress(TextColumn("exporting"), BarColumn(), TextColumn("{task.completed}/{task.total} segments"),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=not sys.stderr.isatty())
+    try:
+        with bar:
+            task = bar.add_task("export", total=total)
+            report = export_dataset(chosen, out_dir, progress=lambda done: bar.update(task, completed=done))
+    except (DatasetError, OSError) as exc:
+        _fail(str(exc), 1)
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    err.print(f"[green]✓[/] wrote {report.utterances} utterances ({report.seconds / 3600:.2f} h) of "
+              f"{len(report.meetings)} meeting(s) to {out_dir} ({report.masked_utterances} masked and silenced, "
+              f"{report.left_out} left out: personal data not located in the audio)", highlight=False)
 
 
 def _stored(meeting_id: str):
