@@ -1,6 +1,6 @@
 """HTTP and WebSocket adapter of the minutes service.
 
-* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&compose=&subtitles=&sample_rate=16000&channels=1&format=s16``:
+* ``WS /minutes/stream?language=&backend=&title=&glossary=&speakers=&compose=&subtitles=&dataset_consent=&sample_rate=16000&channels=1&format=s16``:
   binary messages are raw PCM (little-endian s16 or f32); a text message ``{"type": "stop"}`` (or closing)
   ends the meeting (``{"type": "stop", "compose": "llm"}`` picks how its minutes are written). The server sends
   JSON: ``ready`` (meeting id), ``partial``, ``final`` (a segment with words and speaker), ``speaker`` (a refined
@@ -135,7 +135,7 @@ def _refuse_stream(websocket: WebSocket) -> str | None:
 async def stream(websocket: WebSocket, language: str | None = None, backend: str | None = None,
                  title: str | None = None, glossary: str | None = None, speakers: bool = True,
                  compose: str | None = None, subtitles: str | None = None, sample_rate: int = 16_000,
-                 channels: int = 1, format: str = "s16") -> None:
+                 channels: int = 1, format: str = "s16", dataset_consent: bool = False) -> None:
     from speech.audio import PcmConverter
 
     await websocket.accept()
@@ -151,7 +151,8 @@ async def stream(websocket: WebSocket, language: str | None = None, backend: str
         if subtitles not in (None, "", "none", "en"):
             raise ValueError(f"subtitles must be en or none, not {subtitles!r} (Whisper translates into English "
                              "only)")
-        request = replace(request, subtitles="en" if subtitles == "en" else None)
+        request = replace(request, subtitles="en" if subtitles == "en" else None,
+                          dataset_consent=dataset_consent)  # consented: the recording is kept (minutes.dataset)
         converter = PcmConverter(sample_rate, channels, format)
     except (ValueError, PartUnavailable, LLMUnavailable) as exc:
         detail = str(exc)

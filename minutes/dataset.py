@@ -1,8 +1,8 @@
 """The speech dataset the city discloses: consented meetings as an ASR corpus.
 
 A meeting is in it only when its speakers consented (``Meeting.consented``) and its recording was kept: a
-recording is kept (16 kHz mono FLAC, :func:`keep_audio`) only for a meeting uploaded with consent, and withdrawing
-consent deletes it. :func:`export_dataset` writes one utterance per transcript segment:
+recording is kept (16 kHz mono FLAC: :func:`keep_audio` for an upload, :class:`minutes.pipeline.LiveMeeting` for a
+live stream) only for a meeting recorded with consent, and withdrawing consent deletes it. :func:`export_dataset` writes one utterance per transcript segment:
 
 * ``audio/<utt>.flac``: the segment's audio (16 kHz mono FLAC), silenced over the words in which the masker
   (:func:`retrieval_index.privacy.pii_spans`) found personal data, padded by :data:`PAD_S` on each side;
@@ -68,8 +68,8 @@ def exportable(meeting: Meeting) -> str | None:
     if not meeting.consented:
         return f"meeting {meeting.id} is not consented for the speech dataset (`dasan minutes consent {meeting.id}`)"
     if not meeting.audio_path or not Path(meeting.audio_path).is_file():
-        return (f"meeting {meeting.id} is consented but its recording was not kept (only recordings uploaded or "
-                "transcribed with consent keep their audio)")
+        return (f"meeting {meeting.id} is consented but its recording was not kept (only meetings recorded with "
+                "consent keep their audio)")
     return None
 
 

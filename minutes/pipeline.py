@@ -46,7 +46,9 @@ class MeetingRequest:
 class LiveMeeting:
     """A meeting being transcribed: events in order, segments and speakers kept, the minutes at the end."""
 
-    def __init__(self, models, request: MeetingRequest, speaker_encoder=None):
+    def __init__(self, models, request: MeetingRequest, speaker_encoder=None, audio_dir: Path | None = None):
+        """With ``audio_dir`` (a live meeting consented for the speech dataset) the audio fed is also written there
+        as the meeting's 16 kHz FLAC recording (:meth:`close_audio` ends it)."""
         from minutes.speakers import SpeakerTracker
 
         self.request = request
@@ -56,6 +58,14 @@ class LiveMeeting:
                                backend=self.transcriber.processor.decoder.backend, department=request.department,
                                owner=request.owner, consented=request.dataset_consent)
         self._segments: dict[int, Segment] = {}
+        self._audio, self._audio_path = None, None
+        if audio_dir is not None:
+            import soundfile
+
+            Path(audio_dir).mkdir(parents=True, exist_ok=True)
+            self._audio_path = Path(audio_dir) / f"{self.meeting.id}.flac"
+            self._audio = soundfile.SoundFile(self._audio_path.with_name(self._audio_path.name + ".part"), "w",
+                                              samplerate=16_000, channels=1, format="FLAC", subtype="PCM_16")
 
     def _absorb(self, events: list[Event]) -> list[Event]:
         for event in events:
@@ -68,7 +78,21 @@ class LiveMeeting:
         return events
 
     def feed(self, samples) -> list[Event]:
+        if self._audio is not None:
+            import numpy as np
+
+            self._audio.write(np.clip(samples, -1.0, 1.0))
         return self._absorb(self.transcriber.feed(samples))
+
+    def close_audio(self) -> Path | None:
+        """End the recording being kept (if any): it becomes the meeting's ``audio_path``."""
+        if self._audio is None:
+            return None
+        self._audio.close()
+        self._audio = None
+        self._audio_path.with_name(self._audio_path.name + ".part").replace(self._audio_path)
+        self.meeting.audio_path = str(self._audio_path)
+        return self._audio_path
 
     def finish(self) -> list[Event]:
         events = self._absorb(self.transcriber.finish())

@@ -119,7 +119,8 @@ class MinutesService:
             self._live += 1
         try:
             encoder = speaker_encoder_for(self.models) if request.speakers else None
-            return LiveMeeting(self.models, request, encoder)
+            return LiveMeeting(self.models, request, encoder,
+                               audio_dir=self.audio_dir if request.dataset_consent else None)
         except BaseException:
             self.close_live(None)
             raise
@@ -129,6 +130,9 @@ class MinutesService:
         asked and stored again."""
         with self._lock:
             self._live = max(0, self._live - 1)
+        if live is not None and live.close_audio() and not save:  # consented: the recording is kept with it
+            Path(live.meeting.audio_path).unlink(missing_ok=True)
+            live.meeting.audio_path = None
         if live is not None and save:
             self.store.save(live.meeting)
             return self.compose(live.meeting, live.request.compose, progress)

@@ -191,3 +191,28 @@ def test_an_upload_consented_for_the_dataset_keeps_its_recording(recording, whis
         assert withdrawn.status_code == 200 and withdrawn.json() == {"id": ids[0], "consented": False,
                                                                     "audio_kept": False}
     assert not list((live_server_dir / "uploads" / "minutes" / "kept-audio").glob(f"{ids[0]}*"))
+
+
+def test_a_live_meeting_consented_for_the_dataset_keeps_what_was_streamed(recording, whisper, live_server,
+                                                                          live_server_dir, live_auth, tmp_path):
+    import asyncio
+
+    from tests.minutes.test_api import stream_pcm, ws_url
+
+    auth = live_auth("official", "기획조정실")
+    audio, _ = soundfile.read(recording, dtype="float32")
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    events = asyncio.run(stream_pcm(ws_url(live_server, language="en", compose="extractive", dataset_consent="true"),
+                                    pcm, 3200, auth))
+    meeting = next(e for e in events if e["type"] == "minutes")["meeting"]
+    assert meeting["consented"] and meeting["audio_kept"]
+    kept = live_server_dir / "uploads" / "minutes" / "kept-audio" / f"{meeting['id']}.flac"
+    assert abs(soundfile.info(kept).duration - audio.size / 16_000) < 0.05  # all that was streamed, at 16 kHz
+    out = tmp_path / "corpus"
+    done = dasan("minutes", "export-dataset", str(out), "--meeting", meeting["id"], data_dir=live_server_dir)
+    assert done.returncode == 0, done.stderr
+    check_masked_and_silenced(out, whisper, recording)
+    plain = asyncio.run(stream_pcm(ws_url(live_server, language="en", compose="extractive"), pcm, 3200, auth))
+    plain = next(e for e in plain if e["type"] == "minutes")["meeting"]
+    assert not plain["consented"] and not plain["audio_kept"]
+    assert not (kept.parent / f"{plain['id']}.flac").exists()
