@@ -76,10 +76,14 @@ def exportable(meeting: Meeting) -> str | None:
 _NUMERIC_WORD = re.compile(r"[\s\d,.\-+()/]*\d[\s\d,.\-+()/]*")
 
 
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[.,]?")  # "1,250,000,000": money, not personal data
+
+
 def _personal_number(run) -> str | None:
     """The masker's label when a run of number words holds personal data: its digits read together, or those of
-    any stretch of it (a streaming recogniser may say part of a number twice: "0, 10, 1234, 5 01012345678"); the
-    whole run is then masked."""
+    any stretch of it (a streaming recogniser may say part of a number twice: "0, 10, 1234, 5 01012345678"), or
+    9 or more digits starting with 0 (a phone number with a piece doubled or lost: "0, 10, 1234, 5 5678"), or 12 or
+    more digits that are not a thousands-grouped amount; the whole run is then masked."""
     pieces = [re.sub(r"\D", "", w.text) for w, _ in run]
     for size in range(1, len(pieces) + 1):  # the shortest stretch names it best ("01012345678" a phone number)
         for i in range(len(pieces) - size + 1):
@@ -87,7 +91,14 @@ def _personal_number(run) -> str | None:
             if found:
                 return found[0][2]
     found = pii_spans("".join(w.text for w, _ in run))
-    return found[0][2] if found else None
+    if found:
+        return found[0][2]
+    digits = "".join(pieces)
+    if digits.startswith("0") and len(digits) >= 9:  # a Korean phone number heard with a piece doubled or lost
+        return "[phone]"
+    if len(digits) >= 12 and not any(_AMOUNT.fullmatch(w.text.strip()) for w, _ in run):
+        return "[number]"  # an account, card or registration number the rules do not know
+    return None
 
 
 def _digit_runs(words, offsets) -> list[tuple[int, int, str]]:
@@ -280,7 +291,9 @@ told.
 ## Personal data
 
 - Text: phone numbers, e-mail addresses, resident registration numbers and card numbers found by the city's text
-  masker are replaced by `[phone]`, `[email]`, `[주민번호]`, `[card]`.
+  masker are replaced by `[phone]`, `[email]`, `[주민번호]`, `[card]`; a run of number words is masked whole
+  when its digits are such data, or are 9 or more starting with 0 (`[phone]`), or 12 or more that are not an
+  amount (`[number]`).
 - Audio: the words in which the masker found such data are silenced (zeroed) from {PAD_S:.2f} s before the first
   to {PAD_S:.2f} s after the last, by the recogniser's word timestamps. {report.masked_utterances} utterance(s) were
   masked, {report.silenced_s:.1f} s silenced in all. {report.left_out} segment(s) held personal data that could not be

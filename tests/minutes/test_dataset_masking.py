@@ -56,3 +56,13 @@ def test_a_number_said_partly_twice_by_the_streaming_recogniser_is_masked_whole(
     text, spans = redact(seg)
     assert text == "My phone number is [phone]."
     assert spans == [pytest.approx((2.56 - PAD_S, 7.1 + PAD_S))]
+
+
+def test_a_phone_number_heard_with_a_doubled_piece_is_still_masked():
+    seg = segment((2.3, 2.6, " is"), (2.6, 2.8, " 0,"), (2.9, 3.1, " 10,"), (3.3, 4.5, " 1234,"), (5.0, 5.4, " 5"),
+                  (5.4, 7.0, " 5678."), (7.3, 7.6, " The"), (7.6, 7.9, " budget"), (7.9, 8.3, " review"))
+    text, spans = redact(seg)
+    assert text == "is [phone]. The budget review" and spans == [pytest.approx((2.6 - PAD_S, 7.0 + PAD_S))]
+    amounts = segment((0.0, 0.3, " Total"), (0.3, 1.5, " 1,250,000,000,000"), (1.5, 1.8, " won"), (1.8, 2.0, " in"),
+                      (2.0, 2.4, " 2026."))
+    assert redact(amounts) == ("Total 1,250,000,000,000 won in 2026.", [])
