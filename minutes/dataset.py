@@ -2,7 +2,8 @@
 
 A meeting is in it only when its speakers consented (``Meeting.consented``) and its recording was kept: a
 recording is kept (16 kHz mono FLAC: :func:`keep_audio` for an upload, :class:`minutes.pipeline.LiveMeeting` for a
-live stream) only for a meeting recorded with consent, and withdrawing consent deletes it. :func:`export_dataset` writes one utterance per transcript segment:
+live stream) only for a meeting recorded with consent, and withdrawing consent deletes it.
+:func:`export_dataset` writes one utterance per transcript segment:
 
 * ``audio/<utt>.flac``: the segment's audio (16 kHz mono FLAC), silenced over the words in which the masker
   (:func:`retrieval_index.privacy.pii_spans`) found personal data, padded by :data:`PAD_S` on each side;
@@ -30,6 +31,7 @@ import numpy as np
 from minutes.document import Meeting
 from models.audio import SAMPLE_RATE
 from retrieval_index.privacy import mask_pii, pii_spans
+from speech.streaming import StreamWord
 
 PAD_S = 0.15  # silence this much before and after the words that held personal data
 MIN_UTTERANCE_S = 0.2
@@ -126,9 +128,10 @@ def redact(segment) -> tuple[str, list[tuple[float, float]]] | None:
     corrected segment has no word timings)."""
     words = [w for w in segment.words if w.text.strip()]
     joined = "".join(w.text for w in words)
-    if not words or " ".join(joined.split()) != " ".join(segment.text.split()):
-        text = " ".join(mask_pii(segment.text).split())
-        return (text, []) if text == " ".join(segment.text.split()) else None
+    if not words or " ".join(joined.split()) != " ".join(segment.text.split()):  # no timings for this text
+        tokens = [StreamWord(0.0, 0.0, " " + t) for t in segment.text.split()]
+        personal = pii_spans(segment.text) or _digit_runs(tokens, [(0, 0)] * len(tokens))
+        return None if personal else (" ".join(segment.text.split()), [])
     offsets, at = [], 0
     for word in words:
         offsets.append((at, at + len(word.text)))

@@ -41,6 +41,7 @@ def test_ordinary_numbers_stay_and_nothing_is_silenced():
 def test_personal_data_without_word_timings_is_left_out():
     assert redact(segment(text="제 번호는 010-1234-5678입니다")) is None  # a corrected segment: nowhere to silence
     assert redact(segment(text="예산 검토를 시작합니다")) == ("예산 검토를 시작합니다", [])
+    assert redact(segment(text="번호는 0 10 1234 5678 입니다")) is None  # a number in pieces, corrected by hand
 
 
 def test_speaker_pseudonyms_are_stable_per_meeting():
