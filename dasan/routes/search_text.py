@@ -56,6 +56,7 @@ LIVE_TEXT = {
            "lang_auto": "자동", "compose": "회의록 작성", "compose_auto": "자동 (LLM이 있으면 LLM)",
            "compose_llm": "로컬 LLM", "compose_extractive": "발췌", "glossary": "용어집",
            "glossary_hint": "예: 마포구, 도시교통실", "subtitles": "영어 자막 (한국어 발언을 영어로, 저장하지 않음)",
+           "dataset_consent": "참석자 모두 음성 데이터 공개에 동의함 (녹음을 보관하고 개인정보를 가려 공개 데이터셋에 넣음)",
            "start": "회의 시작 (마이크)", "stop": "회의 종료",
            "idle": "대기 중", "transcript_h": "실시간 회의록",
            "transcript_help": "화자 이름을 누르면 이름을 바꿀 수 있습니다. 회의가 끝나면 문장을 고칠 수 있습니다.",
@@ -76,6 +77,8 @@ LIVE_TEXT = {
            "compose_extractive": "Extracts", "glossary": "Glossary",
            "glossary_hint": "e.g. Mapo-gu, Urban Transport Office",
            "subtitles": "English subtitles (of what is said in Korean; not stored)",
+           "dataset_consent": "Everyone speaking agreed to the city's speech dataset (the recording is kept and "
+                              "published with personal data masked)",
            "start": "Start the meeting (microphone)",
            "stop": "End the meeting", "idle": "Waiting", "transcript_h": "Live transcript",
            "transcript_help": "Press a speaker's name to rename them. Once the meeting has ended, sentences can be "

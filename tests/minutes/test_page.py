@@ -78,6 +78,7 @@ def test_live_meeting_from_the_microphone(page, live_server, live_auth, tmp_path
     assert page.locator("html").get_attribute("lang") == "en" and page.locator("main h1").inner_text() == "Live minutes"
     assert page.get_by_role("button", name="Start the meeting (microphone)").is_enabled()
     page.get_by_label("Minutes written by").select_option("llm")
+    assert not page.get_by_label("Everyone speaking agreed to the city's speech dataset", exact=False).is_checked()
     assert page.locator("#status").inner_text() == "Waiting"
     assert axe_violations(page) == []
     page.set_viewport_size({"width": 390, "height": 800})
