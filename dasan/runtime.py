@@ -214,6 +214,13 @@ class Runtime:
                 except ModelError as exc:
                     self.model_errors[role] = str(exc)
                     log.error("model for %s unavailable: %s", role, exc)
+            if settings.turn_model and "turn" not in roles:
+                # not required (calls judge turns by their words without it), but loaded now rather than at the
+                # first caller's first pause, where loading it would hold up that call's audio
+                try:
+                    self.models.turn_model()
+                except Exception as exc:  # a missing or broken model: calls judge turns by their words
+                    log.warning("end-of-turn model unavailable, turns are judged by their words: %s", exc)
         self.open_assistant(rebuild=rebuild_index)
         self.startup.at("ready")
 
