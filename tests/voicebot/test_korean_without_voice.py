@@ -120,5 +120,8 @@ def test_a_korean_question_is_answered_by_text(server, speak, no_leftovers):
         assert sent["text"] == turns[1]["answer"] and sent["text"] == korean_replies[0]["text"]
         assert korean_replies[0]["spoken"].endswith(PHRASES["ko"]["sent_by_text"])
         if len(korean_replies) > 1:
-            assert korean_replies[1]["spoken"] == PHRASES["ko"]["sent_by_text"]
+            second = next(t for t in turns[2:] if t.get("answer") == korean_replies[1]["text"])
+            # a question the assistant cannot answer is handed off: the transfer's own line is what is said
+            expected = "" if second.get("handoff") else PHRASES["ko"]["sent_by_text"]
+            assert korean_replies[1]["spoken"] == expected, second
     assert np.isfinite(turns[1]["timings"]["response_s"])
