@@ -59,6 +59,8 @@ class ChatResponse(BaseModel):
     awaiting: Literal["slot", "confirm"] | None = Field(None, description="The tool call waits for a missing "
                                                         "detail or a yes/no confirmation.")
     table: list[dict] | None = None
+    columns: dict[str, str] | None = Field(None, description="The table's column keys, in order, with their names "
+                                           "in the reply's language (what a page shows as its headers).")
     chart_svg: str | None = Field(None, description="An SVG chart of the tool's result, when a chart is clearer.")
 
 

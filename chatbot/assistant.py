@@ -70,6 +70,7 @@ class Reply:
     chart_svg: str | None = None
     series: list | None = None  # the chart's data as the tool gave it (a district choropleth, a download)
     chart: dict | None = None  # what the series shows: title, x, y, axis names, shown labels
+    columns: dict | None = None  # the table's column keys -> their names in the reply's language
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -330,7 +331,7 @@ class Assistant:
         if turn is not None:
             reply = replace(reply, tool=turn.tool, tool_arguments=turn.arguments, awaiting=turn.awaiting,
                             table=turn.table, chart_svg=turn.chart_svg, series=turn.series, chart=turn.chart,
-                            ranked_ids=())
+                            columns=turn.columns, ranked_ids=())
         return reply
 
     def stream(self, message: str, session_id: str | None = None, lang: str | None = None, role: str = "citizen",

@@ -61,6 +61,7 @@ class ToolTurn:
     error: bool = False
     series: list[dict] | None = None  # the data behind the chart, as the tool gave it (stored labels)
     chart: dict | None = None  # how the series reads: title, x, y, the axes' names, shown labels
+    columns: dict[str, str] | None = None  # the table's column keys, in order -> their names in the citizen's language
 
 
 class ToolDialogue:
@@ -143,10 +144,19 @@ class ToolDialogue:
                               y_label=spec.y_label, names=spec.names, lang=_lang(lang))
         names = {result.chart.x: result.chart.names} if result.chart is not None and result.chart.names else {}
         table = readable_table(result.table, _lang(lang), names) if result.table else result.table
+        columns = table_columns(table, _lang(lang)) if table else None
         described = None if spec is None else {"title": spec.title, "x": spec.x, "y": spec.y, "x_label": spec.x_label,
                                                "y_label": spec.y_label, "names": dict(spec.names)}
         return ToolTurn(result.text, name, arguments, table=table, chart_svg=chart,
-                        series=result.series if spec is not None else None, chart=described)
+                        series=result.series if spec is not None else None, chart=described, columns=columns)
+
+
+def table_columns(rows: list[dict], lang: str) -> dict[str, str]:
+    """Every column key of the rows, in order of first appearance, with its name in the citizen's language (the one
+    source of column names: ``civic_services.tools.wording.COLUMNS``; pages show these, they keep no copy)."""
+    from civic_services.tools import wording as w
+
+    return {k: w.column(k, lang) for k in dict.fromkeys(k for row in rows for k in row)}
 
 
 def readable_table(rows: list[dict], lang: str, names: Mapping[str, Mapping] | None = None) -> list[dict]:

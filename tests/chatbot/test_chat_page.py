@@ -90,8 +90,9 @@ def test_a_wide_table_scrolls_inside_its_bubble(phone, tmp_path):
     from pathlib import Path
 
     wide = [{f"column_{i}": f"a long value number {i}" for i in range(12)} for _ in range(3)]
+    names = {f"column_{i}": f"Heading {i}" for i in range(12)}  # the server names the columns; the page keeps none
     reply = {"type": "reply", "session_id": "s", "answer": "wide", "citations": [], "handoff": False, "decline": False,
-             "table": wide, "chart_svg": None}
+             "table": wide, "columns": names, "chart_svg": None}
     page_html = (Path(__file__).resolve().parents[2] / "dasan" / "web" / "chat.html").read_text(encoding="utf-8")
 
     def serve(route):  # the page, and a canned reply in place of the assistant
@@ -103,6 +104,7 @@ def test_a_wide_table_scrolls_inside_its_bubble(phone, tmp_path):
     phone.route("http://dasan.test/**", serve)
     phone.goto("http://dasan.test/chat?lang=en")
     bubble = _ask(phone, "show me a wide table")
+    assert bubble.locator("th").all_inner_texts() == list(names.values())
     scroller = bubble.locator(".table-scroll")
     assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls, inside
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

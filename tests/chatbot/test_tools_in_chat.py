@@ -69,6 +69,7 @@ def test_dataset_query_answers_with_a_table_and_a_chart(chat):
     assert count.tool == "query_dataset" and count.table and count.table[0]["count"] > 0
     grouped = chat.reply("은평구 가로수 수종별 그루 수")
     assert grouped.table and "species" in grouped.table[0]
+    assert grouped.columns == {"species": "수종", "count": "개수"}  # named once, in wording.py, for every page
     assert grouped.chart_svg and grouped.chart_svg.startswith("<svg") and "<rect" in grouped.chart_svg
 
 
