@@ -36,6 +36,32 @@ from common import bench_engine  # noqa: E402  (bench/common.py)
 from civic_services.iot import IoTService  # noqa: E402
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def cpu_by_name(names: tuple[str, ...]) -> float:
+    """CPU time so far of every process whose command is one of ``names`` (the broker, the database's backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if comm in names:
+                total += cpu_seconds(int(entry.name))
+    return total
+
+
 def count(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(text("SELECT count(*) FROM iot_observations")).scalar_one()
@@ -131,10 +157,14 @@ def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, la
                                   str(args.stations), "--interval", str(args.interval), "--duration", str(seconds),
                                   "--fault-rate", "0", "--prefix", "bench", "--format", payload_format], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    def cpu() -> dict[str, float]:
+        return {"consumers": sum(cpu_seconds(p.pid) for p in processes), "simulator": cpu_seconds(simulator.pid),
+                "broker": cpu_by_name(("mosquitto",)), "database": cpu_by_name(("postgres", "postmaster"))}
+
     samples = []
     began = time.monotonic()
     while simulator.poll() is None:
-        samples.append((time.monotonic() - began, count(engine)))
+        samples.append((time.monotonic() - began, count(engine), cpu()))
         time.sleep(1)
     published = simulator.stdout.read().strip().splitlines()[-1]
     end_published = time.monotonic()
@@ -152,12 +182,17 @@ def mqtt_part(url: str, engine, args, batch_size: int | None, seconds: float, la
     steady = [s for s in samples if s[0] >= 8]  # skip provisioning and warm-up
     rate = (steady[-1][1] - steady[0][1]) / (steady[-1][0] - steady[0][0]) if len(steady) > 2 else float("nan")
     sent = json.loads(published)["published"]
+    # Where the 2 cores went over the steady part: CPU seconds per second of each party (1.0 = one core busy).
+    span = steady[-1][0] - steady[0][0] if len(steady) > 2 else float("nan")
+    cores = {k: round((steady[-1][2][k] - steady[0][2][k]) / span, 2) for k in steady[0][2]} if len(steady) > 2 else {}
+    print(f"  cores busy over the steady part: {cores} (consumer CPU per 10,000 observations: "
+          f"{10000 * cores.get('consumers', float('nan')) / rate:.2f} s)")
     print(f"MQTT end to end, {label}: simulator {published}; committed {last - before:,} of {sent:,} "
           f"({sent - (last - before):,} not committed: unsent at the publisher's stop or dropped by the broker's "
           f"queue limit when the consumer fell behind); sustained "
           f"{rate:,.0f} observations/s over the steady {steady[-1][0] - steady[0][0]:.0f} s; drained "
           f"{max(0.0, drain):.1f} s after the publisher stopped")
-    return rate, sent - (last - before)
+    return rate, sent - (last - before), cores
 
 
 def main() -> None:
@@ -173,6 +208,8 @@ def main() -> None:
     parser.add_argument("--skip-mqtt", action="store_true")
     parser.add_argument("--consumers", type=int, default=1, help="MQTT consumers in one shared subscription "
                         "(--share) for the one-message-per-reading run")
+    parser.add_argument("--per-message-only", action="store_true", help="only the one-message-per-reading MQTT "
+                        "run (no per-commit baseline, no gateway run)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
     result: dict = {"consumers": args.consumers}
@@ -188,17 +225,21 @@ def main() -> None:
         if not args.skip_http:
             result.update(http_part(url, engine, streams, min(args.seconds, 20), args.http_batch))
         if not args.skip_mqtt:
-            base, _ = mqtt_part(url, engine, args, 1, min(args.seconds, 20), "baseline: one commit per message")
-            rate, lost = mqtt_part(url, engine, args, None, args.seconds,
-                                   f"batched commits (default), {args.consumers} consumer(s)",
-                                   consumers=args.consumers)
-            print(f"MQTT batched / per-message commits: {rate / base:.1f}x")
-            gateway, _ = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway "
-                                   "CreateObservations messages (11 readings each)", "dataarray")
-            print(f"MQTT gateway messages / one message per reading: {gateway / rate:.1f}x")
-            result.update({"mqtt_commit_per_message_obs_per_s": round(base), "mqtt_per_message_obs_per_s": round(rate),
-                           "lost": lost, "mqtt_batched_over_per_commit": round(rate / base, 2),
-                           "mqtt_gateway_obs_per_s": round(gateway)})
+            rate, lost, cores = mqtt_part(url, engine, args, None, args.seconds,
+                                          f"batched commits (default), {args.consumers} consumer(s)",
+                                          consumers=args.consumers)
+            result.update({"mqtt_per_message_obs_per_s": round(rate), "lost": lost,
+                           "mqtt_per_message_cores_busy": cores})
+            if not args.per_message_only:
+                base, _, _ = mqtt_part(url, engine, args, 1, min(args.seconds, 20),
+                                       "baseline: one commit per message")
+                print(f"MQTT batched / per-message commits: {rate / base:.1f}x")
+                gateway, _, _ = mqtt_part(url, engine, args, None, args.seconds, "batched commits, gateway "
+                                          "CreateObservations messages (11 readings each)", "dataarray")
+                print(f"MQTT gateway messages / one message per reading: {gateway / rate:.1f}x")
+                result.update({"mqtt_commit_per_message_obs_per_s": round(base),
+                               "mqtt_batched_over_per_commit": round(rate / base, 2),
+                               "mqtt_gateway_obs_per_s": round(gateway)})
     if args.json:
         print(json.dumps(result))
 

@@ -141,9 +141,9 @@ class ObservationWriter:
         if not rows:
             return WriteResult(0, 0)
         with self.engine.begin() as connection:
-            watermark = self._watermark(connection)
-            late = [r for r in rows if epoch_hour(r["phenomenon_time"]) < watermark]
-            current = [r for r in rows if epoch_hour(r["phenomenon_time"]) >= watermark] if late else rows
+            rolled = hour_start(self._watermark(connection))  # epoch_hour(t) < watermark <=> t < rolled
+            late = [r for r in rows if r["phenomenon_time"] < rolled]
+            current = [r for r in rows if r["phenomenon_time"] >= rolled] if late else rows
             stored = self._insert(connection, current) if current else 0
             if late:
                 inserted = self._insert_returning(connection, late)
