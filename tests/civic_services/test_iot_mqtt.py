@@ -163,6 +163,53 @@ def test_a_redelivered_observation_is_stored_once(broker, iot):
     assert (consumer.stats.stored, consumer.stats.duplicates, stored(service)) == (1, 2, 1)
 
 
+def test_every_field_of_an_observation_arrives_as_sent(broker, iot):
+    """The consumer reads PUBLISH packets itself (paho's per-message parsing is skipped for speed) and PostgreSQL
+    gets the batch as array literals: MQTT 5 properties on the message are skipped correctly, and times, the
+    feature of interest and JSON parameters full of quotes, backslashes, braces and Korean come back intact."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    service, _ = iot
+    topic = prefix()
+    ident = service.provision_station("fields", "Seocho-gu", 37.4837, 127.0324, ("temperature",))["temperature"]
+    foi = service.provision_station("fields-2", "Seocho-gu", 37.4838, 127.0325, ("humidity",))
+    with service.engine.connect() as connection:
+        from civic_services.iot.tables import Datastream
+
+        foi_id = connection.execute(select(Datastream.default_foi_id).where(
+            Datastream.id == foi["humidity"])).scalar_one()
+    consumer = MqttConsumer(service, broker, topic, batch_ms=50)
+    consumer.start()
+    assert consumer.connected.wait(10)
+    client = publisher(broker)
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.UserProperty = [("gateway", "서초-7"), ("firmware", "2.4.1" * 40)]  # long: a 2-byte length
+    properties.ContentType = "application/json"
+    properties.MessageExpiryInterval = 3600
+    at = datetime(2026, 11, 2, 3, 4, 5, 678901, tzinfo=timezone.utc)
+    parameters = {"note": 'say "hi" \\ {braces}, [brackets]; 미세먼지 NULL', "n": 1e-7, "nested": {"a": [1, None]}}
+    body = {"phenomenonTime": "2026-11-02T12:04:05.678901+09:00", "result": -12.5,
+            "resultTime": "2026-11-02T03:04:06Z", "FeatureOfInterest": {"@iot.id": foi_id},
+            "parameters": parameters, "resultQuality": "ok"}
+    client.publish(f"{topic}/Datastreams({ident})/Observations", json.dumps(body), qos=1,
+                   properties=properties).wait_for_publish(5)
+    plain = {"phenomenonTime": (at + timedelta(seconds=1)).isoformat(), "result": 7}
+    client.publish(f"{topic}/Datastreams({ident})/Observations", json.dumps(plain), qos=0).wait_for_publish(5)
+    wait_for(lambda: consumer.stats.stored == 2, what="both observations")
+    consumer.stop()
+    client.disconnect()
+    assert consumer.stats.rejected == 0
+    with service.engine.connect() as connection:
+        rows = connection.execute(select(Observation.__table__).where(Observation.datastream_id == ident)
+                                  .order_by(Observation.phenomenon_time)).all()
+    assert [r.phenomenon_time for r in rows] == [at, at + timedelta(seconds=1)]
+    first, second = rows
+    assert first.result == -12.5 and first.result_time == datetime(2026, 11, 2, 3, 4, 6, tzinfo=timezone.utc)
+    assert first.foi_id == foi_id and first.extra == {"resultQuality": "ok", "parameters": parameters}
+    assert second.result == 7.0 and second.result_time is None and second.extra is None
+
+
 def _read_lines(stream, lines: list[str]) -> None:
     for line in iter(stream.readline, ""):
         lines.append(line)
