@@ -210,6 +210,39 @@ def test_every_field_of_an_observation_arrives_as_sent(broker, iot):
     assert second.result == 7.0 and second.result_time is None and second.extra is None
 
 
+def test_committed_messages_are_acknowledged_and_not_delivered_again(broker, iot):
+    """A batch's acknowledgements go out in one write: the broker takes them all, so a successor resuming the
+    same session gets no redelivery (a message ahead of the marker published after it connects would be one)."""
+    service, _ = iot
+    topic = prefix()
+    ident = service.provision_station("acked", "Nowon-gu", 37.6542, 127.0568, ("pm2_5",))["pm2_5"]
+    client_id = f"dasan-test-{uuid.uuid4().hex[:8]}"
+    consumer = MqttConsumer(service, broker, topic, batch_ms=50, client_id=client_id)
+    consumer.start()
+    assert consumer.connected.wait(10)
+    client = publisher(broker)
+    now = datetime.now(timezone.utc)
+    sent = [client.publish(f"{topic}/Datastreams({ident})/Observations",
+                           json.dumps({"phenomenonTime": (now - timedelta(seconds=i)).isoformat(), "result": i % 50}),
+                           qos=1) for i in range(2000)]
+    for message in sent:
+        message.wait_for_publish(10)
+    wait_for(lambda: consumer.stats.stored == 2000, what="the 2,000 observations")
+    consumer.stop()
+    assert consumer.stats.batches >= 1
+    successor = MqttConsumer(service, broker, topic, batch_ms=50, client_id=client_id)
+    successor.start()
+    assert successor.connected.wait(10)
+    client.publish(f"{topic}/Datastreams({ident})/Observations",
+                   json.dumps({"phenomenonTime": (now + timedelta(seconds=1)).isoformat(), "result": 1}),
+                   qos=1).wait_for_publish(5)
+    wait_for(lambda: successor.stats.received >= 1, what="the marker")
+    wait_for(lambda: successor.stats.stored == 1, what="the marker to be stored")
+    successor.stop()
+    client.disconnect()
+    assert (successor.stats.received, successor.stats.duplicates, stored(service)) == (1, 0, 2001)
+
+
 def _read_lines(stream, lines: list[str]) -> None:
     for line in iter(stream.readline, ""):
         lines.append(line)
