@@ -13,6 +13,10 @@ database is slow or down.
 Several consumers (processes, machines) share the load through an MQTT 5 shared subscription: with
 ``share_group`` they subscribe to ``$share/<group>/<prefix>/+/Observations``, and the broker gives each message
 to one member of the group. Each member still acknowledges only after its commit; each needs its own client id.
+
+One message per reading is the SensorThings way, so the cost per message is what limits a consumer: :class:`Client`
+(paho with cheaper reads, PUBLISH parsing and acknowledgements) and array literals for the batch's one INSERT
+(``ingest.py``) bring it to about 0.3 s of CPU per 10,000 messages (``bench/iot_ingest.py``).
 """
 
 from __future__ import annotations
