@@ -402,7 +402,8 @@ def set_consent(meeting_id: str, body: Consent, service: MinutesDep, who: Offici
     return {"id": meeting.id, "consented": meeting.consented, "audio_kept": meeting.audio_path is not None}
 
 
-@router.get("/meetings/{meeting_id}/export.{fmt}", summary="The minutes as md, docx, srt, vtt, json or txt",
+@router.get("/meetings/{meeting_id}/export.{fmt}",
+            summary="The minutes as md, docx, srt, vtt, json or txt, or on the government minutes form (form.docx)",
             response_class=Response,
             responses={200: {"description": "The minutes in the format asked for (a download)",
                              "content": {media_type.split(";")[0]: {} for media_type in MEDIA_TYPES.values()}}})
@@ -410,7 +411,7 @@ def export_meeting(meeting_id: str, fmt: str, service: MinutesDep, who: Official
     if fmt not in MEDIA_TYPES:
         raise HTTPException(404, f"unknown format {fmt!r}; choose one of {', '.join(MEDIA_TYPES)}")
     meeting = _get(service, meeting_id, who)
-    filename = f"minutes-{meeting.id}.{fmt}"
+    filename = f"minutes-{meeting.id}.{fmt}".replace(".form.docx", "-form.docx")
     return Response(export(meeting, fmt, service.options.time_zone), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -1,4 +1,5 @@
-"""A meeting's minutes as Markdown, DOCX (python-docx), SRT, WebVTT, JSON or plain text, in its language.
+"""A meeting's minutes as Markdown, DOCX (python-docx), SRT, WebVTT, JSON or plain text, in its language, and on
+the Korean government minutes form (``form.docx``, :mod:`minutes.form`).
 
 Dates are written in the city's time zone (``DASAN_TIME_ZONE``, Seoul by default) with its abbreviation
 ("2026-12-03 19:46 KST"); the JSON export keeps the stored UTC instant.
@@ -32,6 +33,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8", "srt": "application/x-subrip",
     "vtt": "text/vtt; charset=utf-8", "json": "application/json",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "form.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -173,10 +175,14 @@ def docx(meeting: Meeting, zone: str = "Asia/Seoul") -> bytes:
 
 
 def export(meeting: Meeting, fmt: str, zone: str = "Asia/Seoul") -> bytes:
-    """The meeting in ``fmt`` (md, docx, srt, vtt, json, txt) as bytes (UTF-8 for the text formats), its dates in
-    the IANA time zone ``zone``."""
+    """The meeting in ``fmt`` (md, docx, form.docx, srt, vtt, json, txt) as bytes (UTF-8 for the text formats), its
+    dates in the IANA time zone ``zone``."""
     if fmt == "docx":
         return docx(meeting, zone)
+    if fmt == "form.docx":
+        from minutes.form import form_docx
+
+        return form_docx(meeting, zone)
     writers = {"md": lambda m: markdown(m, zone), "txt": text, "srt": srt, "vtt": webvtt,
                "json": lambda m: json.dumps(m.to_dict(), ensure_ascii=False, indent=1)}
     if fmt not in writers:

@@ -178,6 +178,9 @@ def list_meetings(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
 def export_meeting(
     meeting_id: Annotated[str, typer.Argument(help="A meeting id (see `dasan minutes list`).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.md .docx .srt .vtt .json .txt).")],
+    form: Annotated[bool, typer.Option("--form", help="The Korean government minutes form (회의록 서식: approval "
+                                                      "boxes, overview, decisions, actions); needs a .docx output.")]
+    = False,
 ) -> None:
     """Write a stored meeting's minutes in the format of the output's extension."""
     from dasan.settings import get_settings
@@ -186,6 +189,10 @@ def export_meeting(
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         _fail(f"cannot tell the format of {output.name}; use one of .{', .'.join(FORMATS)}", 2)
+    if form:
+        if fmt != "docx":
+            _fail(f"--form writes a DOCX; name the output .docx, not {output.name}", 2)
+        fmt = "form.docx"
     meeting = _stored(meeting_id)
     output.write_bytes(export(meeting, fmt, get_settings().time_zone))
     err.print(f"[green]✓[/] wrote {output}")

@@ -39,14 +39,14 @@ MEETING_TEXT = {
            "audio_file": "녹음 파일 고르기", "transcript_h": "대본", "play": "여기부터 재생", "edit": "고치기", "save": "저장",
            "saved": "저장했습니다.", "speakers_h": "화자", "rename": "이름 저장", "decisions_h": "결정 사항",
            "actions_h": "할 일", "summary_h": "요약", "exports_h": "내려받기", "none": "없음", "owner": "담당",
-           "due": "기한"},
+           "due": "기한", "form_docx": "회의록 서식 (DOCX, 결재란 포함)"},
     "en": {"title": "Meeting — Dasan", "back": "All meetings", "audio_h": "Recording", "audio_note": "This server "
            "does not keep recordings after transcribing them. Choose your copy of the recording and it plays here "
            "in step with the transcript (the file stays in this browser).", "audio_file": "Choose the recording",
            "transcript_h": "Transcript", "play": "Play from here", "edit": "Correct", "save": "Save",
            "saved": "Saved.", "speakers_h": "Speakers", "rename": "Save name", "decisions_h": "Decisions",
            "actions_h": "Actions", "summary_h": "Summary", "exports_h": "Downloads", "none": "None",
-           "owner": "owner", "due": "due"},
+           "owner": "owner", "due": "due", "form_docx": "Government minutes form (DOCX)"},
 }
 
 LIVE_TEXT = {
@@ -64,7 +64,7 @@ LIVE_TEXT = {
            "none": "없음", "composed_by": "작성 방식", "how_extractive": "발췌", "how_llm": "로컬 LLM",
            "how_mixed": " + 발췌", "how_checked": " · 검증 통과 {kept}/{proposed}", "attendees": "참석자",
            "summary": "요약", "decisions": "결정 사항", "actions": "조치 사항",
-           "connecting": "마이크 연결 중…", "recording": "녹음 중", "no_mic": "마이크를 쓸 수 없습니다: {reason}",
+           "form_docx": "회의록 서식 (DOCX, 결재란 포함)", "connecting": "마이크 연결 중…", "recording": "녹음 중", "no_mic": "마이크를 쓸 수 없습니다: {reason}",
            "composing": "회의록 작성 중… {done}/{total}", "composing_start": "회의록 작성 중…",
            "saved": "회의 종료 · 저장됨", "finishing": "회의록 정리 중…", "failed": "오류: {reason}",
            "library": "회의록 목록"},
@@ -87,7 +87,7 @@ LIVE_TEXT = {
            "none": "none", "composed_by": "Written by", "how_extractive": "extracts from the transcript",
            "how_llm": "the local LLM", "how_mixed": " + extracts", "how_checked": " · {kept} of {proposed} checked",
            "attendees": "Attendees", "summary": "Summary", "decisions": "Decisions", "actions": "Action items",
-           "connecting": "Connecting the microphone…", "recording": "Recording",
+           "form_docx": "Government minutes form (DOCX)", "connecting": "Connecting the microphone…", "recording": "Recording",
            "no_mic": "The microphone cannot be used: {reason}", "composing": "Writing the minutes… {done}/{total}",
            "composing_start": "Writing the minutes…", "saved": "Meeting ended · saved",
            "finishing": "Finishing the minutes…", "failed": "Error: {reason}", "library": "All meetings"},

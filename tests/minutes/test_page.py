@@ -57,7 +57,9 @@ def test_live_meeting_from_the_microphone(page, live_server, live_auth, tmp_path
     assert "Director Kim" in page.locator("#attendees").inner_text()
     assert "발췌" in page.locator("#composed-by").inner_text()
     links = page.locator("#exports a")
-    assert links.count() == 5 and links.nth(1).inner_text() == "DOCX"
+    assert links.count() == 6 and links.nth(1).inner_text() == "DOCX"
+    assert links.nth(2).inner_text() == "회의록 서식 (DOCX, 결재란 포함)"
+    assert links.nth(2).get_attribute("href").endswith("/export.form.docx")
     text = page.locator("#transcript li[data-segment] .text").first
     text.click()
     text.fill("And so, my fellow citizens.")

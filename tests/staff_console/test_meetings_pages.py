@@ -79,7 +79,7 @@ def test_library_lists_the_meeting_and_its_page_shows_the_transcript(console_ser
     page.wait_for_selector("#transcript li.line")
     text = page.locator("#transcript").inner_text().lower()
     assert "country" in text
-    assert page.locator("#exports a").count() == 6
+    assert page.locator("#exports a").count() == 7  # md, docx, the government form, srt, vtt, json, txt
     assert not axe_violations(page)
     page.locator("#transcript li.line button").nth(1).click()  # "correct" on the first line
     page.locator("#transcript li.line textarea").fill("Ask not what your country can do for you.")
