@@ -126,20 +126,23 @@ _AGENDA = re.compile(r"\b(agenda|item (one|two|three|\d+)|next (item|topic)|movi
                      r"let's (talk|discuss) about)\b|안건|의제|다음 (순서|주제)|첫 번째로|두 번째로", re.I)
 _DECISION = re.compile(r"\b(we (have )?(decided|agreed)|(it is|it's) (decided|agreed)|approved|the decision is|"
                        r"we will go with|motion (passes|carried)|let's go with)\b|결정(했|하였|되었|됐)|의결|합의(했|하였|됐)|"
-                       r"승인(했|되었|됐)|하기로 (했|하였|결정)|확정(했|되었|됐)", re.I)
+                       r"승인(했|되었|됐)|[가-힣]기로 (했|하였|결정|합의)|확정(했|되었|됐)", re.I)
 _ACTION = re.compile(r"\b(will|shall|going to|needs? to|has to|have to|please|action item|take care of|"
                      r"follow up|responsible for)\b|(해|하겠|보내|준비하|검토하|작성하|제출하|확인하) ?(주세요|겠습니다|기로|도록)|"
+                     r"[가-힣](겠습니다|겠어요|도록 하겠|기 바랍니다)|"
                      r"까지 (제출|보고|완료|준비|검토)", re.I)
 _DUE = re.compile(r"\b(by|before|until|due)\s+((next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                   r"week|month)|tomorrow|(the\s+)?end of (the\s+)?(day|week|month)|"
                   r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?|\d{1,2}(st|nd|rd|th)?"
                   r"\s+of\s+[a-z]+)\b|((다음|이번) ?(주|달)( ?[월화수목금토일]요일)?|내일|모레|\d{1,2}월 ?\d{1,2}일|"
-                  r"[월화수목금토일]요일|월말|주말)(까지)?", re.I)
+                  r"[월화수목금토일]요일|월말|주말|(이달|이번 ?달|다음 ?달|금주|이번 ?주) ?말)(까지)?|\d{1,2}일까지", re.I)
 _OWNER_EN = re.compile(r"\b((?:Mr|Ms|Mrs|Dr|Director|Manager|Chief|Team Leader)\.?\s+[A-Z][a-z]+|[A-Z][a-z]+)\s+"
                        r"(will|shall|is going to|needs to|has to)\b")
 _OWNER_KO = re.compile(r"([가-힣]{1,4} ?(국장|과장|팀장|주무관|부장|실장|위원|대리|차장|님))(이|가|께서|은|는)?")
 _WORD = re.compile(r"\w+", re.U)
 _FIRST_PERSON = re.compile(r"^\s*i\s*(will|'ll|shall)\b|제가", re.I)  # "we will" names no one
+# Running the meeting is not a task: "제가 설명드리겠습니다", "회의를 마치겠습니다" (unless a date comes with it).
+_PROCEDURE_KO = re.compile(r"(말씀|설명|소개|인사|보고|발표|시작|마치|마무리|정리|진행)(을|를)? ?(드리|하)?겠습니다")
 
 
 def sentences(segments: list[Segment]) -> list[Item]:
@@ -200,6 +203,8 @@ def extract_minutes(meeting: Meeting, summary_sentences: int = 5) -> Minutes:
         owner = _owner(item)
         if owner is None and due is None:
             continue  # "we will see": no one and no date, not an action item
+        if due is None and _PROCEDURE_KO.search(item.text):
+            continue
         actions.append(ActionItem(item.text, item.at, owner, due.group(0) if due else None))
     n = max(1, min(summary_sentences, len(items) // 4 or 1))
     return Minutes(tuple(_summary(items, n)), tuple(agenda), tuple(decisions), tuple(actions), "extractive")

@@ -108,3 +108,17 @@ def test_the_minutes_date_is_written_in_the_city_time_zone():
     assert json.loads(export(m, "json"))["created"] == "2026-12-03T15:30:00+00:00"  # the stored instant
     with pytest.raises(ValueError, match="unknown time zone 'Seoul'"):
         Settings(time_zone="Seoul")
+
+
+def test_korean_decisions_and_tasks_in_any_verb_and_meeting_procedure_is_not_a_task():
+    """"V-기로 했습니다" is a decision whatever the verb; "V-겠습니다" with an owner or a date is a task; saying one
+    will explain or close the meeting is not."""
+    m = meeting("ko", [
+        ("Speaker 1", "제가 먼저 지난주 결과를 말씀드리겠습니다."),
+        ("Speaker 2", "다음 달부터 주말 배차 간격을 20분으로 되돌리기로 했습니다."),
+        ("Speaker 1", "이 팀장이 이달 말까지 새 시간표를 구청 누리집에 올리겠습니다."),
+        ("Speaker 2", "회의를 마치겠습니다."),
+    ])
+    minutes = extract_minutes(m)
+    assert [d.text for d in minutes.decisions] == ["다음 달부터 주말 배차 간격을 20분으로 되돌리기로 했습니다."]
+    assert [(a.owner, a.due) for a in minutes.actions] == [("이 팀장", "이달 말까지")]
