@@ -139,6 +139,12 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
     decisions += added
     added_actions = [a for a in extractive.actions if ("a", line_of(a.at)) not in cited]
     actions += added_actions
+    # A thin summary (a small model gives one vague line on real conversation: "the meeting discussed the stuff")
+    # is filled up to as many sentences as the extractive summary has, with its central sentences on other lines.
+    summary_lines = {line_of(i.at) for i in summary}
+    fill = [i for i in extractive.summary if line_of(i.at) not in summary_lines]
+    added_summary = fill[:max(0, len(extractive.summary) - len(summary))]
+    summary += added_summary
     by_time = lambda item: item.at  # noqa: E731
     summary = _spread(sorted(summary, key=by_time), options.summary_items)
     method = "llm+extractive" if fallback or any(i.by != "llm" for i in (*summary, *decisions, *actions)) else "llm"
@@ -151,7 +157,7 @@ def compose_with_llm(meeting: Meeting, llm, options: ComposeOptions = ComposeOpt
         composition={
             "method": method, "model": getattr(llm, "identity", None), "language": language,
             "chunks": len(chunks), "fallback_chunks": len(fallback), "proposed": len(proposals),
-            "kept": len(kept), "added_extractive": len(added) + len(added_actions),
+            "kept": len(kept), "added_extractive": len(added) + len(added_actions) + len(added_summary),
             "seconds": round(time.monotonic() - started, 1), "errors": errors[:5],
             "dropped": [{"kind": p.kind, "ref": p.ref, "text": p.text[:200], "reason": reason}
                         for p, reason in dropped[:50]],

@@ -83,3 +83,22 @@ def test_a_truncated_answer_falls_back_to_the_extractive_minutes(llm):
     minutes = compose_with_llm(meeting, llm, ComposeOptions(max_tokens=6))  # the JSON cannot be finished
     assert minutes.composed_by == "extractive" and "not JSON" in minutes.composition["errors"][0]
     assert minutes.decisions  # the extractive items stand in
+
+
+def test_a_thin_summary_of_real_conversation_is_filled_with_central_sentences(llm):
+    """On real talk (the streaming transcript of the AMI excerpt tst00 of the shared speech data) the small model
+    writes one vague summary line; the minutes still say as much as the extractive summary would."""
+    from minutes.document import Meeting, extract_minutes
+    from speech.events import Segment
+
+    lines = [(0.4, "Speaker 1", "From I want to go to the meetings and talk about the stuff with the meetings."),
+             (7.7, "Speaker 2", "Okay. Okay."), (11.7, "Speaker 2", "Right. So, shall we need to talk about it?"),
+             (15.0, "Speaker 2", "So we just go around and everyone says what they've been doing."),
+             (19.1, "Speaker 3", "Has it been done anything?"), (19.8, "Speaker 2", "Not that bad. Why I'm saying."),
+             (25.9, "Speaker 2", "Yeah. Okay. Sounds like you've done something.")]
+    segments = [Segment(n, at, at + 3.0, text, (), who, "en") for n, (at, who, text) in enumerate(lines)]
+    meeting = Meeting(title="tst00", segments=segments, language="en", duration=30.0)
+    minutes = compose_with_llm(meeting, llm, ComposeOptions(budget_s=float("inf")))
+    extractive = extract_minutes(meeting)
+    assert len(minutes.summary) >= len(extractive.summary) >= 2, minutes
+    assert len({i.at for i in minutes.summary}) == len(minutes.summary)  # no line summarised twice
