@@ -38,12 +38,11 @@ class StaffQuestion(BaseModel):
 
 
 def shaped(reply: dict, lang: str) -> dict:
-    """The reply for the page: the chat reply's fields, the table's column names, and the map of per-district
-    figures (which column holds the value, its name, the title) when there is one."""
+    """The reply for the page: the chat reply's fields (the table's column names among them) and the map of
+    per-district figures (which column holds the value, its name, the title) when there is one."""
     out = {k: reply[k] for k in ("session_id", "answer", "lang", "handoff", "decline", "tool", "tool_arguments",
                                  "awaiting", "table", "chart_svg", "series", "chart", "citations", "confidence")}
-    keys = list(dict.fromkeys(k for row in (reply["table"] or []) for k in row))
-    out["columns"] = {k: wording.column(k, lang) for k in keys}
+    out["columns"] = reply.get("columns") or {}  # named by the tool dialogue (chatbot.tool_dialogue.table_columns)
     chart = reply.get("chart")
     out["map"] = None
     if chart and chart.get("x") == "district" and reply.get("series"):
