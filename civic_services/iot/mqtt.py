@@ -277,11 +277,13 @@ class MqttConsumer:
         self._stop = threading.Event()
         self._generation = 0
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # the broker granted the subscriptions (SUBACK): messages now reach us
         self._warned: Counter = Counter()
         self.client = Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or f"dasan-iot-{uuid.uuid4().hex[:8]}",
                              protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
         self.client.on_raw_message = self._on_raw
         self.client.reconnect_delay_set(0.5, 10)
@@ -307,12 +309,22 @@ class MqttConsumer:
         with self._lock:
             self._generation += 1
         client.subscribe([(self.subscription("+/Observations"), 1), (self.subscription("CreateObservations"), 1)])
-        log.info("MQTT connected to %s:%d (session %s), subscribed to %s", self.host, self.port,
-                 "resumed" if flags.session_present else "new", self.subscription("+/Observations"))
+        log.info("MQTT connected to %s:%d (session %s)", self.host, self.port,
+                 "resumed" if flags.session_present else "new")
         self.connected.set()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            log.error("MQTT broker %s:%d refused the subscription to %s: %s", self.host, self.port,
+                      self.subscription("+/Observations"), ", ".join(refused))
+            return
+        log.info("MQTT subscribed to %s", self.subscription("+/Observations"))
+        self.subscribed.set()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         self.stats.disconnects += 1
         with self._lock:
             self._generation += 1  # message ids of the old connection must not be acknowledged on the new one

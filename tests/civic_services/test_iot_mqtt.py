@@ -86,7 +86,7 @@ def test_simulator_to_database_end_to_end(broker, iot, payload_format):
     stations = service.provision_stations(12, seed=7)
     consumer = MqttConsumer(service, broker, topic, batch_ms=50)
     consumer.start()
-    assert consumer.connected.wait(10)
+    assert consumer.subscribed.wait(10)
     simulator = Simulator(stations, broker, topic, interval_s=0.3, seed=3, fault_rate=0.05,
                           payload_format=payload_format)
     stats = simulator.run(rounds=4)
@@ -112,7 +112,7 @@ def test_malformed_messages_are_counted_and_never_stop_the_consumer(broker, iot)
     ident = streams["temperature"]
     consumer = MqttConsumer(service, broker, topic, batch_ms=50)
     consumer.start()
-    assert consumer.connected.wait(10)
+    assert consumer.subscribed.wait(10)
     client = publisher(broker)
     now = datetime.now(timezone.utc)
     garbage = [
@@ -152,7 +152,7 @@ def test_a_redelivered_observation_is_stored_once(broker, iot):
     ident = service.provision_station("twice", "Gangnam-gu", 37.5172, 127.0473, ("noise",))["noise"]
     consumer = MqttConsumer(service, broker, topic, batch_ms=50)
     consumer.start()
-    assert consumer.connected.wait(10)
+    assert consumer.subscribed.wait(10)
     client = publisher(broker)
     body = json.dumps({"phenomenonTime": datetime.now(timezone.utc).isoformat(), "result": 55.5})
     for _ in range(3):
@@ -181,7 +181,7 @@ def test_every_field_of_an_observation_arrives_as_sent(broker, iot):
             Datastream.id == foi["humidity"])).scalar_one()
     consumer = MqttConsumer(service, broker, topic, batch_ms=50)
     consumer.start()
-    assert consumer.connected.wait(10)
+    assert consumer.subscribed.wait(10)
     client = publisher(broker)
     properties = Properties(PacketTypes.PUBLISH)
     properties.UserProperty = [("gateway", "서초-7"), ("firmware", "2.4.1" * 40)]  # long: a 2-byte length
@@ -219,7 +219,7 @@ def test_committed_messages_are_acknowledged_and_not_delivered_again(broker, iot
     client_id = f"dasan-test-{uuid.uuid4().hex[:8]}"
     consumer = MqttConsumer(service, broker, topic, batch_ms=50, client_id=client_id)
     consumer.start()
-    assert consumer.connected.wait(10)
+    assert consumer.subscribed.wait(10)
     client = publisher(broker)
     now = datetime.now(timezone.utc)
     sent = [client.publish(f"{topic}/Datastreams({ident})/Observations",
@@ -232,7 +232,7 @@ def test_committed_messages_are_acknowledged_and_not_delivered_again(broker, iot
     assert consumer.stats.batches >= 1
     successor = MqttConsumer(service, broker, topic, batch_ms=50, client_id=client_id)
     successor.start()
-    assert successor.connected.wait(10)
+    assert successor.subscribed.wait(10)
     client.publish(f"{topic}/Datastreams({ident})/Observations",
                    json.dumps({"phenomenonTime": (now + timedelta(seconds=1)).isoformat(), "result": 1}),
                    qos=1).wait_for_publish(5)
@@ -265,7 +265,7 @@ def test_messages_are_acknowledged_only_after_commit(broker, tmp_path):
     lines: list[str] = []
     threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True).start()
     try:
-        wait_for(lambda: any("MQTT connected" in line for line in lines), 120, "the consumer to subscribe")
+        wait_for(lambda: any("MQTT subscribed" in line for line in lines), 120, "the consumer to subscribe")
         blocker = sqlite3.connect(tmp_path / "iot.db", timeout=30)
         blocker.execute("BEGIN EXCLUSIVE")  # the database is unavailable: commits wait, then fail and retry
         client = publisher(broker)
@@ -315,14 +315,14 @@ def test_consumer_survives_a_broker_restart(tmp_path):
     consumer = MqttConsumer(service, url, "v1.1", batch_ms=50, client_id="restart-test")
     try:
         consumer.start()
-        assert consumer.connected.wait(10)
+        assert consumer.subscribed.wait(10)
         first = Simulator(stations, url, "v1.1", interval_s=0.2, seed=1, fault_rate=0).run(rounds=3)
         wait_for(lambda: stored(service) == first.published, 30, "the first readings")
         broker_process.send_signal(signal.SIGTERM)
         broker_process.wait(20)
         wait_for(lambda: not consumer.connected.is_set(), 20, "the consumer to notice")
         broker_process = start_broker()
-        assert consumer.connected.wait(30), "the consumer did not reconnect"
+        assert consumer.subscribed.wait(30), "the consumer did not reconnect"
         second = Simulator(stations, url, "v1.1", interval_s=0.2, seed=2, fault_rate=0).run(rounds=3)
         wait_for(lambda: stored(service) == first.published + second.published, 30, "the readings after the restart")
         assert consumer.stats.connects >= 2 and consumer.stats.rejected == 0
@@ -364,7 +364,7 @@ def test_two_consumers_in_a_shared_group_split_the_messages_and_store_each_once(
             consumers.append(process)
             logs.append(lines)
         for lines in logs:
-            wait_for(lambda: any("MQTT connected" in line for line in lines), 120, "both consumers to subscribe")
+            wait_for(lambda: any("MQTT subscribed" in line for line in lines), 120, "both consumers to subscribe")
         assert any(f"$share/{group}/{topic}/+/Observations" in line for line in logs[0])
         client = publisher(broker)
         now = datetime.now(timezone.utc)
