@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-KST = timezone(timedelta(hours=9))
+from civic_services.periods import KST
+
 SILENT_AFTER = timedelta(hours=1)  # a station with no reading for this long is silent
 
 

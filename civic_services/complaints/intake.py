@@ -23,7 +23,8 @@ from civic_services.complaints.catalogue import DEPARTMENTS, Service
 from civic_services.complaints.copies import KIND as COPY_JOB, PublicCopies
 from civic_services.complaints.errors import ComplaintError
 from civic_services.complaints.location import resolve
-from civic_services.complaints.media import KST, MediaInfo
+from civic_services.complaints.media import MediaInfo
+from civic_services.periods import KST
 from civic_services.complaints.records import TICKET_FORMAT, Desk, service_of, token_digest, within_box
 from civic_services.complaints.tables import STATUSES, Event, Media, Reporter, Request, TicketCounter
 from civic_services.complaints.text import public_text

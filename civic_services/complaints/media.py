@@ -23,8 +23,8 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from civic_services.complaints.errors import TooLarge, UnsupportedMedia
+from civic_services.periods import KST
 
-KST = timezone(timedelta(hours=9))  # a camera's EXIF time without an offset is taken as Seoul time
 MAX_PIXELS = 50_000_000
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"MSNV", b"dash",
@@ -119,7 +119,7 @@ def _taken_at(exif) -> datetime | None:
     except ValueError:
         return None
     offset = sub.get(36881)  # OffsetTimeOriginal, "+09:00"
-    zone = KST
+    zone = KST  # a camera's EXIF time without an offset is taken as Seoul time
     if isinstance(offset, str) and re.fullmatch(r"[+-]\d\d:\d\d", offset.strip("\x00")):
         sign = 1 if offset[0] == "+" else -1
         zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from civic_services import districts
 from civic_services.complaints.catalogue import DEPARTMENTS, SERVICES
 from civic_services.complaints.errors import ComplaintError
-from civic_services.complaints.media import KST
+from civic_services.periods import KST
 from civic_services.complaints.records import Desk, w3c
 from civic_services.complaints.tables import STATUSES, Event, Outbox, Request
 

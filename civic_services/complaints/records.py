@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from civic_services.complaints.catalogue import SERVICES, Service
 from civic_services.complaints.errors import ComplaintError, NotFound
-from civic_services.complaints.media import KST, MediaStore
+from civic_services.complaints.media import MediaStore
+from civic_services.periods import KST
 from civic_services.complaints.notify import Notifier
 from civic_services.complaints.tables import Media, Request
 

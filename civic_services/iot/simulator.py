@@ -21,10 +21,10 @@ from datetime import datetime, timedelta, timezone
 import paho.mqtt.client as mqtt
 
 from civic_services.iot.mqtt import Client, broker_address
+from civic_services.periods import KST
 
 log = logging.getLogger("civic_services.iot.simulator")
 MAX_IN_FLIGHT = 30_000  # QoS 1 messages sent and not yet acknowledged by the broker (message ids are 16 bits)
-KST = timezone(timedelta(hours=9))
 BUSY = {"Jung-gu": 1.0, "Jongno-gu": 0.9, "Gangnam-gu": 1.0, "Seocho-gu": 0.8, "Mapo-gu": 0.8,
         "Yeongdeungpo-gu": 0.8, "Songpa-gu": 0.7, "Yongsan-gu": 0.6}
 

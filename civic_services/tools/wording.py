@@ -4,11 +4,11 @@ them (districts, sensor metrics, complaint services); the rest is here, once, fo
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from civic_services.districts import districts
+from civic_services.periods import KST
 
-KST = timezone(timedelta(hours=9), "KST")
 
 UNITS = {  # UCUM symbols of the sensor catalogue -> how a person writes them
     "ko": {"ug/m3": "㎍/㎥", "Cel": "℃", "%": "%", "lx": "lx", "dB(A)": "dB", "m/s": "m/s", "deg": "°", "mm/s": "mm/s",
