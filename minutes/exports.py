@@ -131,6 +131,18 @@ def webvtt(meeting: Meeting) -> str:
     return "\n".join(blocks)
 
 
+def actions_table(doc, actions: list[dict], headings: tuple[str, str, str]) -> None:
+    """The action items as a DOCX table: number, task with its transcript reference, owner, due date."""
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, title in zip(table.rows[0].cells, ("#", *headings)):
+        cell.text = title
+    for n, action in enumerate(actions, start=1):
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = str(n), f"{action['task']} {_ref(action['at'])}"
+        cells[2].text, cells[3].text = action["owner"] or "", action["due"] or ""
+
+
 def docx(meeting: Meeting, zone: str = "Asia/Seoul") -> bytes:
     from docx import Document
     from docx.shared import Pt
@@ -151,16 +163,7 @@ def docx(meeting: Meeting, zone: str = "Asia/Seoul") -> bytes:
                               style="List Bullet")
     doc.add_heading(L["actions"], level=1)
     if m["actions"]:
-        table = doc.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, title in zip(table.rows[0].cells, ("#", L["actions"], L["owner"], L["due"])):
-            cell.text = title
-        for n, action in enumerate(m["actions"], start=1):
-            cells = table.add_row().cells
-            cells[0].text = str(n)
-            cells[1].text = f"{action['task']} {_ref(action['at'])}"
-            cells[2].text = action["owner"] or ""
-            cells[3].text = action["due"] or ""
+        actions_table(doc, m["actions"], (L["actions"], L["owner"], L["due"]))
     else:
         doc.add_paragraph(L["none"], style="List Bullet")
     doc.add_heading(L["transcript"], level=1)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from minutes.document import Meeting, minutes_to_dict
-from minutes.exports import clock, method_line
+from minutes.exports import actions_table, clock, method_line
 
 # Positions of Korean public offices, longest first so that "부시장" is not read as "시장".
 POSITIONS_KO = ("행정부시장", "정무부시장", "부시장", "시장", "부구청장", "구청장", "본부장", "실장", "국장", "단장",
@@ -126,14 +126,7 @@ def form_docx(meeting: Meeting, zone: str = "Asia/Seoul", approval_line: tuple[s
 
     doc.add_heading(f"4. {L['actions']}", level=1)
     if m["actions"]:
-        actions = doc.add_table(rows=1, cols=4)
-        actions.style = "Table Grid"
-        for cell, title in zip(actions.rows[0].cells, ("#", L["task"], L["owner"], L["due"])):
-            cell.text = title
-        for n, action in enumerate(m["actions"], start=1):
-            cells = actions.add_row().cells
-            cells[0].text, cells[1].text = str(n), f"{action['task']} [{clock(action['at'])}]"
-            cells[2].text, cells[3].text = action["owner"] or "", action["due"] or ""
+        actions_table(doc, m["actions"], (L["task"], L["owner"], L["due"]))
     else:
         doc.add_paragraph(f"○ {L['none']}")
 
