@@ -95,13 +95,10 @@ def main() -> None:
             false = sum(r[p]["items"] - r[p]["items_matched"] for r in rows for p in ("decisions", "actions"))
             figures["false_decisions_and_actions"] = false
             result["composers"][name][group] = figures
-
-            def rp(part):
-                f = figures[part]
-                return f"{f['recall'] if f['recall'] is not None else '-'}/{f['precision'] if f['precision'] is not None else '-'}"
-
-            print(f"{group:<26} {name:<10} {figures['summary']['coverage'] or 0:>12} {rp('decisions'):>13} "
-                  f"{rp('actions'):>11} {false:>11}", file=sys.stderr)
+            recall_precision = {part: "/".join("-" if figures[part][k] is None else str(figures[part][k])
+                                               for k in ("recall", "precision")) for part in ("decisions", "actions")}
+            print(f"{group:<26} {name:<10} {figures['summary']['coverage'] or 0:>12} "
+                  f"{recall_precision['decisions']:>13} {recall_precision['actions']:>11} {false:>11}", file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
 

@@ -42,7 +42,7 @@ LABELS = {
 }
 
 
-def split_position(name: str, language: str | None = "ko") -> tuple[str, str]:
+def split_position(name: str) -> tuple[str, str]:
     """(name, position) from an attendee's name as the speakers were named: "김민수 과장" -> ("김민수", "과장"),
     "Director Kim" -> ("Kim", "Director"); no position known -> (name, "")."""
     name = name.strip()
@@ -98,7 +98,7 @@ def form_docx(meeting: Meeting, zone: str = "Asia/Seoul", approval_line: tuple[s
     doc.add_heading(f"1. {L['overview']}", level=1)
     overview = doc.add_table(rows=0, cols=2)
     overview.style = "Table Grid"
-    attendees = [split_position(name, language) for name in meeting.attendees]
+    attendees = [split_position(name) for name in meeting.attendees]
     agenda = "\n".join(f"{n}. {item['text']}" for n, item in enumerate(m["agenda"], start=1)) or L["none"]
     for label, value in ((L["name"], meeting.title), (L["when"], when(meeting, zone, language)), (L["place"], ""),
                          (L["attendees"], f"{len(attendees)}"), (L["agenda"], agenda)):
