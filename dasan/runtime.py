@@ -260,11 +260,14 @@ class Runtime:
     def start_jobs(self) -> "Worker":
         """Run queued jobs in a thread of this process (the server when DASAN_JOBS_IN_PROCESS, ``dasan worker``)."""
         from database.jobs import Worker
+        from models.priority import become_background
 
-        if self.job_worker is None:
-            self.job_worker = Worker(self.jobs, self.job_handlers(), name="minutes").start()
+        if self.job_worker is None:  # batch work: a call or a live meeting in this process goes first
+            self.job_worker = Worker(self.jobs, self.job_handlers(), name="minutes",
+                                     initializer=become_background).start()
         if self.copy_worker is None:
-            self.copy_worker = Worker(self.copy_jobs, self.complaints.job_handlers(), name="complaint-copies").start()
+            self.copy_worker = Worker(self.copy_jobs, self.complaints.job_handlers(), name="complaint-copies",
+                                      initializer=become_background).start()
         return self.job_worker
 
     def start_draining(self) -> None:

@@ -293,8 +293,12 @@ class Worker:
     ``heartbeat_s`` while a handler runs."""
 
     def __init__(self, queue: JobQueue, handlers: dict[str, Handler], poll_s: float = 1.0,
-                 heartbeat_s: float | None = None, name: str = "jobs") -> None:
+                 heartbeat_s: float | None = None, name: str = "jobs",
+                 initializer: Callable[[], None] | None = None) -> None:
+        """``initializer`` runs once in the worker's thread before its first job (the runtime lowers the thread's
+        priority there: :func:`models.priority.become_background`)."""
         self.queue = queue
+        self.initializer = initializer
         self.handlers = dict(handlers)
         self.poll_s = poll_s
         self.heartbeat_s = heartbeat_s if heartbeat_s is not None else max(0.2, queue.lease_s / 4)
@@ -326,6 +330,8 @@ class Worker:
 
     def run(self) -> None:
         log.info("job worker %s taking %s", self.queue.owner, ", ".join(sorted(self.handlers)))
+        if self.initializer is not None:
+            self.initializer()
         while not self._stop.is_set() and not self._no_new.is_set():
             try:
                 if not self.run_one():

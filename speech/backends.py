@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import threading
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from models.asr import FasterWhisperTranscriber, TranscribeOptions, Transcriber
+from models.priority import LiveFirstLock
 
 SAMPLE_RATE = 16_000
 FRAMES_PER_SECOND = 100  # Whisper's mel frames
@@ -92,7 +92,8 @@ class CT2WindowDecoder:
         self._transcriber = transcriber
         self.pad_s = pad_s  # silence appended to each window: Whisper ends words better with a little room
         self.min_context_s = min_context_s
-        self._lock = threading.Lock()  # one CTranslate2 call at a time per model keeps 2 cores predictable
+        # one CTranslate2 call at a time per model keeps 2 cores predictable; a call's window goes before an upload's
+        self._lock = LiveFirstLock()
         self._tokenizers: dict[tuple[str, str], object] = {}
 
     @property

@@ -13,8 +13,6 @@ its reason, recorded in the report's staff history, and the report is kept: the 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 
 from sqlalchemy import select, update
 
@@ -26,7 +24,6 @@ from civic_services.complaints.tables import Event, Media
 log = logging.getLogger("civic_services.complaints.copies")
 
 KIND = "complaints.public_copy"
-WORKER_NICE = 10  # the copying thread yields the CPU to requests being answered
 
 
 class PublicCopies:
@@ -77,25 +74,9 @@ class PublicCopies:
 
     # ---------------------------------------------------------------- the job
     def handle(self, context) -> dict:
-        """The :data:`KIND` job's handler (a :class:`database.jobs.Worker` calls it)."""
-        _lower_priority()
+        """The :data:`KIND` job's handler (a :class:`database.jobs.Worker` calls it, in a thread the runtime makes
+        background work: :mod:`models.priority`)."""
         return self.make(list(context.payload.get("media", [])))
 
     def job_handlers(self) -> dict:
         return {KIND: self.handle}
-
-
-_lowered = threading.local()
-
-
-def _lower_priority() -> None:
-    """Once per worker thread, lower this thread's CPU priority (Linux threads have their own nice value), so that
-    making copies never slows down the answers to requests in the same process (never the main thread's: a
-    ``run_one`` called there, in a test say, leaves the caller as it was)."""
-    if getattr(_lowered, "done", False) or threading.current_thread() is threading.main_thread():
-        return
-    _lowered.done = True
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-    except (AttributeError, OSError, PermissionError):
-        pass
