@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.asr import BACKENDS
+from models.priority import in_background
 from models.registry import KINDS
 from models.store import ModelError, ModelStore
 
@@ -88,12 +89,19 @@ class ModelSet:
         return self._get(("shared", key), factory, warm=False, remote=key)
 
     def transcriber(self, backend: str | None = None):
+        """The speech recogniser. Batch work (a job worker's thread, :mod:`models.priority`) gets its own copy of
+        a local model, loaded in that thread: the model's compute threads then run at the thread's lowered priority,
+        so a call's decode takes the cores from an upload's (the price: the model's memory twice)."""
         from models.asr import load_transcriber
 
         backend = backend or self.asr_backend
-        return self._get(f"asr:{backend}", lambda: load_transcriber(
+        remote = "asr" if backend == self.asr_backend else None
+        key = f"asr:{backend}"
+        if in_background() and remote not in self.remote:
+            key += ":background"
+        return self._get(key, lambda: load_transcriber(
             self.refs["asr"], self.store, backend=backend, threads=self.threads,
-            compute_type=self.asr_compute_type), remote="asr" if backend == self.asr_backend else None)
+            compute_type=self.asr_compute_type), remote=remote)
 
     def embedder(self):
         from models.embedder import load_embedder

@@ -219,11 +219,16 @@ def make_transcriber(models, backend: str | None = None, options: StreamingOptio
 
 
 def window_decoder_for(models, backend: str | None = None) -> WindowDecoder:
-    """The backend's window decoder over the model set's transcriber, one per process (the model set keeps it)."""
+    """The backend's window decoder over the model set's transcriber, one per process (the model set keeps it), and
+    one more for batch work over its own copy of the model (:meth:`models.loaded.ModelSet.transcriber`)."""
+    from models.priority import in_background
     from speech.backends import window_decoder
 
     backend = backend or models.asr_backend
-    return models.shared(("window-decoder", backend), lambda: window_decoder(models.transcriber(backend)))
+    key = ("window-decoder", backend)
+    if in_background() and key not in models.remote:
+        key += ("background",)
+    return models.shared(key, lambda: window_decoder(models.transcriber(backend)))
 
 
 def run_stream(transcriber: StreamingTranscriber, chunks: Iterable[np.ndarray],

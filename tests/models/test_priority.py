@@ -117,3 +117,41 @@ def test_the_runtime_kind_of_worker_runs_its_jobs_in_the_background(tmp_path):
         worker.stop(5)
         engine.dispose()
     assert seen == {"background": True, "nice": min(19, base + BACKGROUND_NICE)}
+
+
+def _threads_nice() -> dict[int, int]:
+    """Every thread of this process and its nice value (/proc: field 19 of each task's stat)."""
+    out = {}
+    for task in os.listdir("/proc/self/task"):
+        try:
+            stat = open(f"/proc/self/task/{task}/stat").read()
+        except FileNotFoundError:  # it ended meanwhile
+            continue
+        out[int(task)] = int(stat.rsplit(")", 1)[1].split()[16])
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread nice values are Linux's")
+def test_batch_work_decodes_on_its_own_copy_of_the_model_whose_threads_are_lowered(model_set):
+    import numpy as np
+
+    from speech.backends import DecodeOptions
+    from speech.transcriber import window_decoder_for
+
+    live = window_decoder_for(model_set)
+    live.warm_up()
+    base = _in_thread(_nice)
+    before = _threads_nice()
+
+    def batch():
+        become_background()
+        decoder = window_decoder_for(model_set)
+        decoder.decode(np.zeros(16_000, dtype=np.float32), DecodeOptions(language="en"))
+        return decoder
+
+    decoder = _in_thread(batch)
+    assert decoder is not live and decoder.model is not live.model
+    assert window_decoder_for(model_set) is live  # a live thread still gets the first one
+    started = {tid: nice for tid, nice in _threads_nice().items() if tid not in before}
+    assert started, "loading the batch copy started no compute thread"
+    assert set(started.values()) == {min(19, base + BACKGROUND_NICE)}  # all of them run at the batch priority
