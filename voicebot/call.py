@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from models.priority import run_live
 from models.store import ModelError
 from speech.vad_gate import GateOptions, GateStep, VadGate
 from voicebot.asr import Heard, hear
@@ -153,6 +154,7 @@ class _Utterance:
     speech_end: float  # monotonic time of the last speech frame
     declared: float  # monotonic time the turn was declared over
     heard: Heard | None = None  # the transcript made at the last pause, when it covers the whole utterance
+    hearing: asyncio.Future | None = None  # ... or the one still being made of it
     judged: dict | None = None  # how the end of the turn was decided (TurnEnd.summary)
 
 
@@ -248,21 +250,24 @@ class Call:
         turn_end = self._turn_end
         if (turn_end.partial_wanted(gate.speech_frames, silence_s)
                 and gate.speech_s >= cfg.turn.min_speech_s and self._group is not None):
-            turn_end.partial_started()
-            self._group.create_task(self._partial(np.concatenate(self._speech), gate.speech_frames, turn_end,
-                                                  silence_s), name=f"call-{self.id}-partial")
+            audio = np.concatenate(self._speech)
+            hearing = self._group.create_task(self._in_thread(hear, self.models, audio, self.lang,
+                                                              self.mode == "auto"), name=f"call-{self.id}-hear")
+            turn_end.partial_started(gate.speech_frames, hearing)
+            self._group.create_task(self._partial(audio, hearing, gate.speech_frames, turn_end, silence_s),
+                                    name=f"call-{self.id}-partial")
         too_long = len(self._speech) * self._frame_s >= cfg.max_utterance_s
         if too_long or turn_end.over(gate.speech_frames, silence_s):
             self._end_utterance(now)
 
-    async def _partial(self, audio: np.ndarray, speech_frames: int, turn_end: TurnEnd, silence_s: float) -> None:
-        """Transcribe the utterance so far at a pause while the end-of-turn model hears it (up to
+    async def _partial(self, audio: np.ndarray, hearing: asyncio.Future, speech_frames: int, turn_end: TurnEnd,
+                       silence_s: float) -> None:
+        """While the utterance so far is transcribed (``hearing``) at a pause, the end-of-turn model hears it (up to
         ``model_pause_s`` into the pause); end the turn now if both sound finished and the caller is still silent."""
         unheard = int(max(0.0, silence_s - self.config.turn.model_pause_s) * SAMPLE_RATE)
         voiced = audio[: len(audio) - unheard] if 0 < unheard < len(audio) else audio
-        heard, probability = await asyncio.gather(
-            self._in_thread(hear, self.models, audio, self.lang, self.mode == "auto"),
-            self._in_thread(self._turn_probability, voiced))
+        probability = await self._in_thread(self._turn_probability, voiced)
+        heard = await asyncio.shield(hearing)
         turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard, probability)
         if (turn_end is self._turn_end and self._gate.in_speech
                 and turn_end.over(self._gate.speech_frames, self._gate.silence_s)):
@@ -274,9 +279,10 @@ class Call:
         if self._gate.speech_s >= self.config.turn.min_speech_s:
             frames = self._gate.speech_frames
             heard = turn_end.reusable(frames) if turn_end is not None else None
+            hearing = turn_end.in_flight(frames) if turn_end is not None and heard is None else None
             judged = turn_end.summary(frames) if turn_end is not None else None
-            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard,
-                                              judged))
+            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard=heard,
+                                              hearing=hearing, judged=judged))
         self._speech = []
 
     def _turn_probability(self, audio: np.ndarray) -> float | None:
@@ -345,7 +351,7 @@ class Call:
             await asyncio.shield(asyncio.wait(pending, timeout=30))
 
     async def _in_thread(self, fn, *args):
-        job = self._executor.submit(fn, *args)
+        job = self._executor.submit(run_live, fn, *args)  # live work: a minutes upload's decodes wait for it
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
         return await asyncio.wrap_future(job)
@@ -446,12 +452,16 @@ class Call:
         self._set_state(CallState.THINKING)
         started = time.monotonic()
         heard = utterance.heard
+        if heard is None and utterance.hearing is not None:  # the pause's transcript, nearly done: no second decode
+            heard = await asyncio.shield(utterance.hearing)
+            timings.asr_s = time.monotonic() - started
         if heard is None:
             heard = await self._in_thread(hear, self.models, utterance.audio, self.lang, self.mode == "auto")
             timings.asr_s = time.monotonic() - started
         text = heard.text
         turn = {"text": text, "lang": heard.lang, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2),
-                "entry": None, "handoff": False, "partial_reused": utterance.heard is not None,
+                "entry": None, "handoff": False,
+                "partial_reused": utterance.heard is not None or utterance.hearing is not None,
                 "end_of_turn": utterance.judged, "timings": timings}
         self.record.turns.append(turn)
         if not text:

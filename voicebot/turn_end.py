@@ -108,6 +108,8 @@ class TurnEnd:
         self.partial_text: str | None = None
         self.partial_frames = -1  # speech frames the partial transcript covers
         self.partial_pending = False
+        self.pending_frames = -1  # speech frames the transcript still being made covers
+        self.pending_transcript = None  # ... and the awaitable that gives it (the call's own object)
         self.words_finished = False  # the partial transcript sounds finished
         self.probability: float | None = None  # the end-of-turn model's P(complete) for the partial's audio
         self.finished = False  # judge(): the turn may end at this pause
@@ -116,13 +118,16 @@ class TurnEnd:
         return (silence_s >= self.options.first_pause_s and not self.partial_pending
                 and self.partial_frames != speech_frames)
 
-    def partial_started(self) -> None:
+    def partial_started(self, speech_frames: int = -1, transcript=None) -> None:
+        """A partial transcript of the first ``speech_frames`` is being made (``transcript`` will give it)."""
         self.partial_pending = True
+        self.pending_frames, self.pending_transcript = speech_frames, transcript
 
     def partial_ready(self, text: str, speech_frames: int, lang: str | None = None, partial=None,
                       probability: float | None = None) -> None:
         """The partial transcript and, where the model ran, its probability that the turn is complete."""
         self.partial_pending = False
+        self.pending_frames, self.pending_transcript = -1, None
         self.partial, self.partial_text, self.partial_frames = partial, text, speech_frames
         self.words_finished = bool(text) and sounds_finished(text, lang or self.lang)
         self.probability = probability
@@ -131,6 +136,11 @@ class TurnEnd:
     def reusable(self, speech_frames: int):
         """The partial's result when it covers all the speech so far (nothing new was said), else None."""
         return self.partial if self.partial_frames == speech_frames and self.partial_text else None
+
+    def in_flight(self, speech_frames: int):
+        """The transcript still being made when it covers all the speech so far (the turn ended at the long pause
+        before it was ready: waiting for it beats a second decode behind it), else None."""
+        return self.pending_transcript if self.partial_pending and self.pending_frames == speech_frames else None
 
     def over(self, speech_frames: int, silence_s: float) -> bool:
         if silence_s >= self.options.max_pause_s:

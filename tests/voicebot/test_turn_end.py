@@ -53,6 +53,16 @@ def test_the_turn_ends_early_only_when_a_finished_partial_covers_all_the_speech(
     assert not turn.over(23, 0.1) and turn.reusable(23) is None  # the caller went on speaking
 
 
+def test_a_transcript_still_being_made_at_the_long_pause_is_awaited_not_made_again():
+    turn = TurnEnd(TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0), "en")
+    turn.partial_started(15, "transcribing")
+    assert turn.over(15, 1.0)  # the long pause ends the turn whatever the partial
+    assert turn.reusable(15) is None and turn.in_flight(15) == "transcribing"  # the call waits for that one
+    assert turn.in_flight(18) is None  # it covers less than was said: a new decode
+    turn.partial_ready("Where do I pay a parking fine?", 15, partial="heard")
+    assert turn.in_flight(15) is None and turn.reusable(15) == "heard"
+
+
 def test_an_unfinished_partial_waits_for_the_long_pause():
     turn = TurnEnd(TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0), "en")
     turn.partial_started()
