@@ -5,7 +5,9 @@ Per call: wait for the greeting, say the query, measure end of speech -> first b
 bot answers, say a short interruption and measure its onset -> ``clear``; then hang up with that turn's work in
 flight. After all calls, count the call tasks and call threads still alive (``leaked_tasks``). With ``echo`` the
 caller's line carries the bot's own voice back (attenuated, delayed): ``false_barge_ins`` counts the calls where
-the bot interrupted itself before the caller spoke over it.
+the bot interrupted itself before the caller spoke over it. With ``hesitation`` the caller stops for that long in
+the middle of the question, as people do ("Where can I renew ... my passport?"): ``false_cutoff_rate`` is the share
+of calls where the bot started speaking before the caller had finished (such a call's latency is not counted).
 """
 
 from __future__ import annotations
@@ -32,20 +34,41 @@ def percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 3) if values else None
 
 
-def speak_all(models, texts: list[str], lang: str) -> list[np.ndarray]:
+def halves(text: str) -> tuple[str, str] | None:
+    """``text`` cut at the word boundary nearest its middle (two words at least on each side), or None."""
+    words = text.split()
+    if len(words) < 4:
+        return None
+    cut = min(max(2, round(len(words) / 2)), len(words) - 2)
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def speak_all(models, texts: list[str], lang: str, hesitation: float = 0.0) -> list[np.ndarray]:
+    """Each text in the bundled voice at 16 kHz; with ``hesitation`` (seconds), said in two halves with that much
+    silence between them (texts too short to cut are said whole)."""
     from models.audio import resample
 
     tts = models.tts(lang)
+
+    def say(text: str) -> np.ndarray:
+        speech = tts.synthesize(text)
+        return trim(resample(speech.audio, speech.sample_rate, 16_000))
+
     out = []
     for text in texts:
-        speech = tts.synthesize(text)
-        out.append(trim(resample(speech.audio, speech.sample_rate, 16_000)))
+        parts = halves(text) if hesitation > 0 else None
+        if parts is None:
+            out.append(say(text))
+        else:
+            pause = np.zeros(int(hesitation * 16_000), dtype=np.float32)
+            out.append(np.concatenate([say(parts[0]), pause, say(parts[1])]))
     return out
 
 
 async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.ndarray | None,
                     timeout: float, echo: LineEcho | None = None) -> dict:
-    result: dict = {"latency_s": None, "barge_in_ms": None, "error": None, "self_interrupted": False}
+    result: dict = {"latency_s": None, "barge_in_ms": None, "error": None, "self_interrupted": False,
+                    "cut_off": False}
     async with SimulatedCaller(url, lang, echo=echo) as caller:
         log = caller.log
         result["call_id"] = log.call_id
@@ -55,11 +78,14 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
         await caller.wait_quiet()
         caller.say(question)
         await caller.wait_said()
-        end = log.speech_ends[-1]
+        start, end = log.speech_starts[-1], log.speech_ends[-1]
+        early = log.first_audio_after(start)
+        result["cut_off"] = early is not None and early < end  # the bot spoke while the caller was mid-question
         if not await caller.wait_for(lambda: log.first_audio_after(end) is not None, timeout):
             result["error"] = "no answer audio"
             return result
-        result["latency_s"] = log.first_audio_after(end) - end
+        if not result["cut_off"]:
+            result["latency_s"] = log.first_audio_after(end) - end
         if interruption is None:
             await caller.wait_for(lambda: log.time_of("mark", end) is not None, timeout)
             return result
@@ -78,14 +104,14 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
 
 def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], lang: str = "en", concurrency: int = 1,
              barge_in: bool = True, timeout: float = 90.0, progress: Callable[[], None] | None = None,
-             echo: LineEcho | None = None) -> dict:
+             echo: LineEcho | None = None, hesitation: float = 0.0) -> dict:
     """Each query spoken (by the bundled voice of ``models``) as a caller into a real call on ``server`` (a running
     Dasan server: ``base``, ``ws_base`` and ``tasks(prefix)``, as :class:`dasan.serving.InThread` has), interrupted
     once when ``barge_in``; accuracy, latency, barge-in, stage timings and leftovers. ``record(call_id)`` reads a
     finished call's record (the server keeps it for agents)."""
     texts = [row["query"] for row in rows]
-    audio = speak_all(models, texts + [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)
-    questions, interruption = audio[:-1], (audio[-1] if barge_in else None)
+    questions = speak_all(models, texts, lang, hesitation)
+    interruption = speak_all(models, [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)[0] if barge_in else None
     models.transcriber(), models.tts(lang)  # loaded before the first call, not during it
 
     ws_url = f"{server.ws_base}/voicebot/twilio"
@@ -133,7 +159,8 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
                       round(result["latency_s"], 3), "barge_in_ms": result["barge_in_ms"] and
                       round(result["barge_in_ms"], 1), "outcome": record.get("outcome"), "error": result["error"],
                       "stages": {k: round(v, 3) for k, v in timings.items() if isinstance(v, float)},
-                      "partial_reused": first.get("partial_reused"), "end_of_turn": first.get("end_of_turn")})
+                      "partial_reused": first.get("partial_reused"), "end_of_turn": first.get("end_of_turn"),
+                      "cut_off": result["cut_off"]})
     latencies = [r["latency_s"] for r in results if r["latency_s"] is not None]
     barges = [r["barge_in_ms"] for r in results if r["barge_in_ms"] is not None]
     return {
@@ -143,6 +170,9 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
         "stages": {k: round(statistics.median(v), 3) if v else None for k, v in stages.items()},
+        "stages_p95": {k: percentile(v, 95) for k, v in stages.items()},
+        "hesitation_s": hesitation,
+        "false_cutoff_rate": round(sum(r["cut_off"] for r in results) / len(rows), 4) if rows else None,
         "barge_in_p50_ms": round(statistics.median(barges), 1) if barges else None,
         "barge_ins_measured": len(barges),
         "echo": echo and {"gain": echo.gain, "delay_s": echo.delay_s},

@@ -3,6 +3,7 @@ tracker and real calls measured on labelled files."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -139,6 +140,13 @@ def eval_voicebot(
     barge_in: Annotated[bool, typer.Option(help="Interrupt each answer to measure barge-in.")] = True,
     echo: Annotated[Optional[float], typer.Option(min=0.0, max=1.0, help="Put the bot's voice back on the caller's "
                                                   "line at this gain (e.g. 0.5), 150 ms late: an echo test.")] = None,
+    hesitation: Annotated[float, typer.Option(min=0.0, max=3.0, help="Seconds of silence in the middle of each "
+                                              "question (a caller pausing mid-sentence): measures false cut-offs.")]
+    = 0.0,
+    while_minutes: Annotated[Optional[Path], typer.Option(
+        "--while-minutes", exists=True, dir_okay=False,
+        help="Keep a minutes upload of this recording transcribing in the server's job worker during the calls.")]
+    = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the result object (as the last line).")] = False,
 ) -> None:
     """Speak each query as a caller (a bundled voice) into a real call and report accuracy, latency, barge-in."""
@@ -157,14 +165,19 @@ def eval_voicebot(
     from dasan.app import create_app
     from dasan.serving import serve_in_thread
 
+    from dasan.minutes_load import MinutesLoad
+
     runtime = open_runtime(assistant=True)
     progress = Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, disable=not sys.stderr.isatty())
     with runtime, serve_in_thread(create_app(runtime=runtime), ws="websockets-sansio") as server, progress:
         task = progress.add_task("calls", total=len(rows))
-        result = evaluate(server, runtime.models, rows, runtime.calls.get, lang,
-                          concurrency, barge_in,
-                          progress=lambda: progress.advance(task), echo=LineEcho(gain=echo) if echo else None)
+        load = MinutesLoad(runtime, while_minutes) if while_minutes is not None else contextlib.nullcontext()
+        with load:
+            result = evaluate(server, runtime.models, rows, runtime.calls.get, lang,
+                              concurrency, barge_in, progress=lambda: progress.advance(task),
+                              echo=LineEcho(gain=echo) if echo else None, hesitation=hesitation)
+        result["minutes_load"] = load.summary() if while_minutes is not None else None
     if not as_json:
         for call in result["calls"]:
             err.print(f"{'ok ' if call['correct'] else 'BAD'} {call['latency_s']}s  heard {call['heard']!r} "
