@@ -4,7 +4,7 @@ A call works in 16 kHz: the caller's audio reaches it as float32 and the bot's s
 16 kHz int16 (:func:`pcm_frames`). Each transport converts at its edge: telephony carries G.711 mu-law at 8 kHz in
 20 ms frames (160 bytes), converted by streaming filters whose state carries across frames (so frame edges add no
 clicks): :class:`Upsampler` for the caller, :class:`Downsampler` for the bot; the browser carries 16 kHz int16
-as it is.
+as it is. SIP calls may carry G.711 A-law instead (:func:`alaw_encode`, :func:`alaw_decode`; RTP payload type 8).
 """
 
 from __future__ import annotations
@@ -48,6 +48,38 @@ def ulaw_encode(samples: np.ndarray) -> bytes:
     segment = np.clip(raw, 0, 7)
     code = np.where(raw > 7, 0x7F, (segment << 4) | ((value >> (segment + 1)) & 0x0F))
     return ((code ^ mask) & 0xFF).astype(np.uint8).tobytes()
+
+
+def _alaw_decode_table() -> np.ndarray:
+    codes = np.arange(256, dtype=np.int32) ^ 0x55
+    segment = (codes >> 4) & 0x07
+    magnitude = ((codes & 0x0F) << 4) + np.where(segment == 0, 8, 0x108)
+    magnitude = np.where(segment > 1, magnitude << np.maximum(segment - 1, 0), magnitude)
+    return np.where(codes & 0x80, magnitude, -magnitude).astype(np.int16)
+
+
+def _alaw_encode_table() -> np.ndarray:
+    """The A-law code of every 13-bit sample (index: ``(sample >> 3) + 4096``)."""
+    value = np.arange(-4096, 4096, dtype=np.int32)
+    mask = np.where(value >= 0, 0xD5, 0x55)
+    value = np.where(value >= 0, value, -value - 1)  # 0..4095
+    segment = np.clip(np.floor(np.log2(np.maximum(value, 1))).astype(np.int32) - 4, 0, 7)
+    mantissa = np.where(segment < 2, value >> 1, value >> np.maximum(segment, 1)) & 0x0F
+    return (((segment << 4) | mantissa) ^ mask).astype(np.uint8)
+
+
+_ALAW_DECODE = _alaw_decode_table()
+_ALAW_ENCODE = _alaw_encode_table()
+
+
+def alaw_decode(data: bytes) -> np.ndarray:
+    """A-law bytes -> int16 samples (ITU-T G.711)."""
+    return _ALAW_DECODE[np.frombuffer(data, dtype=np.uint8)]
+
+
+def alaw_encode(samples: np.ndarray) -> bytes:
+    """int16 samples -> A-law bytes (ITU-T G.711, bit-exact with ``audioop.lin2alaw``)."""
+    return _ALAW_ENCODE[(np.asarray(samples, dtype=np.int32) >> 3) + 4096].tobytes()
 
 
 def float_to_int16(audio: np.ndarray) -> np.ndarray:

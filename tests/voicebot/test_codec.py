@@ -1,7 +1,8 @@
 import numpy as np
+import pytest
 
-from voicebot.codec import (CALL_FRAME, FRAME_BYTES, Downsampler, Upsampler, pcm16k_to_ulaw, pcm_frames, ulaw_decode,
-                            ulaw_encode, ulaw_to_pcm16k)
+from voicebot.codec import (CALL_FRAME, FRAME_BYTES, Downsampler, Upsampler, alaw_decode, alaw_encode, pcm16k_to_ulaw,
+                            pcm_frames, ulaw_decode, ulaw_encode, ulaw_to_pcm16k)
 
 
 def test_mulaw_matches_g711_and_round_trips():
@@ -11,6 +12,31 @@ def test_mulaw_matches_g711_and_round_trips():
     assert np.all(np.abs(decoded - x) <= np.maximum(16, np.abs(x.astype(np.int32)) * 0.05))
     codes = np.arange(256, dtype=np.uint8).tobytes()
     assert np.array_equal(ulaw_decode(ulaw_encode(ulaw_decode(codes))), ulaw_decode(codes))
+
+
+def test_alaw_matches_g711_and_round_trips():
+    # known G.711 values: A-law 0xD5 and 0x55 are the smallest steps either side of zero, 0xAA and 0x2A the largest
+    assert alaw_decode(bytes([0xD5, 0x55, 0xAA, 0x2A])).tolist() == [8, -8, 32256, -32256]
+    assert ulaw_decode(bytes([0xFF, 0x7F])).tolist() == [0, 0]
+    assert alaw_encode(np.array([0, -1, 32767, -32768], dtype=np.int16)) == bytes([0xD5, 0x55, 0xAA, 0x2A])
+    x = np.arange(-32768, 32768, 7).astype(np.int16)
+    decoded = alaw_decode(alaw_encode(x)).astype(np.int32)
+    # A-law's steps: 16 up to 512 (the two first segments), then under 1/16 of the magnitude
+    assert np.all(np.abs(decoded - x) <= np.maximum(16, np.abs(x.astype(np.int32)) / 16))
+    codes = np.arange(256, dtype=np.uint8).tobytes()
+    assert alaw_encode(alaw_decode(codes)) == codes  # every code decodes to a value that encodes back to it
+
+
+def test_alaw_is_bit_exact_with_audioop():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        audioop = pytest.importorskip("audioop")  # in the standard library until Python 3.13
+    x = np.arange(-32768, 32768, dtype=np.int16)
+    assert alaw_encode(x) == audioop.lin2alaw(x.tobytes(), 2)
+    codes = np.arange(256, dtype=np.uint8).tobytes()
+    assert alaw_decode(codes).tobytes() == audioop.alaw2lin(codes, 2)
 
 
 def test_call_frames_to_telephony_and_back_keep_a_tone():
