@@ -24,8 +24,8 @@ LLAMA_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 LLAMA_WHEELS := $(WHEEL_CACHE)/llama-avx2
-# espeak-ng: fallback voice; chromium: the browser tests of the web pages
-SYSTEM_PACKAGES := espeak-ng chromium fonts-nanum fonts-noto-color-emoji
+# espeak-ng: fallback voice; chromium: the browser tests of the web pages; baresip: the SIP caller of the SIP test
+SYSTEM_PACKAGES := espeak-ng chromium fonts-nanum fonts-noto-color-emoji baresip
 export DASAN_SKIP_LLM ?=
 SKIP_LLM := $(filter 1 true yes,$(DASAN_SKIP_LLM))
 # Where this machine keeps wheels on disk (the CPU torch), when it does.

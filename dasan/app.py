@@ -45,17 +45,37 @@ async def lifespan(app: FastAPI):
     app.state.samples = samples
     if not runtime.startup.ready:
         threading.Thread(target=runtime.load, name="dasan-startup", daemon=True).start()
+    sip = await _start_sip(runtime)
     try:
         async with mcp_lifespan(app, runtime):  # the MCP endpoint's sessions live in a task group for the app's life
             log.info("Dasan %s listening on http://%s:%d (API docs at /docs)", __version__, runtime.settings.host,
                      runtime.settings.port)
             yield
     finally:
+        if sip is not None:
+            await sip.stop()
         if samples is not None:
             samples.stop()
         app.state.runtime = None
         if given is None:
             runtime.close()
+
+
+async def _start_sip(runtime: Runtime):
+    """The SIP listener when ``DASAN_SIP_PORT`` is set (docs/voicebot.md, "SIP"); None otherwise, or when another
+    worker of ``dasan serve --workers N`` holds the port already."""
+    if not runtime.settings.sip_port:
+        return None
+    from voicebot.api import sip_server
+
+    server = sip_server(runtime.part, runtime.settings)
+    try:
+        await server.start()
+    except OSError as exc:
+        log.warning("no SIP listener in this process: udp %s:%d: %s", runtime.settings.sip_host,
+                    runtime.settings.sip_port, exc)
+        return None
+    return server
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -114,6 +114,13 @@ class Settings(BaseSettings):
     text_channel_url: str = Field("https://example.invalid/120-text", description="The text channel (SMS or "
                                   "KakaoTalk) link a voice caller is sent where no spoken answer can be given "
                                   "(Korean without a Korean voice) or asks for the details; a placeholder.")
+    sip_port: int = Field(0, ge=0, le=65535, description="Answer SIP calls (UDP) on this port; 0: no SIP "
+                          "listener (docs/voicebot.md, \"SIP\").")
+    sip_host: str = Field("0.0.0.0", description="The address the SIP listener and each call's RTP bind to.")
+    sip_advertise: str = Field("", description="The address put in SIP Contact and SDP (a NAT's public address); "
+                               "empty: the listener's address, or the local address that routes to the caller.")
+    sip_transfer_uri: str = Field("", description="Where a transfer REFERs a SIP caller ({target}: agent or "
+                                  "interpretation); empty: the call ends with a BYE after the transfer line.")
     chat_answer_threshold: float = Field(0.3, ge=0.0, le=1.0, description="Answer at or above this confidence.")
     chat_tool_router: Literal["nlu", "llm", "off"] = Field("nlu", description="How the assistant recognises tool "
                                                            "requests: lexicons (nlu), the local LLM, or not at all.")

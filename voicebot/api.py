@@ -1,7 +1,9 @@
 """The voicebot's web endpoints: the Twilio Media Streams WebSocket (``/voicebot/twilio``), the browser's 16 kHz
 PCM WebSocket (``/voicebot/browser``, used by the call page at ``/voicebot``) and ``GET /voicebot/calls/{id}``
-(a call's record). Both WebSockets run the same :class:`voicebot.call.Call` through
-:func:`voicebot.transport.serve_call`; only the wire format differs (:mod:`voicebot.twilio`, :mod:`voicebot.browser`).
+(a call's record). Both WebSockets, and SIP calls (:func:`sip_server`, started by the app when ``DASAN_SIP_PORT`` is
+set), run the same :class:`voicebot.call.Call` through :func:`voicebot.transport.serve_call`, made by
+:func:`new_call` and served by :func:`serve_and_record`; only the wire format differs (:mod:`voicebot.twilio`,
+:mod:`voicebot.browser`, :mod:`voicebot.sip`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect
 
@@ -31,12 +34,20 @@ router = APIRouter(tags=["voicebot"], responses=error_responses(401, 403, 404))
 CallsDep = Annotated[CallRecords, Depends(part("calls"))]
 
 
-def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = None) -> Call:
-    assistant: Assistant = get_part(websocket, "assistant")
-    models: ModelSet = get_part(websocket, "models")
+Parts = Callable[[str], Any]  # a part of the runtime by name, or PartUnavailable (runtime.part, get_part)
+
+
+def _parts_of(websocket: WebSocket) -> Parts:
+    return lambda name: get_part(websocket, name)
+
+
+def new_call(parts: Parts, outbound, lang: str, call_id: str | None = None) -> Call:
+    """A call with the runtime's assistant and models, registered in its call records."""
+    assistant: Assistant = parts("assistant")
+    models: ModelSet = parts("models")
     config = CallConfig(lang=lang if lang in LANGUAGES else "en")
     try:
-        settings = get_part(websocket, "settings")
+        settings = parts("settings")
     except PartUnavailable:
         settings = None
     url = getattr(settings, "text_channel_url", None)
@@ -46,12 +57,12 @@ def _new_call(websocket: WebSocket, outbound, lang: str, call_id: str | None = N
     if threshold is not None:
         config = dataclasses.replace(config, turn=dataclasses.replace(config.turn, model_threshold=threshold))
     call = Call(outbound, assistant, models, config, call_id=call_id)
-    calls: CallRecords = get_part(websocket, "calls")
+    calls: CallRecords = parts("calls")
     calls.add(call.id, call.record)
     return call
 
 
-async def _serve_and_record(websocket: WebSocket, call: Call, outbound, receive) -> None:
+async def serve_and_record(parts: Parts, call: Call, outbound, receive) -> None:
     """Run the call; its whole record goes to the shared store once it has ended, however it ended."""
     CALLS_IN_PROGRESS.inc()
     try:
@@ -64,7 +75,17 @@ async def _serve_and_record(websocket: WebSocket, call: Call, outbound, receive)
                 seconds = (turn.get("timings") or {}).get(f"{stage}_s")
                 if seconds:
                     VOICE_STAGE_SECONDS.labels(stage).observe(seconds)
-        await asyncio.to_thread(get_part(websocket, "calls").finish, call.id)
+        await asyncio.to_thread(parts("calls").finish, call.id)
+
+
+def sip_server(parts: Parts, settings):
+    """The SIP listener of ``settings`` (``DASAN_SIP_*``) serving calls with the runtime's parts (not started)."""
+    from voicebot.sip import SipServer
+
+    return SipServer(lambda outbound, lang, call_id: new_call(parts, outbound, lang, call_id),
+                     lambda call, outbound, receive: serve_and_record(parts, call, outbound, receive),
+                     host=settings.sip_host, port=settings.sip_port, advertise=settings.sip_advertise,
+                     transfer_uri=settings.sip_transfer_uri)
 
 
 async def _refuse_without_assistant(websocket: WebSocket) -> bool:
@@ -101,8 +122,8 @@ async def twilio_stream(websocket: WebSocket) -> None:
     start = message.get("start") if isinstance(message.get("start"), dict) else {}
     params = start.get("customParameters") if isinstance(start.get("customParameters"), dict) else {}
     outbound = TwilioOutbound(websocket, str(message.get("streamSid") or start.get("streamSid") or ""))
-    call = _new_call(websocket, outbound, str(params.get("lang", "en")),
-                     str(start.get("callSid") or "") or None)
+    call = new_call(_parts_of(websocket), outbound, str(params.get("lang", "en")),
+                    str(start.get("callSid") or "") or None)
 
     async def receive() -> None:
         while True:
@@ -117,7 +138,7 @@ async def twilio_stream(websocket: WebSocket) -> None:
             elif event == "stop":
                 return
 
-    await _serve_and_record(websocket, call, outbound, receive)
+    await serve_and_record(_parts_of(websocket), call, outbound, receive)
     await _close(websocket)
 
 
@@ -130,7 +151,7 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
         await websocket.close(code=1008, reason=f"unknown lang {lang!r}: use {', '.join(LANGUAGES)}")
         return
     outbound = BrowserOutbound(websocket)
-    call = _new_call(websocket, outbound, lang)
+    call = new_call(_parts_of(websocket), outbound, lang)
     outbound.event("call", call_id=call.id, lang=call.lang, mode=lang, sample_rate=CALL_RATE)
 
     async def receive() -> None:
@@ -150,7 +171,7 @@ async def browser_stream(websocket: WebSocket, lang: str = "en") -> None:
                 return
             call.dtmf(command["digit"])
 
-    await _serve_and_record(websocket, call, outbound, receive)
+    await serve_and_record(_parts_of(websocket), call, outbound, receive)
     await _close(websocket)
 
 
