@@ -7,7 +7,8 @@ flight. After all calls, count the call tasks and call threads still alive (``le
 caller's line carries the bot's own voice back (attenuated, delayed): ``false_barge_ins`` counts the calls where
 the bot interrupted itself before the caller spoke over it. With ``hesitation`` the caller stops for that long in
 the middle of the question, as people do ("Where can I renew ... my passport?"): ``false_cutoff_rate`` is the share
-of calls where the bot started speaking before the caller had finished (such a call's latency is not counted).
+of calls whose first turn the bot ended before the caller had finished: it started speaking over them, or its first
+turn holds less audio than the question (the rest became a turn of its own). Such a call's latency is not counted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from voicebot.simulated_caller import LineEcho, SimulatedCaller, call_threads
 
 INTERRUPTION = {"en": "Sorry, wait a moment.", "ko": "잠깐만요."}
+CUT_MARGIN_S = 0.2  # a first turn this much shorter than the question was cut off (the rest is two words at least)
 
 
 def trim(audio: np.ndarray, level: float = 0.01) -> np.ndarray:
@@ -84,8 +86,7 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
         if not await caller.wait_for(lambda: log.first_audio_after(end) is not None, timeout):
             result["error"] = "no answer audio"
             return result
-        if not result["cut_off"]:
-            result["latency_s"] = log.first_audio_after(end) - end
+        result["latency_s"] = log.first_audio_after(end) - end
         if interruption is None:
             await caller.wait_for(lambda: log.time_of("mark", end) is not None, timeout)
             return result
@@ -141,9 +142,13 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
     ended_by: dict[str, int] = {}  # how each first turn's end was judged (TurnEnd.summary: model+words, words, pause)
     stages: dict[str, list[float]] = {"end_of_turn": [], "asr": [], "assistant": [], "first_tts_chunk": []}
     calls = []
-    for row, result, record in zip(rows, results, records):
+    for row, question, result, record in zip(rows, questions, results, records):
         turns = [t for t in record.get("turns", []) if t.get("text")]
         first = turns[0] if turns else {}
+        if first.get("audio_s", CUT_MARGIN_S) + CUT_MARGIN_S < len(question) / 16_000:
+            result["cut_off"] = True  # the turn was ended before the caller's last words
+        if result["cut_off"]:
+            result["latency_s"] = None  # measured from the end of a question the bot did not wait for
         ok = first.get("entry") == row["expected_id"]
         correct += ok
         timings = first.get("timings") or {}
