@@ -150,11 +150,11 @@ def sip_server(runtime, assistant, server):
     from tests.harness import serve
 
     port = _free_udp_port()
-    nobody = _free_udp_port()  # the transfer target: nothing answers there, the phone's NOTIFY says so
+    nobody = _free_tcp_port()  # the transfer target: the phone's connection is refused, its NOTIFY says so at once
     with serve(runtime=_WithSip(runtime, sip_port=port, sip_host="127.0.0.1",
-                                sip_transfer_uri=f"sip:{{target}}@127.0.0.1:{nobody}"),
+                                sip_transfer_uri=f"sip:{{target}}@127.0.0.1:{nobody};transport=tcp"),
                ready=False, ws="websockets-sansio") as served:
-        served.sip_port = port
+        served.sip_port, served.transfer_port = port, nobody
         served.agent_token = server.agent_token
         yield served
 
@@ -198,11 +198,14 @@ def test_a_sip_phone_asks_hears_the_answer_and_presses_0_for_an_agent(sip_server
         record = _wait_record(sip_server, call_id, _answered, 45)
         asked = next(line for line in record["transcript"] if line["role"] == "caller" and line.get("text"))
         assert "subway" in asked["text"].lower()
-        time.sleep(1.0)  # some of the answer reaches the phone
+        said = [line for line in record["transcript"] if line["role"] == "bot" and line.get("text")][-1]
+        time.sleep(len((said.get("spoken") or said["text"]).split()) / 2.5 + 1.0)  # the answer is heard out
         phone.command("sndcode", "0")
-        phone.event("CALL_CLOSED", 30)  # the REFER, the phone's NOTIFY (nobody there), then Dasan's BYE
+        phone.event("CALL_CLOSED", 20)  # the REFER, the phone's NOTIFY (the target refused), then Dasan's BYE
         record = _wait_record(sip_server, call_id, lambda r: r["ended_at"] is not None, 15)
         heard = phone.heard().astype(np.float32) / 32768
+        referred = f"connecting to '<sip:agent@127.0.0.1:{sip_server.transfer_port};transport=tcp>'"
+        assert referred in phone.output()  # the phone followed the REFER to the agent's URI
     finally:
         phone.close()
     assert record["outcome"] == "transferred" and record["transfer_target"] == "agent"
