@@ -104,6 +104,16 @@ class BrowserWire:
         return message.get("type", ""), message, None
 
 
+def over_the_phone(audio_16k: np.ndarray) -> np.ndarray:
+    """16 kHz float audio as a call hears it from a phone line: carried at 8 kHz in mu-law (the Twilio wire), then
+    brought back to 16 kHz by the server's own :class:`~voicebot.codec.Upsampler`, frame by frame."""
+    from voicebot.codec import Upsampler, ulaw_to_pcm16k
+
+    upsampler = Upsampler()
+    frames = [ulaw_to_pcm16k(ulaw_encode(frame), upsampler) for frame in to_frames(audio_16k)]
+    return np.concatenate(frames) if frames else np.zeros(0, dtype=np.float32)
+
+
 @dataclass
 class CallLog:
     call_id: str

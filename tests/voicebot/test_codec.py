@@ -60,3 +60,15 @@ def test_downsampler_refuses_odd_frames():
 
     with pytest.raises(ValueError, match="even number"):
         Downsampler()(np.zeros(3, dtype=np.float32))
+
+
+def test_audio_over_the_phone_keeps_the_voice_band_and_loses_what_is_above_it():
+    from voicebot.simulated_caller import over_the_phone
+
+    t = np.arange(16_000) / 16_000
+    voice, hiss = 0.3 * np.sin(2 * np.pi * 1_000 * t), 0.3 * np.sin(2 * np.pi * 6_000 * t)
+    for tone, kept in ((voice, True), (hiss, False)):
+        heard = over_the_phone(tone.astype(np.float32))
+        assert len(heard) == 16_000  # 50 frames of 20 ms, back at 16 kHz
+        rms = float(np.sqrt(np.mean(heard[800:] ** 2)))  # past the filters' start
+        assert (abs(rms - 0.3 / np.sqrt(2)) < 0.02) if kept else rms < 0.01
