@@ -2,10 +2,10 @@
 
 English uses the bundled Piper voice. No packaged neural Korean voice exists: Korean falls back to espeak-ng,
 which is labelled as such and is hard to understand (Whisper cannot transcribe it back). A city that needs good
-Korean speech plugs in another engine behind :class:`TTSEngine`: a Piper ``.onnx`` voice or a VITS/MMS-TTS
-directory it has obtained (loaded from the local path, never downloaded; ``dasan voices import`` checks and
-registers one, :mod:`models.voices`), or any server speaking the OpenAI-style ``/v1/audio/speech`` API, by
-configuration (:mod:`models.speech_server`).
+Korean speech plugs in another engine behind :class:`TTSEngine`: a Piper ``.onnx`` voice, a VITS/MMS-TTS
+directory or a Supertonic release (:mod:`models.supertonic`) it has obtained (loaded from the local path, never
+downloaded; ``dasan voices import`` checks and registers one, :mod:`models.voices`), or any server speaking the
+OpenAI-style ``/v1/audio/speech`` API, by configuration (:mod:`models.speech_server`).
 """
 
 from __future__ import annotations
@@ -217,11 +217,13 @@ def piper_voice_in(directory: Path) -> Path | None:
 
 def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | None = None) -> TTSEngine:
     """A voice for a registry name (a Piper voice or espeak-ng), the name of a voice imported with ``dasan voices
-    import`` (:mod:`models.voices`), a local path (a Piper ``.onnx`` file, or a directory holding a Piper voice or
-    a VITS/MMS-TTS model), or the URL of a server speaking the OpenAI-style speech API (:mod:`models.speech_server`;
-    ``api_key`` is its bearer token)."""
+    import`` (:mod:`models.voices`), a local path (a Piper ``.onnx`` file, a directory holding a Piper voice or
+    a VITS/MMS-TTS model, a Supertonic release's directory or one of its ``voice_styles/*.json``), or the URL of a
+    server speaking the OpenAI-style speech API (:mod:`models.speech_server`; ``api_key`` is its bearer token).
+    ``language`` is the language of the text (a Supertonic voice wraps it in that language's tags)."""
     from models.refs import resolve
     from models.registry import MODELS
+    from models.supertonic import SupertonicTTS, is_supertonic_dir, is_supertonic_style
 
     if ref.startswith(("http://", "https://")):
         from models.speech_server import SpeechServer, SpeechServerTTS
@@ -232,7 +234,7 @@ def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | N
 
         imported = find_voice(ref, store.root)
         if imported is not None:
-            return engine_at(imported.engine, imported.location(store.root), name=imported.name)
+            return engine_at(imported.engine, imported.location(store.root), name=imported.name, language=language)
     resolved = resolve(ref, store)
     spec = resolved.spec
     if spec is not None and spec.system_package == "espeak-ng":
@@ -243,6 +245,8 @@ def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | N
     location = Path(resolved.location)
     if resolved.kind == "path" and location.is_file() and location.suffix == ".onnx":
         return PiperTTS(str(location), name=f"piper:{location}")
+    if resolved.kind == "path" and (is_supertonic_dir(location) or is_supertonic_style(location)):
+        return SupertonicTTS(location, language=language)
     if resolved.kind == "path" and location.is_dir():
         if is_vits_dir(location):
             return VitsTTS(location)
@@ -250,15 +254,20 @@ def load_tts(ref: str, store: ModelStore, language: str = "en", api_key: str | N
         if voice is not None:
             return PiperTTS(str(voice), name=f"piper:{voice}")
     raise ModelError(f"cannot use {ref!r} as a voice: give a registry voice, a voice imported with `dasan voices "
-                     "import`, a Piper .onnx file, a VITS/MMS-TTS model directory or the URL of an OpenAI-style "
-                     "speech server")
+                     "import`, a Piper .onnx file, a VITS/MMS-TTS model directory, a Supertonic release directory or "
+                     "the URL of an OpenAI-style speech server")
 
 
-def engine_at(engine: str, location: Path, name: str | None = None) -> TTSEngine:
-    """The engine of kind ``engine`` ("piper" or "vits") over the voice at ``location`` (a Piper ``.onnx`` file or
-    a VITS directory); nothing is loaded until it is warmed up or used."""
+def engine_at(engine: str, location: Path, name: str | None = None, language: str = "ko") -> TTSEngine:
+    """The engine of kind ``engine`` ("piper", "vits" or "supertonic") over the voice at ``location`` (a Piper
+    ``.onnx`` file, a VITS directory, a Supertonic release's directory or one of its voice style files; ``language``:
+    the tags a Supertonic voice wraps the text in); nothing is loaded until it is warmed up or used."""
     if engine == "piper":
         return PiperTTS(str(location), name=name or f"piper:{location}")
     if engine == "vits":
         return VitsTTS(location, name=name)
-    raise ModelError(f"unknown voice engine {engine!r} (piper or vits)")
+    if engine == "supertonic":
+        from models.supertonic import SupertonicTTS
+
+        return SupertonicTTS(location, language=language, name=name)
+    raise ModelError(f"unknown voice engine {engine!r} (piper, vits or supertonic)")

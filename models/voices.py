@@ -1,16 +1,19 @@
 """Voices a city brings: imported from a local path, checked, and kept in the models directory.
 
 ``import_voice`` takes a Piper voice (an ``.onnx`` file with its ``.onnx.json`` beside it, or a directory holding
-one) or a VITS/MMS-TTS directory in transformers' format (``config.json`` with ``model_type`` ``vits``), hashes
-it, compares the hash with the one the city was given (``sha256``), loads it and synthesises a short sentence
-(the audio must be non-empty, finite and not silent), and only then moves it to
-``<models_dir>/voices/<name>/`` and records it in ``<models_dir>/voices/voices.json``. A failure leaves neither
-files nor a manifest entry behind. ``load_tts`` (:mod:`models.tts`) then takes the voice's name as a reference,
-so ``DASAN_TTS_VOICE_KO=<name>`` makes it the Korean voice.
+one), a VITS/MMS-TTS directory in transformers' format (``config.json`` with ``model_type`` ``vits``) or a
+Supertonic release (its directory, or one of its ``voice_styles/<name>.json`` to speak with that style; the whole
+release is kept either way, :mod:`models.supertonic`), hashes it, compares the hash with the one the city was
+given (``sha256``), loads it and synthesises a short sentence in the role's language (the audio must be
+non-empty, finite and not silent), and only then moves it to ``<models_dir>/voices/<name>/`` and records it in
+``<models_dir>/voices/voices.json``. A failure leaves neither files nor a manifest entry behind. ``load_tts``
+(:mod:`models.tts`) then takes the voice's name as a reference, so ``DASAN_TTS_VOICE_KO=<name>`` makes it the
+Korean voice.
 
 The hash: of a Piper voice, the sha256 of its ``.onnx`` file (what ``sha256sum voice.onnx`` prints and what
-voice publishers list); of a directory, the sha256 of the lines ``<sha256>  <relative path>\\n`` of its files
-sorted by path, hidden files left out, which is what
+voice publishers list); of a directory (a VITS directory, a Supertonic release, also when one of its style files
+was given), the sha256 of the lines ``<sha256>  <relative path>\\n`` of its files sorted by path, hidden files
+left out, which is what
 ``cd DIR && find . -type f ! -path '*/.*' -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum``
 prints.
 """
@@ -42,7 +45,9 @@ ROLES = {
     "tts-ko": "안녕하세요. 다산 콜센터입니다.",
     "tts-en": "Hello. This is the city's help line.",
 }
-ENGINES = ("piper", "vits")
+# The language each role's voice speaks (the tags a multilingual Supertonic voice wraps the test sentence in).
+ROLE_LANGUAGES = {"tts-ko": "ko", "tts-en": "en"}
+ENGINES = ("piper", "vits", "supertonic")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
@@ -59,11 +64,11 @@ class VoiceImportError(ModelError):
 class ImportedVoice:
     name: str
     role: str
-    engine: str  # "piper" or "vits"
+    engine: str  # "piper", "vits" or "supertonic"
     sha256: str
     source: str  # the path it was imported from
     imported_at: str  # ISO 8601, UTC
-    entry: str  # what the engine opens, relative to the voice's directory ("." for a VITS directory)
+    entry: str  # what the engine opens, relative to the voice's directory ("." for a directory, or a style file)
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
 
     def location(self, models_dir: str | Path) -> Path:
@@ -101,14 +106,22 @@ def _dir_files(root: Path) -> tuple[str, ...]:
 
 def detect(path: str | Path) -> FoundVoice:
     """The engine and files of the voice at ``path``, or :class:`VoiceImportError` saying what was expected."""
+    from models.supertonic import is_supertonic_dir, is_supertonic_style
     from models.tts import is_vits_dir, piper_voice_in
 
     path = Path(path).expanduser()
     if not path.exists():
         raise VoiceImportError(f"{path} does not exist")
+    if is_supertonic_style(path):
+        return _supertonic(path.parent.parent, path.relative_to(path.parent.parent).as_posix())
+    if is_supertonic_dir(path):
+        return _supertonic(path, ".")
     if path.is_file() and path.name.endswith(".onnx.json"):
         path = path.with_name(path.name[: -len(".json")])
     if path.is_file():
+        if path.suffix == ".onnx" and is_supertonic_dir(path.parent):
+            raise VoiceImportError(f"{path} is one of a Supertonic release's models: import the release's directory "
+                                   "(the one holding onnx/ and voice_styles/)")
         if path.suffix != ".onnx":
             raise VoiceImportError(f"{path} is not a voice Dasan can load: a file must be a Piper .onnx voice")
         config = path.with_name(path.name + ".json")
@@ -126,8 +139,18 @@ def detect(path: str | Path) -> FoundVoice:
     if voice is not None:
         return FoundVoice("piper", path, (voice.name, voice.name + ".json"), voice.name)
     raise VoiceImportError(f"{path} is not a voice Dasan can load: expected a Piper .onnx file with its .onnx.json, "
-                           "or a VITS/MMS-TTS directory (config.json with model_type 'vits', the weights and "
-                           "vocab.json)")
+                           "a VITS/MMS-TTS directory (config.json with model_type 'vits', the weights and "
+                           "vocab.json) or a Supertonic release (onnx/ with its four models, tts.json and "
+                           "unicode_indexer.json, and voice_styles/)")
+
+
+def _supertonic(release: Path, entry: str) -> FoundVoice:
+    from models.supertonic import missing_files
+
+    missing = missing_files(release)
+    if missing:
+        raise VoiceImportError(f"{release} is a Supertonic release missing {', '.join(missing)}")
+    return FoundVoice("supertonic", release, _dir_files(release), entry)
 
 
 # ----------------------------------------------------------------------------------------------- hashing
@@ -203,7 +226,12 @@ def find_voice(name: str, models_dir: str | Path) -> ImportedVoice | None:
 
 
 def default_name(found: FoundVoice, source: Path) -> str:
-    stem = found.entry[: -len(".onnx")] if found.engine == "piper" else source.name
+    if found.engine == "piper":
+        stem = found.entry[: -len(".onnx")]
+    elif found.engine == "supertonic" and found.entry != ".":
+        stem = f"{found.root.name}-{Path(found.entry).stem}"  # the release and its style: supertonic-2-f1
+    else:
+        stem = source.name
     name = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[:64]
     return name or "voice"
 
@@ -249,7 +277,8 @@ def import_voice(path: str | Path, role: str, models_dir: str | Path, sha256: st
     hashes = file_hashes(found.root, found.files)
     digest = voice_digest(found, hashes)
     if expected is not None and digest != expected:
-        raise VoiceImportError(f"sha256 mismatch: expected {expected}, but {source} hashes to {digest}; the file "
+        hashed = found.root / found.entry if found.engine == "piper" else found.root
+        raise VoiceImportError(f"sha256 mismatch: expected {expected}, but {hashed} hashes to {digest}; the file "
                                "is not the voice you were given (or the hash is of something else)", bad_input=True)
 
     directory = voices_dir(models_dir)
@@ -266,7 +295,7 @@ def import_voice(path: str | Path, role: str, models_dir: str | Path, sha256: st
                 shutil.copyfile(found.root / relative, target)
             if file_hashes(staging, found.files) != hashes:
                 raise VoiceImportError(f"{source} changed while it was being copied; import it again")
-            engine = engine_at(found.engine, staging / found.entry, name=name)
+            engine = engine_at(found.engine, staging / found.entry, name=name, language=ROLE_LANGUAGES[role])
             try:
                 engine.warm_up()
             except Exception as exc:

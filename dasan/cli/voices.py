@@ -1,5 +1,5 @@
-"""``dasan voices ...``: import a voice the city has obtained (a Piper .onnx voice or a VITS/MMS-TTS directory),
-checked by its sha256 and a test sentence, and list the imported ones (:mod:`models.voices`)."""
+"""``dasan voices ...``: import a voice the city has obtained (a Piper .onnx voice, a VITS/MMS-TTS directory or a
+Supertonic release), checked by its sha256 and a test sentence, and list the imported ones (:mod:`models.voices`)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from dasan.cli.common import console
 from dasan.cli.common import fail as _fail
 from dasan.cli.common import load_settings as _settings
 
-voices_app = typer.Typer(help="Voices a city brings: import a Piper or VITS/MMS-TTS voice from a local path, "
-                         "list them.", no_args_is_help=True)
+voices_app = typer.Typer(help="Voices a city brings: import a Piper, VITS/MMS-TTS or Supertonic voice from a local "
+                         "path, list them.", no_args_is_help=True)
 
 _SETTING = {"tts-ko": "DASAN_TTS_VOICE_KO", "tts-en": "DASAN_TTS_VOICE_EN"}
 
 
 @voices_app.command("import")
 def voices_import(
-    path: Annotated[Path, typer.Argument(help="A Piper .onnx voice (its .onnx.json beside it), or a directory "
-                                         "holding one or a VITS/MMS-TTS model (config.json, weights, vocab.json).")],
+    path: Annotated[Path, typer.Argument(help="A Piper .onnx voice (its .onnx.json beside it), a directory "
+                                         "holding one or a VITS/MMS-TTS model (config.json, weights, vocab.json), "
+                                         "or a Supertonic release's directory (onnx/, voice_styles/) or one of its "
+                                         "voice_styles/*.json to speak with that style.")],
     role: Annotated[str, typer.Option(help="What the voice is for: tts-ko (the Korean voice) or tts-en.")],
     sha256: Annotated[Optional[str], typer.Option(help="The sha256 you were given for the voice (a Piper voice: "
                                                   "of its .onnx file; a directory: see docs/voicebot.md); "
