@@ -3,19 +3,15 @@ with markdown, links, lists and tables."""
 
 import json
 import re
-from pathlib import Path
 
-import pytest
-
+from chatbot.kb import default_kb_path
 from voicebot.spoken import OFFER, readable, reply_to_offer, say_numbers, sentences_of, sino_korean, spoken_form
-
-FAQ = Path(__file__).resolve().parents[3] / "shared" / "data" / "kb" / "faq.jsonl"
 
 
 def _faq() -> list[dict]:
-    if not FAQ.exists():
-        pytest.skip(f"{FAQ} is not there")
-    return [json.loads(line) for line in FAQ.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The knowledge base the project ships (chatbot/data/faq.jsonl)."""
+    text = default_kb_path().read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def test_the_bus_fare_answer_keeps_its_key_fact_and_offers_the_details():
