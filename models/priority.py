@@ -2,20 +2,21 @@
 
 A thread that does batch work (a job worker: minutes uploads, re-composing, complaint copies) calls
 :func:`become_background` once. That lowers its CPU priority (Linux threads have their own nice value, and the
-threads it starts later, such as its math libraries' worker threads, inherit it), and marks it, so that
-:class:`LiveFirstLock` makes it wait while any other thread is waiting for the same model, and while a call's model
-work (:func:`live_work`: its decodes, the reply, its speech synthesis) is running, for up to
-:data:`MAX_YIELD_S` each time, so that an upload still moves on a busy day. Every other thread is live (a call, a
-live meeting, a chat request). The main thread is never lowered: a job run there (a test calling
-``Worker.run_one``) leaves its caller as it was.
+threads it starts later, such as its math libraries' worker threads, inherit it) and marks it. Then:
 
-Why a lock and not the nice value alone: a model's own threads (CTranslate2's, made when the model loaded) run at
-the priority of whoever loaded it, whoever asked for the decode, so only taking turns at the model keeps an
-upload's window from competing with a call's.
+* the model set gives it its own copy of the speech model (:meth:`models.loaded.ModelSet.transcriber`), loaded in
+  that thread, because a model's compute threads (CTranslate2's) keep the priority of the thread that loaded them:
+  sharing the live copy would run an upload's decode at full priority;
+* before each decode it calls :func:`yield_to_live_work`, which waits while a call's model work (:func:`live_work`:
+  its decodes, the reply, its speech synthesis) is running, for up to :data:`MAX_YIELD_S` each time, so that an
+  upload still moves on a busy day.
 
-What it does not do: a model call already running in a background thread is not stopped (one decode window, at most
-a few seconds of audio, finishes first), and work in other processes (``dasan worker``) is ordered by the OS alone
-(its threads are lowered the same way).
+Every other thread is live (a call, a live meeting, a chat request). The main thread is never lowered: a job run
+there (a test calling ``Worker.run_one``) leaves its caller as it was.
+
+What it does not do: a decode already running in a background thread is not stopped (one window, at most a few
+seconds of audio, finishes first, at the lowered priority), and work in other processes (``dasan worker``) is
+ordered by the OS alone (its job threads are lowered the same way).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def in_background() -> bool:
 
 @contextmanager
 def live_work() -> Iterator[None]:
-    """Around a live thread's model work: background model calls (:class:`LiveFirstLock`) wait until it ends."""
+    """Around a live thread's model work: background decodes wait until it ends (:func:`yield_to_live_work`)."""
     global _live_running
     with _live:
         _live_running += 1
@@ -71,43 +72,9 @@ def run_live(fn: Callable[..., T], *args) -> T:
         return fn(*args)
 
 
-def live_work_running() -> int:
-    return _live_running
-
-
-def _yield_to_live_work(timeout: float) -> None:
+def yield_to_live_work(max_s: float = MAX_YIELD_S) -> None:
+    """In a background thread: wait until no live work runs (at most ``max_s``). In a live thread: return at once."""
+    if not in_background():
+        return
     with _live:
-        _live.wait_for(lambda: _live_running == 0, timeout)
-
-
-class LiveFirstLock:
-    """A mutex (``with lock:``) that hands itself to live threads before background ones: a background thread
-    takes it only when no live thread is waiting, so a call's decode waits for at most the one window a minutes
-    upload has in progress, never behind the upload's next windows."""
-
-    def __init__(self, max_yield_s: float = MAX_YIELD_S) -> None:
-        self.max_yield_s = max_yield_s
-        self._condition = threading.Condition(threading.Lock())
-        self._held = False
-        self._live_waiting = 0
-
-    def __enter__(self) -> "LiveFirstLock":
-        live = not in_background()
-        if not live and live_work_running():  # a call is decoding, replying or speaking: let it finish first
-            _yield_to_live_work(self.max_yield_s)
-        with self._condition:
-            if live:
-                self._live_waiting += 1
-                try:
-                    self._condition.wait_for(lambda: not self._held)
-                finally:
-                    self._live_waiting -= 1
-            else:
-                self._condition.wait_for(lambda: not self._held and not self._live_waiting)
-            self._held = True
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        with self._condition:
-            self._held = False
-            self._condition.notify_all()
+        _live.wait_for(lambda: _live_running == 0, max_s)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from models.asr import FasterWhisperTranscriber, TranscribeOptions, Transcriber
-from models.priority import LiveFirstLock
+from models.priority import yield_to_live_work
 
 SAMPLE_RATE = 16_000
 FRAMES_PER_SECOND = 100  # Whisper's mel frames
@@ -92,8 +93,7 @@ class CT2WindowDecoder:
         self._transcriber = transcriber
         self.pad_s = pad_s  # silence appended to each window: Whisper ends words better with a little room
         self.min_context_s = min_context_s
-        # one CTranslate2 call at a time per model keeps 2 cores predictable; a call's window goes before an upload's
-        self._lock = LiveFirstLock()
+        self._lock = threading.Lock()  # one CTranslate2 call at a time per model keeps 2 cores predictable
         self._tokenizers: dict[tuple[str, str], object] = {}
 
     @property
@@ -130,6 +130,7 @@ class CT2WindowDecoder:
         padded[: len(audio)] = audio
         features = model.feature_extractor(padded)[:, : int(context_s * FRAMES_PER_SECOND)]
         content_frames = min(features.shape[-1], len(audio) // model.feature_extractor.hop_length)
+        yield_to_live_work()  # batch work (a minutes upload) lets a call's decode, reply or speech go first
         with self._lock:
             encoder_output = model.model.encode(
                 ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)))
@@ -189,6 +190,7 @@ class TranscriberWindowDecoder:
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int(MAX_WINDOW_S * SAMPLE_RATE)]
         if len(audio) == 0:
             return WindowResult((), options.language or "en")
+        yield_to_live_work()
         transcript = self._transcriber.transcribe(audio, TranscribeOptions(
             language=options.language, beam_size=options.beam_size, initial_prompt=options.prompt,
             word_timestamps=options.task == "transcribe", temperature=(0.0,), condition_on_previous_text=False,

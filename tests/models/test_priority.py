@@ -1,5 +1,6 @@
-"""Live work before batch work: a job worker's thread is lowered and marked, and a model's lock is handed to a
-waiting live thread before a waiting background one (real threads, real scheduler priorities)."""
+"""Live work before batch work: a job worker's thread is lowered and marked, it waits while a call's model work
+runs, and it decodes on its own copy of the speech model whose threads are lowered too (real threads, real
+scheduler priorities, the real model)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import time
 import pytest
 
 from database.jobs import JobQueue, Worker
-from models.priority import BACKGROUND_NICE, LiveFirstLock, become_background, in_background
+from models.priority import BACKGROUND_NICE, become_background, in_background, live_work, yield_to_live_work
 
 
 def _nice() -> int:
@@ -49,48 +50,42 @@ def test_the_main_thread_is_never_lowered():
     assert _nice() == before and not in_background()
 
 
-def test_a_waiting_live_thread_takes_the_lock_before_a_waiting_background_one():
-    lock = LiveFirstLock()
-    order: list[str] = []
-    holding, waiting = threading.Event(), threading.Event()
+def test_batch_work_waits_while_a_calls_model_work_runs():
+    working, done_at = threading.Event(), {}
 
-    def holder():
+    def call_work():
+        with live_work():
+            working.set()
+            time.sleep(0.3)
+        done_at["live"] = time.monotonic()
+
+    def upload_window():
         become_background()
-        with lock:
-            holding.set()
-            waiting.wait(10)
-            time.sleep(0.1)  # both others are waiting by now
-        order.append("held")
+        working.wait(10)
+        yield_to_live_work()
+        done_at["batch"] = time.monotonic()
 
-    def taker(name: str, background: bool):
-        if background:
-            become_background()
-        with lock:
-            order.append(name)
-
-    first = threading.Thread(target=holder)
-    first.start()
-    holding.wait(10)
-    later = [threading.Thread(target=taker, args=("batch", True)), threading.Thread(target=taker, args=("live", False))]
-    later[0].start()
-    time.sleep(0.05)  # the batch thread asked first...
-    later[1].start()
-    time.sleep(0.05)
-    waiting.set()
-    for thread in [first, *later]:
+    threads = [threading.Thread(target=call_work), threading.Thread(target=upload_window)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
         thread.join(10)
-    assert [name for name in order if name != "held"] == ["live", "batch"]  # ... the live one went first
+    assert done_at["batch"] >= done_at["live"] - 0.01  # the upload's window started only after the call's work
 
 
-def test_a_background_thread_takes_a_free_lock_at_once():
-    lock = LiveFirstLock()
+def test_a_live_thread_never_waits_and_a_batch_thread_waits_at_most_its_limit():
+    with live_work():
+        started = time.monotonic()
+        yield_to_live_work()  # this (live) thread: at once, although live work is running
+        assert time.monotonic() - started < 0.05
 
-    def take():
-        become_background()
-        with lock:
-            return True
+        def batch():
+            become_background()
+            begun = time.monotonic()
+            yield_to_live_work(max_s=0.2)  # live work never ends here: it gives up after 0.2 s
+            return time.monotonic() - begun
 
-    assert _in_thread(take)
+        assert 0.15 < _in_thread(batch) < 2
 
 
 def test_the_runtime_kind_of_worker_runs_its_jobs_in_the_background(tmp_path):
