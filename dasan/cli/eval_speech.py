@@ -167,6 +167,8 @@ def eval_voicebot(
 
     from dasan.minutes_load import MinutesLoad
 
+    if while_minutes is not None and not _settings().jobs_in_process:
+        _fail("--while-minutes runs the uploads in the server's own job worker: set DASAN_JOBS_IN_PROCESS=true", 2)
     runtime = open_runtime(assistant=True)
     progress = Progress(TextColumn("calling"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, disable=not sys.stderr.isatty())
