@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dasan.minutes_load import MinutesLoad
-from tests.speech_data import JFK
+from tests.speech_data import DATA, JFK
 from voicebot.evaluation import evaluate, halves
 
 pytestmark = pytest.mark.slow
@@ -32,3 +32,11 @@ def test_a_hesitating_caller_during_a_minutes_upload(server, runtime, model_set,
     assert not call["cut_off"] and result["false_cutoff_rate"] == 0.0 and 0 < result["latency_p50_s"] < 10
     assert "bus" in (call["heard"] or "").lower() and "seoul" in call["heard"].lower()  # the whole question
     assert set(result["stages_p95"]) == {"end_of_turn", "asr", "assistant", "first_tts_chunk"}
+
+
+def test_while_minutes_without_a_job_worker_is_refused_by_name(tmp_path):
+    from tests.minutes.test_cli import dasan
+
+    done = dasan("eval", "voicebot", "--paraphrases", str(DATA / "kb" / "eval_paraphrases.jsonl"), "--while-minutes",
+                 str(JFK), data_dir=tmp_path / "var", timeout=120, env={"DASAN_JOBS_IN_PROCESS": "false"})
+    assert done.returncode == 2 and "DASAN_JOBS_IN_PROCESS" in done.stderr
