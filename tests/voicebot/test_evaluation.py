@@ -30,7 +30,8 @@ def test_a_hesitating_caller_during_a_minutes_upload(server, runtime, model_set,
     assert call["error"] is None
     # "How much is the ... bus fare in Seoul?": the pause after "the" is no end of turn
     assert not call["cut_off"] and result["false_cutoff_rate"] == 0.0 and 0 < result["latency_p50_s"] < 10
-    assert "bus" in (call["heard"] or "").lower() and "seoul" in call["heard"].lower()  # the whole question
+    heard = (call["heard"] or "").lower()
+    assert "how much" in heard and "bus" in heard  # both halves in one turn (Whisper may mishear "fare in Seoul")
     assert set(result["stages_p95"]) == {"end_of_turn", "asr", "assistant", "first_tts_chunk"}
 
 
