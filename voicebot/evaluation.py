@@ -45,25 +45,26 @@ def halves(text: str) -> tuple[str, str] | None:
     return " ".join(words[:cut]), " ".join(words[cut:])
 
 
+def speak(tts, text: str) -> np.ndarray:
+    """``text`` in the voice ``tts`` as a caller says it: 16 kHz, without the silence after the words."""
+    from models.audio import resample
+
+    speech = tts.synthesize(text)
+    return trim(resample(speech.audio, speech.sample_rate, 16_000))
+
+
 def speak_all(models, texts: list[str], lang: str, hesitation: float = 0.0) -> list[np.ndarray]:
     """Each text in the bundled voice at 16 kHz; with ``hesitation`` (seconds), said in two halves with that much
     silence between them (texts too short to cut are said whole)."""
-    from models.audio import resample
-
     tts = models.tts(lang)
-
-    def say(text: str) -> np.ndarray:
-        speech = tts.synthesize(text)
-        return trim(resample(speech.audio, speech.sample_rate, 16_000))
-
     out = []
     for text in texts:
         parts = halves(text) if hesitation > 0 else None
         if parts is None:
-            out.append(say(text))
+            out.append(speak(tts, text))
         else:
             pause = np.zeros(int(hesitation * 16_000), dtype=np.float32)
-            out.append(np.concatenate([say(parts[0]), pause, say(parts[1])]))
+            out.append(np.concatenate([speak(tts, parts[0]), pause, speak(tts, parts[1])]))
     return out
 
 

@@ -36,14 +36,12 @@ def server(runtime, assistant):
 
 @pytest.fixture(scope="session")
 def speak(model_set):
-    from models.audio import resample
-    from voicebot.evaluation import trim
+    from voicebot.evaluation import speak as spoken
 
     tts = model_set.tts("en")
 
     def synth(text: str) -> np.ndarray:
-        speech = tts.synthesize(text)
-        return trim(resample(speech.audio, speech.sample_rate, 16_000))
+        return spoken(tts, text)
 
     return synth
 
