@@ -31,7 +31,9 @@ def test_a_hesitating_caller_during_a_minutes_upload(server, runtime, model_set,
     # "How much is the ... bus fare in Seoul?": the pause after "the" is no end of turn
     assert not call["cut_off"] and result["false_cutoff_rate"] == 0.0 and 0 < result["latency_p50_s"] < 10
     heard = (call["heard"] or "").lower()
-    assert "how much" in heard and "bus" in heard  # both halves in one turn (Whisper may mishear "fare in Seoul")
+    # both halves in one turn: the words after the pause too (Whisper hears "bus fare in Seoul" several ways:
+    # "busfaring soul", "best-faring soul")
+    assert heard.startswith("how much is the") and len(heard.removeprefix("how much is the").split()) >= 2
     assert set(result["stages_p95"]) == {"end_of_turn", "asr", "assistant", "first_tts_chunk"}
 
 
