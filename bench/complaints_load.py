@@ -4,11 +4,12 @@
     python bench/complaints_load.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 With a PostgreSQL URL the script creates a scratch database next to the one named and drops it afterwards.
-The load generator (asyncio + httpx, one process, each multipart body assembled from pre-encoded parts so the
-client spends its CPU on HTTP, not on encoding forms) runs on the same machine as the server and shares its CPUs;
-figures are sustained requests/s and latency percentiles over the measured window (after a warm-up). The public
-copies of the photos are made after each report is acknowledged (a queued job): the script then waits for the
-last of them and says how long after the load it came (``copies_done_after_s``; ``copies_failed``).
+The load generator (asyncio, one process, each multipart body assembled from pre-encoded parts and sent over
+keep-alive connections by ``bench/lean_http.py``, or by httpx with ``--client httpx``) runs on the same machine
+as the server and shares its CPUs; figures are sustained requests/s and latency percentiles over the measured
+window (after a warm-up). The public copies of the photos are made after each report is acknowledged (a queued
+job): the script then waits for the last of them and says how long after the load it came
+(``copies_done_after_s``; ``copies_failed``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from PIL.TiffImagePlugin import IFDRational
 from civic_services.boundaries import area_at
 from civic_services.districts import districts
 from dasan.serving import free_port
+import lean_http  # bench/lean_http.py
 from common import scratch_url  # bench/common.py
 
 DISTRICTS = districts()
@@ -84,18 +86,22 @@ def copies_state(url: str) -> dict[str, int] | None:
         engine.dispose()
 
 
-async def run_load(base: str, seconds: float, warmup: float, concurrency: int, photos: list[bytes]):
+async def run_load(base: str, seconds: float, warmup: float, concurrency: int, photos: list[bytes],
+                   client: str = "lean"):
     latencies: list[float] = []
     errors: dict[str, int] = {}
     stop_at = time.perf_counter() + warmup + seconds
     measure_from = time.perf_counter() + warmup
     rng = random.Random(1)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     parts = [photo_part(p) for p in photos]
-    headers = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    url = httpx.URL(base)
+    path = "/open311/v2/requests.json"
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as pool:
         async def worker(index: int):
+            connection = lean_http.Connection(url.host, url.port)
             n = 0
             while time.perf_counter() < stop_at:
                 n += 1
@@ -108,12 +114,17 @@ async def run_load(base: str, seconds: float, warmup: float, concurrency: int, p
                         "description": f"bench report {index}-{n}", "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
                         "email": "bench@example.kr"}
                 body = multipart(data, parts[n % len(parts)])
+                raw = lean_http.request_bytes("POST", path, url.netloc.decode(), body, content_type) \
+                    if client == "lean" else b""
                 started = time.perf_counter()
                 try:
-                    response = await client.post("/open311/v2/requests.json", content=body, headers=headers)
-                    ok = response.status_code == 201
-                    key = str(response.status_code)
-                except httpx.HTTPError as exc:
+                    if client == "lean":
+                        status, _ = await connection.send(raw)
+                    else:
+                        status = (await pool.post(path, content=body, headers={"content-type": content_type})
+                                  ).status_code
+                    ok, key = status == 201, str(status)
+                except (httpx.HTTPError, lean_http.HTTPConnectionError, OSError, asyncio.TimeoutError) as exc:
                     ok, key = False, type(exc).__name__
                 ended = time.perf_counter()
                 if started >= measure_from:
@@ -121,6 +132,7 @@ async def run_load(base: str, seconds: float, warmup: float, concurrency: int, p
                         latencies.append(ended - started)
                     else:
                         errors[key] = errors.get(key, 0) + 1
+            connection.close()
 
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return latencies, errors
@@ -133,6 +145,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--client", choices=["lean", "httpx"], default="lean",
+                        help="the load generator's HTTP client: lean (bench/lean_http.py, little CPU) or httpx")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
 
@@ -156,7 +170,8 @@ def main() -> None:
                     raise SystemExit(f"server did not start: {server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.5)
             photos = [photo(i) for i in range(8)]
-            latencies, errors = asyncio.run(run_load(base, args.seconds, args.warmup, args.concurrency, photos))
+            latencies, errors = asyncio.run(run_load(base, args.seconds, args.warmup, args.concurrency, photos,
+                                                         args.client))
             load_ended = time.monotonic()
             copies = copies_state(url or f"sqlite:///{tmp / 'var' / 'dasan.db'}")
             at_end = dict(copies or {})
@@ -172,14 +187,15 @@ def main() -> None:
     engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     print(f"POST /open311/v2/requests.json, one {len(photos[0]) // 1024} KB JPEG, {engine}, {args.workers} workers, "
           f"concurrency {args.concurrency}, {args.seconds:.0f} s measured on {os.cpu_count()} CPUs "
-          f"(load generator on the same machine)")
+          f"(load generator on the same machine, {args.client} client)")
     print(f"  {len(latencies) / args.seconds:8.1f} requests/s sustained ({len(latencies)} ok, errors: {errors or 0})")
     print(f"  latency p50 {q[49] * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms")
     if copies is not None:
         print(f"  public copies: {at_end.get('pending', 0)} still to make when the load ended, all made "
               f"{copies_after} s later ({copies.get('ready', 0)} made, {copies.get('failed', 0)} failed)")
     if args.json:
-        print(json.dumps({"database": engine, "workers": args.workers, "concurrency": args.concurrency,
+        print(json.dumps({"database": engine, "workers": args.workers, "client": args.client,
+                          "concurrency": args.concurrency,
                           "requests_per_s": round(len(latencies) / args.seconds, 1), "ok": len(latencies),
                           "errors": errors, "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1),
                           "p99_ms": round(q[98] * 1000, 1),

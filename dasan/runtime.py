@@ -189,7 +189,7 @@ class Runtime:
         from database import describe, make_engine, upgrade
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(settings.resolved_database_url, settings.database_pool_size)
         try:
             upgrade(engine, metadata=declared_metadata())
         except BaseException:

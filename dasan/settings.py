@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "DASAN_DATABASE_URL", "database_url"),
         description="SQLAlchemy URL; empty means a SQLite file in data_dir.",
     )
+    database_pool_size: int = Field(10, ge=1, le=200, description="Connections each process keeps open to a "
+                                    "server database (as many again for a burst); SQLite ignores it.")
     redis_url: str = Field("", description="Redis for state every worker shares (chat conversations), e.g. "
                            "redis://127.0.0.1:6379/0; empty keeps it in the database.")
 
