@@ -134,9 +134,10 @@ def evaluate_offline(items: list[Item], transcriber, beam_size: int = 5,
     return out
 
 
-def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool = False
-                ) -> tuple[str, list[float], float]:
-    """Feed a file through a streaming transcriber; returns (text, word latencies, compute seconds)."""
+def stream_segments(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool = False
+                    ) -> tuple[list[str], list[float], float]:
+    """Feed a file through a streaming transcriber; returns (the text of each committed segment, in order, word
+    latencies, compute seconds)."""
     from speech.audio import iter_file
     from speech.events import Final
 
@@ -166,7 +167,7 @@ def stream_file(transcriber, path: Path, chunk_s: float = 0.256, realtime: bool 
     events = transcriber.finish()
     clock = max(clock, arrived) + (time.perf_counter() - started)
     handle(events, clock)
-    return " ".join(texts), latencies, transcriber.compute_seconds
+    return texts, latencies, transcriber.compute_seconds
 
 
 def evaluate_streaming(items: list[Item], make: Callable[[str], object], realtime: bool = False,
@@ -182,13 +183,14 @@ def evaluate_streaming(items: list[Item], make: Callable[[str], object], realtim
         if item.reference is None:
             continue
         transcriber = make(item.language)
-        text, item_latencies, item_compute = stream_file(transcriber, item.path, realtime=realtime)
+        segments, item_latencies, item_compute = stream_segments(transcriber, item.path, realtime=realtime)
+        text = " ".join(segments)
         latencies += item_latencies
         audio_s += transcriber.audio_seconds
         compute_s += item_compute
         decodes += transcriber.processor.decodes
         scores.setdefault(item.set_name, []).append((item.language, score(item.reference, text, item.language)))
-        hypotheses.append({"utt_id": item.utt_id, "text": text})
+        hypotheses.append({"utt_id": item.utt_id, "text": text, "segments": segments})
         if progress:
             progress(item)
     out = _pooled(scores)
