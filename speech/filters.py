@@ -1,7 +1,9 @@
 """Guards against Whisper's known failure modes on meetings: text invented on silence or noise, and loops.
 
 The VAD gate keeps most silence and noise away from Whisper; these filters catch what gets through:
-windows Whisper itself rates as non-speech, repetition loops (Whisper's compression-ratio signal), a phrase
+windows Whisper itself rates as non-speech, text too dense to have been said in the window's audio (Whisper
+continuing its prompt over a breath: twelve words in 0.86 s), repetition loops (Whisper's compression-ratio
+signal), a phrase
 repeated in one window with the repeat squeezed into no time (the loop Whisper writes at the end of a window:
 "I am the marketing expert ... okay? I am the marketing expert ... okay?", the copy's ten words all at 29.92 s),
 phrases repeated three or more times in a row, and the stock phrases Whisper writes on noise ("Thank you for
@@ -37,6 +39,9 @@ class FilterOptions:
     max_compression_ratio: float = 2.4  # above: a loop, not speech (Whisper's own threshold)
     no_speech_prob: float = 0.6  # with a low log-probability below, the window is silence
     min_avg_logprob: float = -1.0
+    # Speech, read or spontaneous, Korean or English, stays under about 8 syllables a second; text denser than
+    # this over the whole window (its pauses included) was not said in it.
+    max_syllables_per_s: float = 15.0
     stock_phrase_max_prob: float = 0.7  # a stock phrase alone is kept only when Whisper is at least this sure
     max_repeats: int = 2  # a phrase said more than this many times in a row is cut back to one
     squeezed_ratio: float = 0.5  # a repeat lasting less than this share of the phrase's first time is not speech
@@ -46,8 +51,11 @@ class HallucinationFilter:
     def __init__(self, options: FilterOptions = FilterOptions()):
         self.options = options
 
-    def window_is_speech(self, result: WindowResult) -> bool:
+    def window_is_speech(self, result: WindowResult, audio_s: float | None = None) -> bool:
+        """Whether a decoded window holds speech; ``audio_s``, the window's length, adds the density check."""
         if not result.words:
+            return False
+        if audio_s and spoken_syllables(result.text) > self.options.max_syllables_per_s * audio_s:
             return False
         if result.compression_ratio > self.options.max_compression_ratio:
             return False
@@ -73,6 +81,17 @@ class HallucinationFilter:
             if not text or mean_prob < self.options.stock_phrase_max_prob:
                 return []
         return words
+
+
+def spoken_syllables(text: str) -> float:
+    """About how many syllables saying ``text`` takes: a Hangul block (or any other letter outside the Latin
+    alphabet, a kana or a Han character) one, a Latin letter a third (English runs about three letters a
+    syllable); digits and punctuation nothing, so numbers are undercounted."""
+    count = 0.0
+    for char in text:
+        if char.isalpha():
+            count += 1 / 3 if char.isascii() or "\u00c0" <= char <= "\u024f" else 1
+    return count
 
 
 def collapse_repeats(words: list[W], max_repeats: int = 2, max_n: int = 8) -> list[W]:

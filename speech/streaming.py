@@ -175,7 +175,7 @@ class OnlineProcessor:
         return result
 
     def _stream_words(self, result: WindowResult) -> list[StreamWord]:
-        if not self.filters.window_is_speech(result):
+        if not self.filters.window_is_speech(result, self.buffer_seconds):
             return []
         words = [StreamWord(self._offset + w.start, self._offset + w.end, w.text, w.probability)
                  for w in result.words]
@@ -185,8 +185,7 @@ class OnlineProcessor:
         """Re-decode the buffer and return the words that became final (``now`` = stream time, for latency)."""
         if len(self._buffer) == 0:
             return []
-        self.hypothesis.insert(self._stream_words(self._decode()))
-        committed = self.hypothesis.flush(now)
+        committed = self.hypothesis.flush(now) if self._heard(self._stream_words(self._decode())) else []
         if self.buffer_seconds > self.options.hard_buffer_s:
             # no agreement for too long: take the hypothesis as it is rather than grow past Whisper's window
             committed += self.hypothesis.commit_all(now)
@@ -201,7 +200,7 @@ class OnlineProcessor:
         committed: list[StreamWord] = []
         if len(self._buffer) and (self._pending or self.hypothesis.tentative or self.decodes == 0):
             if self._pending and (decode or not self._utterance_decodes):
-                self.hypothesis.insert(self._stream_words(self._decode()))
+                self._heard(self._stream_words(self._decode()))
             committed = self.hypothesis.commit_all(now)
         self.hypothesis.reset()
         self._utterance_decodes = 0
@@ -210,6 +209,14 @@ class OnlineProcessor:
         self._offset = end
         self._pending = 0
         return self._accept(committed)
+
+    def _heard(self, words: list[StreamWord]) -> bool:
+        """Take a decode's words as the new hypothesis; False when the decode failed the filters (a loop at the
+        window's end, say) while an earlier one heard words: what was heard then stands, not thrown away."""
+        if not words and self.hypothesis.tentative:
+            return False
+        self.hypothesis.insert(words)
+        return True
 
     def _cut(self, at: float) -> None:
         """Drop the buffer before stream time ``at`` (the hypotheses' history is dropped with it)."""
