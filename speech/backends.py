@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -59,6 +59,10 @@ class DecodeOptions:
     # repetition loop reaches it, and it stops there instead of running on to 224 tokens. None: 224 always
     max_tokens_per_s: float | None = 15.0
     task: str = "transcribe"  # "translate": the window's speech in English, as one timed span (no word times)
+
+    def without_loops(self) -> "DecodeOptions":
+        """These options with repetition made costly: for decoding again a window that came out as a loop."""
+        return replace(self, repetition_penalty=1.2, no_repeat_ngram_size=4)
 
 
 class WindowDecoder(Protocol):

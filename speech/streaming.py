@@ -167,6 +167,11 @@ class OnlineProcessor:
         options = replace(self.decode_options, language=self.language, prompt=self._prompt())
         result = self.decoder.decode(self._buffer.view(), options)
         self.decodes += 1
+        if result.words and result.compression_ratio > self.filters.options.max_compression_ratio:
+            # a loop ("... are used. Today only platforms ... are used. Today only ..."): once more with repetition
+            # made costly, rather than losing the window's words to the loop check
+            result = self.decoder.decode(self._buffer.view(), options.without_loops())
+            self.decodes += 1
         self._utterance_decodes += 1
         self._pending = 0
         if self.language is None and self.decode_options.language is None and result.words:

@@ -29,7 +29,7 @@ def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
     result = decoder.decode(audio, DecodeOptions(language=lang))
     if result.words and not guard.window_is_speech(result) and result.compression_ratio > 2.0:
         # a repetition loop: decode again with the loop made costly
-        result = decoder.decode(audio, DecodeOptions(language=lang, repetition_penalty=1.2, no_repeat_ngram_size=4))
+        result = decoder.decode(audio, DecodeOptions(language=lang).without_loops())
     if not guard.window_is_speech(result, len(audio) / SAMPLE_RATE):
         return "", result.avg_logprob
     return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24)), result.avg_logprob
