@@ -10,7 +10,7 @@ hypothesis's edits against the reference is put in one category.
   - ``dropped``: a run of at least ``DROP_RUN`` reference units missing (speech never transcribed, wherever it
     was lost);
   - ``inserted``: a run of at least ``DROP_RUN`` units the reference lacks (text invented, e.g. Whisper going
-    on with its prompt over a breath);
+    on with its prompt over a wordless moment);
   - ``join``: another edit within ``JOIN_REACH`` units (Korean characters, English words) of the point where
     two committed segments meet (an utterance cut at the wrong place);
   - ``other``: anything else (a different word inside a segment).

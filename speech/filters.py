@@ -2,7 +2,7 @@
 
 The VAD gate keeps most silence and noise away from Whisper; these filters catch what gets through:
 windows Whisper itself rates as non-speech, text too dense to have been said in the window's audio (Whisper
-continuing its prompt over a breath: twelve words in 0.86 s), repetition loops (Whisper's compression-ratio
+continuing its prompt over a wordless moment: twelve words in 0.86 s), repetition loops (Whisper's compression-ratio
 signal), a phrase repeated in one window with the repeat squeezed into no time (the loop Whisper writes at the
 end of a window: "I am the marketing expert ... okay? I am the marketing expert ... okay?", the copy's ten words
 all at 29.92 s), phrases repeated three or more times in a row, and the stock phrases Whisper writes on noise
