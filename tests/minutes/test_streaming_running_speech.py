@@ -17,8 +17,9 @@ pytestmark = pytest.mark.slow
 def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_set):
     """Three read Korean clips with 0.3 s pauses between them. At the third clip's start the VAD opened a short
     utterance with no word in it (the next window, from where it ended, begins with the clip's first word), and
-    Whisper, prompted with the two sentences before, wrote twelve words of its own into it ("이 장관은 이 장관의 동작을 통해 공사에 ...", 0.86 s of audio). On the five dev clips joined so
-    (``bench/streaming_breakdown.py --joined 0.3``) that was CER 0.197 streamed against 0.047 decoded whole."""
+    Whisper, prompted with the two sentences before, wrote twelve words of its own into it ("이 장관은 이 장관의
+    동작을 통해 공사에 ...", 0.86 s of audio). On the five dev clips joined so (``bench/streaming_breakdown.py
+    --joined 0.3``) that was CER 0.197 streamed against 0.047 decoded whole."""
     gap = np.zeros(int(0.3 * 16_000), dtype=np.float32)
     pieces = [load_audio(KO_CLIP), gap, load_audio(KO_MORE[0][0]), gap, load_audio(KO_MORE[1][0])]
     audio = np.concatenate(pieces)
