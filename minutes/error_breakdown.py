@@ -124,7 +124,7 @@ def breakdown(utt_id: str, reference: str, segments: Sequence[str], offline: str
             counts["shared"] += 1
         elif touched & beam:
             counts["beam"] += 1
-        elif edit.op == "ins" and _copies_before(hyp, edit.hyp_at, edits):
+        elif edit.op == "ins" and _repeats_a_neighbour(hyp, edit.hyp_at, inserted_runs):
             counts["repeat"] += 1
         elif edit.op == "del" and deleted_runs.get(edit.ref_at, 0) >= DROP_RUN[language]:
             counts["dropped"] += 1
@@ -149,9 +149,9 @@ def _runs(positions: list[int]) -> dict[int, int]:
     return out
 
 
-def _copies_before(hyp: Sequence, at: int, edits: list[Edit]) -> bool:
-    """Whether the run of inserted hypothesis units holding ``at`` repeats the units just before the run."""
-    inserted = {e.hyp_at for e in edits if e.op == "ins"}
+def _repeats_a_neighbour(hyp: Sequence, at: int, inserted: dict[int, int]) -> bool:
+    """Whether the run of inserted hypothesis units holding ``at`` (``inserted``: the inserted positions) repeats
+    the units just before or just after it."""
     start = end = at
     while start - 1 in inserted:
         start -= 1

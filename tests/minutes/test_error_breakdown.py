@@ -30,7 +30,7 @@ def test_each_streaming_edit_gets_one_category():
     assert beam.errors["beam"] == 1 and beam.total == 1
     cut = breakdown("x", REFERENCE, ["한잔의 커피가 소", "미자에게 전해지기 위해선 여러 차례의 공정을 거쳐야 한다"],
                     REFERENCE, REFERENCE, "ko")
-    assert cut.errors == {**cut.errors, "join": 1} and cut.total == 1  # 비 -> 미 where the segments meet
+    assert cut.errors["join"] == 1 and cut.total == 1  # 비 -> 미 where the segments meet
     english = breakdown("y", "ask not what your country can do for you", ["and so", "is not what your country can do"],
                         "ask not what your country can do for you", "ask not what your country can do for you", "en")
     assert english.total == edit_distance("ask not what your country can do for you".split(),

@@ -14,7 +14,7 @@ from tests.speech_data import KO_CLIP, KO_MORE, KO_TEXT
 pytestmark = pytest.mark.slow
 
 
-def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_set):
+def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_set, monkeypatch):
     """Three read Korean clips with 0.3 s pauses between them. At the third clip's start the VAD opened a short
     utterance with no word in it (the next window, from where it ended, begins with the clip's first word), and
     Whisper, prompted with the two sentences before, wrote twelve words of its own into it ("이 장관은 이 장관의
@@ -34,7 +34,8 @@ def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_s
         decodes.append((options.repetition_penalty, result.compression_ratio))
         return result
 
-    transcriber.processor.decoder.decode = recorded
+    # the decoder is the process's shared one: the recorder is taken off it after the test
+    monkeypatch.setattr(transcriber.processor.decoder, "decode", recorded)
     segments = run_stream(transcriber, [audio[i:i + step] for i in range(0, len(audio), step)])
     texts = [s.text for s in segments]
     streamed = score(reference, " ".join(texts), "ko").rate
