@@ -14,9 +14,11 @@ A transfer (the caller pressed 0 or 9, or the assistant handed off) is a REFER (
 (its ``{target}`` replaced by ``agent`` or ``interpretation``) once the transfer line is said; Dasan hangs up (BYE)
 when the caller's NOTIFY reports the transfer's outcome, when the caller hangs up, or after ``transfer_wait_s``.
 Without a ``transfer_uri`` the call just ends with a BYE after the transfer line. A call that ends by itself
-(goodbye, no input) ends with a BYE. A re-INVITE is answered with the same SDP answer: the media does not move and
-hold is not honoured. Not supported: TLS, SRTP, TCP, registration (the PBX sends calls to Dasan's address), NAT
-traversal (the SDP and Contact carry ``advertise`` or the address that routes to the caller), authentication.
+(goodbye, no input) ends with a BYE. Dasan's own BYE and REFER are resent until answered, as RFC 3261 has it for
+UDP (:mod:`voicebot.sip_requests`); a REFER refused or never answered ends the call at once. A re-INVITE is
+answered with the same SDP answer: the media does not move and hold is not honoured. Not supported: TLS, SRTP,
+TCP, registration (the PBX sends calls to Dasan's address), NAT traversal (the SDP and Contact carry ``advertise``
+or the address that routes to the caller), authentication.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from aiosipua.transport import UdpSipTransport
 
 from voicebot.language import LANGUAGES
 from voicebot.rtp import PCMA, PCMU, RtpStream
+from voicebot.sip_requests import PendingRequests
 from voicebot.transport import Outbound
 
 log = logging.getLogger("dasan.voicebot")
@@ -179,9 +182,16 @@ class SipSession:
         request.headers.set_single("Refer-To", f"<{refer_to}>")
         request.headers.set_single("Referred-By", f"<{dialog.local_uri}>")
         request.headers.set_single("Contact", f"<sip:dasan@{self.advertise[0]}:{self.advertise[1]}>")
-        self.server.send(request, self.incall.source_addr)
+        answer = self.server.requests.send(request, self.incall.source_addr)
+        answer.add_done_callback(self._refer_answered)
         self.referred_to = refer_to
         log.info("sip call %s: REFER to %s", self.incall.call_id, refer_to)
+
+    def _refer_answered(self, answer: asyncio.Future) -> None:
+        status = answer.result()
+        if status is None or status >= 300:  # refused, or never answered: no NOTIFY will come, hang up now
+            log.info("sip call %s: REFER %s", self.incall.call_id, "not answered" if status is None else status)
+            self.transfer_done.set()
 
     async def hang_up(self) -> None:
         """End the dialog from our side (after a REFER: once the transfer is settled, or after the wait)."""
@@ -190,8 +200,11 @@ class SipSession:
             await asyncio.wait(waits, timeout=self.server.transfer_wait_s, return_when=asyncio.FIRST_COMPLETED)
             for waiting in waits:
                 waiting.cancel()
-        if not self.caller_hung_up and self.incall.hangup() is not None:
-            log.info("sip call %s: BYE sent", self.incall.call_id)
+        if not self.caller_hung_up:
+            bye = self.incall.hangup()
+            if bye is not None:
+                self.server.requests.send(bye, self.incall.source_addr, sent=True)  # resent until answered
+                log.info("sip call %s: BYE sent", self.incall.call_id)
 
 
 class SipServer:
@@ -207,6 +220,7 @@ class SipServer:
         self.transfer_uri = transfer_uri
         self.transfer_wait_s = transfer_wait_s
         self.uas: SipUAS | None = None
+        self.requests: PendingRequests | None = None  # our BYEs and REFERs, resent until answered
         self.sessions: dict[str, SipSession] = {}  # by SIP Call-ID
         self._tasks: set[asyncio.Task] = set()
 
@@ -223,6 +237,9 @@ class SipServer:
         uas.on_ack_timeout = self._on_bye
         uas.on_transfer_progress = self._on_transfer_progress
         await uas.start()
+        self.requests = PendingRequests(self.send)
+        dialogs = transport.on_message  # answers to our own BYE and REFER go to self.requests, the rest to aiosipua
+        transport.on_message = lambda message, address: self.requests.answered(message) or dialogs(message, address)
         self.uas = uas
         log.info("SIP listening on udp %s:%d", self.host, self.port)
 
@@ -233,6 +250,8 @@ class SipServer:
             await asyncio.wait(set(self._tasks), timeout=5)
         for task in list(self._tasks):
             task.cancel()
+        if self.requests is not None:
+            await self.requests.close(wait_s=2.0)  # a last BYE gets a resend or two
         if self.uas is not None:
             await self.uas.stop()
             self.uas = None

@@ -309,3 +309,71 @@ async def _options_cancel_unknown_methods_and_refused_offers():
         assert (200, "CANCEL") in statuses and (487, "INVITE") in statuses
         await asyncio.sleep(0.1)
         assert "cancelled" not in server.sessions
+
+
+def _answer(request: SipMessage, status: int = 200, reason: str = "OK") -> bytes:
+    """The phone's answer to a request of Dasan's (its Via, From, To, Call-ID and CSeq echoed)."""
+    lines = [f"SIP/2.0 {status} {reason}", *(f"{name}: {request.get_header(name)}"
+                                             for name in ("via", "from", "to", "call-id", "cseq")),
+             "Content-Length: 0"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def _next_request(phone: _Phone, method: str, timeout: float = 2.0) -> tuple[float, SipMessage]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = await phone.receive(max(0.01, deadline - loop.time()))
+        if getattr(message, "method", "") == method:
+            return loop.time(), message
+
+
+async def _answered_call(server, phone, call_id: str):
+    phone.request("INVITE", call_id, body=_offer("0"))
+    ok = await phone.response(200, "INVITE")
+    phone.request("ACK", call_id, to_tag=ok.to_addr.tag, cseq=1)
+    for _ in range(100):
+        if call_id in server.sessions:
+            return server.sessions[call_id]
+        await asyncio.sleep(0.01)
+    raise AssertionError("the call was not answered")
+
+
+def test_our_bye_is_resent_until_the_phone_answers_it():
+    asyncio.run(_our_bye_is_resent_until_the_phone_answers_it())
+
+
+async def _our_bye_is_resent_until_the_phone_answers_it():
+    async with _sip() as (server, phone, made):
+        session = await _answered_call(server, phone, "call-3")
+        session.ended.set()  # the call ends from Dasan's side: a BYE is due
+        sends = [await _next_request(phone, "BYE")]
+        sends.append(await _next_request(phone, "BYE"))  # the first was "lost": not answered
+        sends.append(await _next_request(phone, "BYE", timeout=3.0))
+        (first, bye), (second, again), (third, last) = sends
+        assert again.via[0].branch == last.via[0].branch == bye.via[0].branch  # the same request, resent
+        assert again.cseq.seq == bye.cseq.seq
+        # after T1 (0.5 s), then twice that (RFC 3261 §17.1.2.2)
+        assert 0.35 <= second - first <= 0.8 and 0.8 <= third - second <= 1.4
+        phone.sock.sendto(_answer(last), phone.server)
+        with pytest.raises(asyncio.TimeoutError):  # answered: no more resends (the next was due 2 s later)
+            await _next_request(phone, "BYE", timeout=2.6)
+        assert server.requests._waiting == {}
+
+
+def test_a_refused_refer_ends_the_call_at_once_and_an_unanswered_one_is_resent():
+    asyncio.run(_a_refused_refer_ends_the_call_at_once_and_an_unanswered_one_is_resent())
+
+
+async def _a_refused_refer_ends_the_call_at_once_and_an_unanswered_one_is_resent():
+    async with _sip() as (server, phone, made):
+        server.transfer_uri = "sip:{target}@pbx.example"
+        session = await _answered_call(server, phone, "call-4")
+        session.refer("agent")
+        first, refer = await _next_request(phone, "REFER")
+        assert refer.get_header("refer-to") == "<sip:agent@pbx.example>"
+        second, again = await _next_request(phone, "REFER")
+        assert again.via[0].branch == refer.via[0].branch and 0.35 <= second - first <= 0.8
+        assert not session.transfer_done.is_set()
+        phone.sock.sendto(_answer(again, 603, "Decline"), phone.server)
+        await asyncio.wait_for(session.transfer_done.wait(), 1.0)  # no NOTIFY will come: hang up now
