@@ -4,7 +4,7 @@ check of :mod:`voicebot.language`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,13 +26,26 @@ def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
     from speech.events import join_words
 
     guard = HallucinationFilter()
-    result = decoder.decode(audio, DecodeOptions(language=lang))
+    result = _unsqueezed(guard, decoder.decode(audio, DecodeOptions(language=lang)))
     if result.words and not guard.window_is_speech(result) and result.compression_ratio > 2.0:
         # a repetition loop: decode again with the loop made costly
-        result = decoder.decode(audio, DecodeOptions(language=lang).without_loops())
+        result = _unsqueezed(guard, decoder.decode(audio, DecodeOptions(language=lang).without_loops()))
     if not guard.window_is_speech(result, len(audio) / SAMPLE_RATE):
         return "", result.avg_logprob
     return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24)), result.avg_logprob
+
+
+def _unsqueezed(guard, result):
+    """``result`` without the copies Whisper writes into the silence after an utterance that ends abruptly ("Where
+    can I renew my passport? Where can I renew my passport?", the copy's words timed into the last instant), as
+    the minutes' windows drop them (:meth:`~speech.filters.HallucinationFilter.window_words`); the compression
+    ratio is then the rest's."""
+    from speech.backends import compression_ratio
+
+    words = tuple(guard.window_words(list(result.words)))
+    if len(words) == len(result.words):
+        return result
+    return replace(result, words=words, compression_ratio=compression_ratio("".join(w.text for w in words).strip()))
 
 
 def hear(models, audio: np.ndarray, lang: str, identify: bool) -> Heard:
