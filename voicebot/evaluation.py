@@ -9,6 +9,9 @@ the bot interrupted itself before the caller spoke over it. With ``hesitation`` 
 the middle of the question, as people do ("Where can I renew ... my passport?"): ``false_cutoff_rate`` is the share
 of calls whose first turn the bot ended before the caller had finished: it started speaking over them, or its first
 turn holds less audio than the question (the rest became a turn of its own). Such a call's latency is not counted.
+The pause goes into the question as spoken whole (``HESITATION_STYLES`` "inner": the voice's intonation runs on
+through it, as a person's does who stops to think), or, "halves", between its halves spoken as two utterances
+(each ends as a finished sentence does: the harder and less natural case, the method of earlier measurements).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import numpy as np
 from voicebot.simulated_caller import LineEcho, SimulatedCaller, call_threads
 
 INTERRUPTION = {"en": "Sorry, wait a moment.", "ko": "잠깐만요."}
+HESITATION_STYLES = ("inner", "halves")
+SAMPLE_RATE = 16_000
 CUT_MARGIN_S = 0.2  # a first turn this much shorter than the question was cut off (the rest is two words at least)
 
 
@@ -50,21 +55,63 @@ def speak(tts, text: str) -> np.ndarray:
     from models.audio import resample
 
     speech = tts.synthesize(text)
-    return trim(resample(speech.audio, speech.sample_rate, 16_000))
+    return trim(resample(speech.audio, speech.sample_rate, SAMPLE_RATE))
 
 
-def speak_all(models, texts: list[str], lang: str, hesitation: float = 0.0) -> list[np.ndarray]:
-    """Each text in the bundled voice at 16 kHz; with ``hesitation`` (seconds), said in two halves with that much
-    silence between them (texts too short to cut are said whole)."""
+def quietest_between(audio: np.ndarray, start_s: float, end_s: float, margin_s: float = 0.04) -> tuple[int, float]:
+    """The quietest 10 ms of ``audio`` from ``start_s - margin_s`` to ``end_s + margin_s`` (a word boundary as the
+    recogniser timed it, give or take its error): (its middle sample, its energy), where a pause can go in unheard."""
+    frame = SAMPLE_RATE // 100
+    first = max(0, int((start_s - margin_s) * SAMPLE_RATE))
+    last = min(len(audio), int((end_s + margin_s) * SAMPLE_RATE))
+    if last - first < frame:
+        return min(max(int(start_s * SAMPLE_RATE), 0), len(audio)), float("inf")
+    energy = np.convolve(np.square(audio[first:last], dtype=np.float64), np.ones(frame), mode="valid")
+    quietest = int(np.argmin(energy))
+    return first + quietest + frame // 2, float(energy[quietest])
+
+
+def with_inner_pause(audio: np.ndarray, words, pause_s: float) -> np.ndarray | None:
+    """``audio`` with ``pause_s`` of silence at a boundary between the recognised ``words`` (``start``/``end`` in
+    seconds): of the boundaries at the middle and one word either side (two words at least on each side of it), the
+    one with the quietest moment, as a speaker pauses where the words part; None under four words."""
+    if len(words) < 4:
+        return None
+    middle = round(len(words) / 2)
+    cuts = [cut for cut in (middle - 1, middle, middle + 1) if 2 <= cut <= len(words) - 2]
+    at, _ = min((quietest_between(audio, words[cut - 1].end, words[cut].start) for cut in cuts),
+                key=lambda place: place[1])
+    return np.concatenate([audio[:at], np.zeros(int(pause_s * SAMPLE_RATE), dtype=np.float32), audio[at:]])
+
+
+def speak_all(models, texts: list[str], lang: str, hesitation: float = 0.0,
+              style: str = "inner") -> list[np.ndarray]:
+    """Each text in the bundled voice at 16 kHz; with ``hesitation`` (seconds), that much silence in its middle
+    (``style``: see the module's docstring; texts too short to cut are said whole)."""
+    if style not in HESITATION_STYLES:
+        raise ValueError(f"hesitation style {style!r}: one of {', '.join(HESITATION_STYLES)}")
     tts = models.tts(lang)
     out = []
     for text in texts:
-        parts = halves(text) if hesitation > 0 else None
-        if parts is None:
+        if hesitation <= 0:
             out.append(speak(tts, text))
+        elif style == "inner":
+            from speech.backends import DecodeOptions
+            from speech.transcriber import window_decoder_for
+
+            speech = speak(tts, text)
+            words = window_decoder_for(models).decode(speech, DecodeOptions(language=lang)).words
+            # Whisper sometimes says the sentence again into the padding after it: words with no duration
+            words = [w for w in words if w.end > w.start]
+            paused = with_inner_pause(speech, words, hesitation)
+            out.append(speech if paused is None else paused)
         else:
-            pause = np.zeros(int(hesitation * 16_000), dtype=np.float32)
-            out.append(np.concatenate([speak(tts, parts[0]), pause, speak(tts, parts[1])]))
+            parts = halves(text)
+            if parts is None:
+                out.append(speak(tts, text))
+            else:
+                pause = np.zeros(int(hesitation * SAMPLE_RATE), dtype=np.float32)
+                out.append(np.concatenate([speak(tts, parts[0]), pause, speak(tts, parts[1])]))
     return out
 
 
@@ -106,13 +153,13 @@ async def _one_call(url: str, lang: str, question: np.ndarray, interruption: np.
 
 def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], lang: str = "en", concurrency: int = 1,
              barge_in: bool = True, timeout: float = 90.0, progress: Callable[[], None] | None = None,
-             echo: LineEcho | None = None, hesitation: float = 0.0) -> dict:
+             echo: LineEcho | None = None, hesitation: float = 0.0, hesitation_style: str = "inner") -> dict:
     """Each query spoken (by the bundled voice of ``models``) as a caller into a real call on ``server`` (a running
     Dasan server: ``base``, ``ws_base`` and ``tasks(prefix)``, as :class:`dasan.serving.InThread` has), interrupted
     once when ``barge_in``; accuracy, latency, barge-in, stage timings and leftovers. ``record(call_id)`` reads a
     finished call's record (the server keeps it for agents)."""
     texts = [row["query"] for row in rows]
-    questions = speak_all(models, texts, lang, hesitation)
+    questions = speak_all(models, texts, lang, hesitation, hesitation_style)
     interruption = speak_all(models, [INTERRUPTION.get(lang, INTERRUPTION["en"])], lang)[0] if barge_in else None
     models.transcriber(), models.tts(lang)  # loaded before the first call, not during it
 
@@ -146,7 +193,7 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
     for row, question, result, record in zip(rows, questions, results, records):
         turns = [t for t in record.get("turns", []) if t.get("text")]
         first = turns[0] if turns else {}
-        if first.get("audio_s", CUT_MARGIN_S) + CUT_MARGIN_S < len(question) / 16_000:
+        if first.get("audio_s", CUT_MARGIN_S) + CUT_MARGIN_S < len(question) / SAMPLE_RATE:
             result["cut_off"] = True  # the turn was ended before the caller's last words
         if result["cut_off"]:
             result["latency_s"] = None  # measured from the end of a question the bot did not wait for
@@ -178,6 +225,7 @@ def evaluate(server, models, rows: list[dict], record: Callable[[str], dict], la
         "stages": {k: round(statistics.median(v), 3) if v else None for k, v in stages.items()},
         "stages_p95": {k: percentile(v, 95) for k, v in stages.items()},
         "hesitation_s": hesitation,
+        "hesitation_style": hesitation_style if hesitation else None,
         "false_cutoff_rate": round(sum(r["cut_off"] for r in results) / len(rows), 4) if rows else None,
         "barge_in_p50_ms": round(statistics.median(barges), 1) if barges else None,
         "barge_ins_measured": len(barges),

@@ -143,6 +143,9 @@ def eval_voicebot(
     hesitation: Annotated[float, typer.Option(min=0.0, max=3.0, help="Seconds of silence in the middle of each "
                                               "question (a caller pausing mid-sentence): measures false cut-offs.")]
     = 0.0,
+    hesitation_style: Annotated[str, typer.Option(
+        help="inner: the pause goes into the question spoken whole (the voice runs on through it); halves: between "
+             "its two halves spoken apart (each half ends as a finished sentence does).")] = "inner",
     while_minutes: Annotated[Optional[Path], typer.Option(
         "--while-minutes", exists=True, dir_okay=False,
         help="Keep a minutes upload of this recording transcribing in the server's job worker during the calls.")]
@@ -151,9 +154,11 @@ def eval_voicebot(
 ) -> None:
     """Speak each query as a caller (a bundled voice) into a real call and report accuracy, latency, barge-in."""
     from chatbot.evaluation import EvalFileError, read_jsonl
-    from voicebot.evaluation import evaluate
+    from voicebot.evaluation import HESITATION_STYLES, evaluate
     from voicebot.simulated_caller import LineEcho
 
+    if hesitation_style not in HESITATION_STYLES:
+        _fail(f"--hesitation-style {hesitation_style!r}: one of {', '.join(HESITATION_STYLES)}", 2)
     try:
         rows = [r for r in read_jsonl(paraphrases, ["query", "expected_id"]) if r.get("lang", lang) == lang]
     except (EvalFileError, OSError) as exc:
@@ -178,7 +183,8 @@ def eval_voicebot(
         with load:
             result = evaluate(server, runtime.models, rows, runtime.calls.get, lang,
                               concurrency, barge_in, progress=lambda: progress.advance(task),
-                              echo=LineEcho(gain=echo) if echo else None, hesitation=hesitation)
+                              echo=LineEcho(gain=echo) if echo else None, hesitation=hesitation,
+                              hesitation_style=hesitation_style)
         result["minutes_load"] = load.summary() if while_minutes is not None else None
     if not as_json:
         for call in result["calls"]:

@@ -3,11 +3,12 @@ real server with the caller pausing mid-question while a minutes upload is trans
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dasan.minutes_load import MinutesLoad
 from tests.speech_data import DATA, JFK
-from voicebot.evaluation import evaluate, halves
+from voicebot.evaluation import evaluate, halves, speak_all, with_inner_pause
 
 pytestmark = pytest.mark.slow
 
@@ -16,6 +17,56 @@ def test_a_question_is_cut_in_two_halves_at_a_word_boundary():
     assert halves("Where can I renew my passport") == ("Where can I", "renew my passport")
     assert halves("How do I pay") == ("How do", "I pay")
     assert halves("Bus fare?") is None  # too short to pause inside
+
+
+def test_an_inner_pause_goes_into_the_quietest_moment_between_middle_words():
+    rate = 16_000
+    tone = (0.5 + 0.4 * np.sin(np.arange(rate) * 0.3)).astype(np.float32)
+    audio = tone.copy()
+    audio[int(0.52 * rate):int(0.55 * rate)] = 0.0  # the real gap lies a little after the recogniser's boundary
+    audio[int(0.69 * rate):int(0.71 * rate)] *= 0.1  # a quieter moment at the next boundary, not a silent one
+    words = [Word(0.0, 0.15), Word(0.15, 0.3), Word(0.3, 0.5), Word(0.56, 0.7), Word(0.7, 0.85), Word(0.85, 1.0)]
+    paused = with_inner_pause(audio, words, 0.5)
+    assert len(paused) == len(audio) + rate // 2
+    silent = np.flatnonzero(paused == 0.0)
+    # one run of silence (the gap's and the pause's), starting inside the gap, not in a word
+    assert 0.52 * rate <= silent[0] <= 0.55 * rate and len(silent) >= rate // 2
+    assert np.array_equal(paused[:silent[0]], audio[:silent[0]])
+    assert with_inner_pause(audio, words[:3], 0.5) is None  # too short to pause inside
+
+
+def test_a_question_spoken_whole_pauses_between_its_middle_words(model_set):
+    """The bundled voice says the question once; the pause goes in at a boundary Whisper timed near the middle,
+    and what comes before and after it are the question's two parts (no word cut in two)."""
+    from speech.backends import DecodeOptions
+    from speech.transcriber import window_decoder_for
+
+    audio = speak_all(model_set, ["Where can I renew my passport?"], "en", 0.6)[0]
+    quiet = np.abs(audio) < 1e-4
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
+    starts, ends = runs[::2], runs[1::2]
+    longest = int(np.argmax(ends - starts))
+    assert ends[longest] - starts[longest] >= 0.6 * 16_000
+    decoder = window_decoder_for(model_set)
+
+    def heard(part):  # Whisper sometimes says the text again into the padding, with no duration: left out
+        return " ".join(w.text for w in decoder.decode(part, DecodeOptions(language="en")).words if w.end > w.start)
+
+    before, after, whole = heard(audio[:starts[longest]]), heard(audio[ends[longest]:]), heard(audio)
+    sentence = ["where", "can", "i", "renew", "my", "passport"]
+    assert _words(whole) == sentence
+    # the pause went in between two words, near the middle (Whisper may time "passport" as two words), and cut no
+    # word in two
+    assert _words(before) + _words(after) == sentence and 2 <= len(_words(before)) <= 5
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c for c in text.lower() if c.isalpha() or c.isspace()).split()
+
+
+class Word:
+    def __init__(self, start: float, end: float):
+        self.start, self.end = start, end
 
 
 def test_a_hesitating_caller_during_a_minutes_upload(server, runtime, model_set, no_leftovers):
