@@ -234,7 +234,8 @@ def main() -> None:
         started = time.perf_counter()
         turn.probability = turn_model.probability(turn.audio[: len(turn.audio) - unheard])
         latencies.append((time.perf_counter() - started) * 1000)
-        heard = hear(models, turn.audio, turn.lang[-2:], False)
+        # as the call hears it: the words Whisper starts in the closing pause left out
+        heard = hear(models, turn.audio, turn.lang[-2:], False, voiced_s=len(turn.audio) / SR - options.first_pause_s)
         turn.text = heard.text
         turn.words_finished = bool(heard.text) and sounds_finished(heard.text, heard.lang)
         if args.verbose:

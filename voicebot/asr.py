@@ -19,8 +19,14 @@ class Heard:
     probability: float = 0.0  # ... and its probability
 
 
-def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
-    """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech."""
+AFTER_SPEECH_S = 0.15  # a word Whisper starts this long after the caller's last voiced frame was not said
+
+
+def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = None) -> tuple[str, float]:
+    """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech. ``voiced_s``: where
+    the caller's voice stopped (the VAD's last voiced frame); the words Whisper starts in the silence after it are
+    left out: most often the question's beginning said again ("Care service for elderly living alone. Care service
+    for"), which Whisper writes into a turn's closing pause."""
     from speech.backends import SAMPLE_RATE, DecodeOptions
     from speech.filters import HallucinationFilter, collapse_repeats
     from speech.events import join_words
@@ -32,7 +38,10 @@ def transcribe(decoder, audio: np.ndarray, lang: str) -> tuple[str, float]:
         result = _unsqueezed(guard, decoder.decode(audio, DecodeOptions(language=lang).without_loops()))
     if not guard.window_is_speech(result, len(audio) / SAMPLE_RATE):
         return "", result.avg_logprob
-    return join_words(collapse_repeats(list(result.words), max_repeats=2, max_n=24)), result.avg_logprob
+    words = list(result.words)
+    if voiced_s is not None:
+        words = [w for w in words if w.start < voiced_s + AFTER_SPEECH_S]
+    return join_words(collapse_repeats(words, max_repeats=2, max_n=24)), result.avg_logprob
 
 
 def _unsqueezed(guard, result):
@@ -48,9 +57,10 @@ def _unsqueezed(guard, result):
     return replace(result, words=words, compression_ratio=compression_ratio("".join(w.text for w in words).strip()))
 
 
-def hear(models, audio: np.ndarray, lang: str, identify: bool) -> Heard:
+def hear(models, audio: np.ndarray, lang: str, identify: bool, voiced_s: float | None = None) -> Heard:
     """The utterance's text. With ``identify`` (an ``auto`` call) the language is identified first; otherwise it
-    is identified only when the transcript in ``lang`` looks wrong, and a confident other language wins."""
+    is identified only when the transcript in ``lang`` looks wrong, and a confident other language wins.
+    ``voiced_s``: see :func:`transcribe`."""
     from speech.transcriber import window_decoder_for
 
     decoder = window_decoder_for(models)
@@ -59,11 +69,11 @@ def hear(models, audio: np.ndarray, lang: str, identify: bool) -> Heard:
         detected, probability = detect_language(decoder, audio)
         if detected in SPOKEN and probability >= SWITCH_PROBABILITY:
             lang = detected
-    text, logprob = transcribe(decoder, audio, lang)
+    text, logprob = transcribe(decoder, audio, lang, voiced_s)
     if not identify and (not text or logprob < SUSPECT_LOGPROB):
         detected, probability = detect_language(decoder, audio)
         if detected in SPOKEN and detected != lang and probability >= SWITCH_PROBABILITY:
-            other, _ = transcribe(decoder, audio, detected)
+            other, _ = transcribe(decoder, audio, detected, voiced_s)
             if other:
                 return Heard(other, detected, detected, probability)
     return Heard(text, lang, detected, probability)

@@ -156,6 +156,7 @@ class _Utterance:
     heard: Heard | None = None  # the transcript made at the last pause, when it covers the whole utterance
     hearing: asyncio.Future | None = None  # ... or the one still being made of it
     judged: dict | None = None  # how the end of the turn was decided (TurnEnd.summary)
+    voiced_s: float | None = None  # where in ``audio`` the caller's voice stopped (the closing pause follows)
 
 
 @dataclass(frozen=True)
@@ -251,8 +252,10 @@ class Call:
         if (turn_end.partial_wanted(gate.speech_frames, silence_s)
                 and gate.speech_s >= cfg.turn.min_speech_s and self._group is not None):
             audio = np.concatenate(self._speech)
+            voiced_s = len(audio) / SAMPLE_RATE - silence_s
             hearing = self._group.create_task(self._in_thread(hear, self.models, audio, self.lang,
-                                                              self.mode == "auto"), name=f"call-{self.id}-hear")
+                                                              self.mode == "auto", voiced_s),
+                                              name=f"call-{self.id}-hear")
             turn_end.partial_started(gate.speech_frames, hearing)
             self._group.create_task(self._partial(audio, hearing, gate.speech_frames, turn_end, silence_s),
                                     name=f"call-{self.id}-partial")
@@ -281,8 +284,9 @@ class Call:
             heard = turn_end.reusable(frames) if turn_end is not None else None
             hearing = turn_end.in_flight(frames) if turn_end is not None and heard is None else None
             judged = turn_end.summary(frames) if turn_end is not None else None
-            self._inbox.put_nowait(_Utterance(np.concatenate(self._speech), self._last_speech_at, now, heard=heard,
-                                              hearing=hearing, judged=judged))
+            audio = np.concatenate(self._speech)
+            self._inbox.put_nowait(_Utterance(audio, self._last_speech_at, now, heard=heard, hearing=hearing,
+                                              judged=judged, voiced_s=len(audio) / SAMPLE_RATE - self._gate.silence_s))
         self._speech = []
 
     def _turn_probability(self, audio: np.ndarray) -> float | None:
@@ -456,7 +460,8 @@ class Call:
             heard = await asyncio.shield(utterance.hearing)
             timings.asr_s = time.monotonic() - started
         if heard is None:
-            heard = await self._in_thread(hear, self.models, utterance.audio, self.lang, self.mode == "auto")
+            heard = await self._in_thread(hear, self.models, utterance.audio, self.lang, self.mode == "auto",
+                                          utterance.voiced_s)
             timings.asr_s = time.monotonic() - started
         text = heard.text
         turn = {"text": text, "lang": heard.lang, "audio_s": round(len(utterance.audio) / SAMPLE_RATE, 2),

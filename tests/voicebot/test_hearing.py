@@ -1,5 +1,6 @@
 """Hearing one utterance (voicebot.asr.hear) with the bundled models: Whisper base and the Piper voice."""
 
+import numpy as np
 import pytest
 
 from voicebot.asr import hear
@@ -19,3 +20,18 @@ def test_a_question_that_ends_abruptly_is_heard_once(model_set, speak):
 
 def _words(text: str) -> list[str]:
     return "".join(c for c in text.lower() if c.isalpha() or c.isspace()).split()
+
+
+@pytest.mark.parametrize("question", ["Care service for elderly living alone.",
+                                      "Why did I get a license tax bill in January?",
+                                      "Do I need to take the label off plastic water bottles before recycling?"])
+def test_what_whisper_writes_into_the_closing_pause_is_not_heard(model_set, speak, question):
+    """A turn ends with the caller's pause (0.25 s at the first judgement, up to 1 s at the long pause). Whisper
+    writes the question's beginning again into it for these three questions more often than not ("Care service
+    for elderly living alone. Care service for"), the copy starting 0.2-1.0 s after the voice stopped."""
+    spoken = speak(question)
+    for pause_s in (0.25, 1.0):
+        audio = np.concatenate([spoken, np.zeros(int(pause_s * 16_000), dtype=np.float32)])
+        heard = hear(model_set, audio, "en", False, voiced_s=len(spoken) / 16_000)
+        said = _words(heard.text)
+        assert said[-2:] == _words(question)[-2:] and len(said) <= len(_words(question)) + 1, heard.text
