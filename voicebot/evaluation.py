@@ -11,7 +11,8 @@ of calls whose first turn the bot ended before the caller had finished: it start
 turn holds less audio than the question (the rest became a turn of its own). Such a call's latency is not counted.
 The pause goes into the question as spoken whole (``HESITATION_STYLES`` "inner": the voice's intonation runs on
 through it, as a person's does who stops to think), or, "halves", between its halves spoken as two utterances
-(each ends as a finished sentence does: the harder and less natural case, the method of earlier measurements).
+(each ends as a finished sentence does, which a person pausing mid-question does not: the method of the earlier
+measurements).
 """
 
 from __future__ import annotations
