@@ -98,12 +98,13 @@ def speak_all(models, texts: list[str], lang: str, hesitation: float = 0.0,
             out.append(speak(tts, text))
         elif style == "inner":
             from speech.backends import DecodeOptions
+            from speech.filters import HallucinationFilter
             from speech.transcriber import window_decoder_for
 
             speech = speak(tts, text)
-            words = window_decoder_for(models).decode(speech, DecodeOptions(language=lang)).words
-            # Whisper sometimes says the sentence again into the padding after it: words with no duration
-            words = [w for w in words if w.end > w.start]
+            # without the copy Whisper may squeeze into the padding after the sentence (as a call hears it)
+            words = HallucinationFilter().window_words(
+                list(window_decoder_for(models).decode(speech, DecodeOptions(language=lang)).words))
             paused = with_inner_pause(speech, words, hesitation)
             out.append(speech if paused is None else paused)
         else:
