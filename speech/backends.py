@@ -73,6 +73,17 @@ class WindowDecoder(Protocol):
     def decode(self, audio: np.ndarray, options: DecodeOptions) -> WindowResult: ...
 
 
+def decode_past_loops(decoder: WindowDecoder, audio: np.ndarray, options: DecodeOptions,
+                      max_compression_ratio: float) -> tuple[WindowResult, int]:
+    """``audio`` decoded; when the text comes out as a loop (its compression ratio above ``max_compression_ratio``:
+    "... are used. Today only platforms ... are used. Today only ..."), decoded once more with repetition made
+    costly, rather than losing the window's words to the loop check. Also how many decodes that took (1 or 2)."""
+    result = decoder.decode(audio, options)
+    if result.words and result.compression_ratio > max_compression_ratio:
+        return decoder.decode(audio, options.without_loops()), 2
+    return result, 1
+
+
 def compression_ratio(text: str) -> float:
     """Whisper's repetition signal: text that compresses very well (> 2.4) is a loop, not speech."""
     data = text.encode("utf-8")

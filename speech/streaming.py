@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder, WindowResult
+from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder, WindowResult, decode_past_loops
 from speech.filters import HallucinationFilter
 from speech.samples import SampleBuffer
 
@@ -165,13 +165,9 @@ class OnlineProcessor:
         from dataclasses import replace
 
         options = replace(self.decode_options, language=self.language, prompt=self._prompt())
-        result = self.decoder.decode(self._buffer.view(), options)
-        self.decodes += 1
-        if result.words and result.compression_ratio > self.filters.options.max_compression_ratio:
-            # a loop ("... are used. Today only platforms ... are used. Today only ..."): once more with repetition
-            # made costly, rather than losing the window's words to the loop check
-            result = self.decoder.decode(self._buffer.view(), options.without_loops())
-            self.decodes += 1
+        result, decodes = decode_past_loops(self.decoder, self._buffer.view(), options,
+                                            self.filters.options.max_compression_ratio)
+        self.decodes += decodes
         self._utterance_decodes += 1
         self._pending = 0
         if self.language is None and self.decode_options.language is None and result.words:

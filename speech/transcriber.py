@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder
+from speech.backends import SAMPLE_RATE, DecodeOptions, WindowDecoder, decode_past_loops
 from speech.events import Event, Final, Partial, Segment, Subtitle, join_words
 from speech.filters import HallucinationFilter
 from speech.samples import AudioRing
@@ -203,9 +203,11 @@ class StreamingTranscriber:
         if not target or (segment.language or self.language) in (None, target):
             return []
         audio = self._ring.slice(segment.start, segment.end)
-        result = self.processor.decoder.decode(audio, DecodeOptions(
-            language=segment.language or self.language, task="translate", beam_size=self.options.beam_size,
-            max_tokens_per_s=self.options.max_tokens_per_s))
+        options = DecodeOptions(language=segment.language or self.language, task="translate",
+                                beam_size=self.options.beam_size, max_tokens_per_s=self.options.max_tokens_per_s)
+        # a translation caught in a loop is decoded again, as the stream's windows are
+        result, _ = decode_past_loops(self.processor.decoder, audio, options,
+                                      self.filters.options.max_compression_ratio)
         if not self.filters.window_is_speech(result) or not result.text:
             return []
         return [Subtitle(segment_id=segment.id, language=target, text=result.text)]

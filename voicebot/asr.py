@@ -41,7 +41,24 @@ def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = N
     words = list(result.words)
     if voiced_s is not None:
         words = [w for w in words if w.start < voiced_s + AFTER_SPEECH_S]
-    return join_words(collapse_repeats(words, max_repeats=2, max_n=24)), result.avg_logprob
+    return join_words(without_restart(collapse_repeats(words, max_repeats=2, max_n=24))), result.avg_logprob
+
+
+SENTENCE_END = (".", "?", "!", "。", "？", "！")
+
+
+def without_restart(words: list) -> list:
+    """``words`` without an unfinished last sentence that only says the utterance's first words again ("... before
+    recycling? Do"): the start of Whisper's copy of the question, timed too early to fall in the closing pause.
+    A caller who stops so has added nothing to the question."""
+    from speech.streaming import word_key
+
+    ends = [k for k, w in enumerate(words) if w.text.strip().endswith(SENTENCE_END)]
+    if not ends or ends[-1] == len(words) - 1:
+        return words
+    tail = [word_key(w.text) for w in words[ends[-1] + 1:]]
+    opening = [word_key(w.text) for w in words[:ends[0] + 1]]
+    return words[:ends[-1] + 1] if len(tail) < len(opening) and tail == opening[:len(tail)] else words
 
 
 def _unsqueezed(guard, result):

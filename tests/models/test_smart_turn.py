@@ -58,7 +58,8 @@ def test_a_finished_english_sentence_is_complete_and_cut_mid_sentence_it_is_not(
     audio = load_audio(JFK)  # "... ask not what your country can do for you, ask what you can do for your country."
     finished = turn.probability(audio)
     mid_sentence = turn.probability(_cut(audio, 4.0))  # 4.0 s: "... ask not | what your country ..."
-    assert finished > 0.8, finished
+    # the int8 model's score of this clip depends on the CPU's kernels: 0.83 on one host, 0.76 on another
+    assert finished > 0.7, finished
     assert mid_sentence < 0.2 and mid_sentence < finished - 0.5, (finished, mid_sentence)
 
 

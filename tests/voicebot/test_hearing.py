@@ -5,9 +5,8 @@ import pytest
 
 from voicebot.asr import hear
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_a_question_that_ends_abruptly_is_heard_once(model_set, speak):
     """The caller's audio stops at the question's last sound (the eval's voice is trimmed there, and a turn can end
     as early). Whisper then often writes the question again into the silence the decoder appends, timed into the
@@ -22,6 +21,7 @@ def _words(text: str) -> list[str]:
     return "".join(c for c in text.lower() if c.isalpha() or c.isspace()).split()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["Care service for elderly living alone.",
                                       "Why did I get a license tax bill in January?",
                                       "Do I need to take the label off plastic water bottles before recycling?"])
@@ -35,3 +35,23 @@ def test_what_whisper_writes_into_the_closing_pause_is_not_heard(model_set, spea
         heard = hear(model_set, audio, "en", False, voiced_s=len(spoken) / 16_000)
         said = _words(heard.text)
         assert said[-2:] == _words(question)[-2:] and len(said) <= len(_words(question)) + 1, heard.text
+
+
+def _timed(text: str) -> list:
+    from speech.streaming import StreamWord
+
+    return [StreamWord(0.3 * k, 0.3 * k + 0.25, " " + word) for k, word in enumerate(text.split())]
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Do I need to remove the label before recycling? Do", "Do I need to remove the label before recycling?"),
+    ("Where is city hall? Where is", "Where is city hall?"),
+    ("My bin was not collected. Can you", "My bin was not collected. Can you"),  # not the opening said again
+    ("Where is city hall? Where is city hall?", "Where is city hall? Where is city hall?"),  # finished: kept
+    ("Where is city hall", "Where is city hall"),
+])
+def test_an_unfinished_last_sentence_that_only_restarts_the_question_is_left_out(text, kept):
+    from speech.events import join_words
+    from voicebot.asr import without_restart
+
+    assert join_words(without_restart(_timed(text))) == kept
