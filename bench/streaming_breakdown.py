@@ -6,6 +6,7 @@ speech, other).
     python bench/streaming_breakdown.py                  # Korean dev clips
     python bench/streaming_breakdown.py --language en --json
     python bench/streaming_breakdown.py --joined 0.3     # the clips as one recording, 0.3 s of silence between
+    python bench/streaming_breakdown.py --set pre_roll_s=0.5   # a streaming option other than its default
 
 ``--joined`` makes one long recording of the clips (real speech, a short pause between clips), so that the
 streaming has to cut and commit inside running speech as in a meeting; the reference is the clips' transcripts in
@@ -22,6 +23,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import fields, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -48,14 +50,46 @@ def joined(items: list, gap_s: float, folder: Path):
                 f"joined {len(items)} clips, {gap_s:g} s gaps")
 
 
+def streaming_overrides(settings: list[str]) -> dict:
+    """``NAME=VALUE`` strings as StreamingOptions fields, each value of its field's default's type."""
+    from speech.transcriber import StreamingOptions
+
+    defaults = {f.name: f.default for f in fields(StreamingOptions)}
+    out = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep or name not in defaults:
+            raise ValueError(f"--set {setting!r}: NAME=VALUE with NAME one of {', '.join(defaults)}")
+        kind = type(defaults[name])
+        if kind is bool:
+            if value.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"--set {name}: true or false, not {value!r}")
+            out[name] = value.lower() in ("true", "1")
+        elif kind in (int, float):
+            try:
+                out[name] = kind(value)
+            except ValueError:
+                raise ValueError(f"--set {name}: a number, not {value!r}") from None
+        else:
+            out[name] = value or None
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--manifest", action="append", default=None, help="manifest or folder (repeatable)")
     parser.add_argument("--language", default="ko", choices=["ko", "en"])
     parser.add_argument("--joined", type=float, default=None, metavar="GAP_S",
                         help="decode the clips as one recording with GAP_S seconds of silence between them")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a streaming option other than its default, e.g. pre_roll_s=0.5 (repeatable; the "
+                             "fields of speech.transcriber.StreamingOptions)")
     parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
+    try:
+        overrides = streaming_overrides(args.set)
+    except ValueError as error:
+        parser.error(str(error))
     if args.joined is not None and not 0 <= args.joined <= 10:
         parser.error("--joined takes a pause of 0 to 10 seconds")
 
@@ -77,7 +111,7 @@ def main() -> None:
     runs = {"offline": evaluate_offline(items, models.transcriber(), beam_size=5),
             "offline_beam1": evaluate_offline(items, models.transcriber(), beam_size=1),
             "streaming": evaluate_streaming(items, lambda language: make_transcriber(
-                models, options=StreamingOptions(language=language)))}
+                models, options=replace(StreamingOptions(language=language), **overrides)))}
     texts = {name: {h["utt_id"]: h for h in run["hypotheses"]} for name, run in runs.items()}
     clips, rows = [], []
     for item in items:
@@ -99,7 +133,7 @@ def main() -> None:
     summary = pooled(clips)
     print("pooled edits:", summary["edits"], " points of error rate:", summary["points"])
     key = "cer_ko" if args.language == "ko" else "wer_en"
-    result = {"language": args.language, "metric": metric,
+    result = {"language": args.language, "metric": metric, "options": overrides,
               **{f"{name}_{metric}": run[key] for name, run in runs.items()}, "breakdown": summary, "clips": rows}
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

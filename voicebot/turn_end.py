@@ -40,8 +40,28 @@ _KO_STRONG = ("요", "니다", "습니까", "합니까", "됩니까", "입니까
 _KO_OPEN_WORDS = frozenset("그리고 그래서 그런데 근데 그러니까 그 저 저기 음 어 아 뭐 이제 좀 혹시".split())
 
 
+_EN_AUXILIARIES = frozenset("is are was were am be do does did can could would should will shall may might must "
+                            "has have had".split())
+_EN_QUESTION_WORDS = frozenset("what where when why how who whom whose which".split())
+_EN_HOW_MUCH = frozenset("much many long far often old big soon".split())
+
+
+def _asks_nothing_yet(text: str) -> bool:
+    """A question word and then only its verb ("How much is?", "Where do?", "What is?"): Whisper writes a question
+    mark after a caller who paused there, but nothing has been asked yet. ("Where the office is?" has its subject.)"""
+    words = _words(text)
+    if len(words) < 2 or words[-1] not in _EN_AUXILIARIES:
+        return False
+    before = words[-2]
+    return before in _EN_QUESTION_WORDS or (before in _EN_HOW_MUCH and len(words) >= 3 and words[-3] == "how")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
 def _last_word(text: str) -> str:
-    words = re.findall(r"[\w']+", text.lower())
+    words = _words(text)
     return words[-1] if words else ""
 
 
@@ -64,7 +84,7 @@ def sounds_finished(text: str, lang: str = "en") -> bool:
     if last in _EN_DANGLING:
         return False
     if text[-1] == "?":
-        return True
+        return not _asks_nothing_yet(text)
     if last in _EN_OPEN:
         return False
     if text[-1] in ".!":

@@ -37,27 +37,33 @@ def test_an_inner_pause_goes_into_the_quietest_moment_between_middle_words():
 
 def test_a_question_spoken_whole_pauses_between_its_middle_words(model_set):
     """The bundled voice says the question once; the pause goes in at a boundary Whisper timed near the middle,
-    and what comes before and after it are the question's two parts (no word cut in two)."""
+    and what comes before and after it are the question's two parts (no word cut in two). Piper's voice varies
+    from one synthesis to the next and Whisper mishears some ("where can I run into my passport", in CI): two of
+    three syntheses must come out right."""
     from speech.backends import DecodeOptions
     from speech.transcriber import window_decoder_for
 
-    audio = speak_all(model_set, ["Where can I renew my passport?"], "en", 0.6)[0]
-    quiet = np.abs(audio) < 1e-4
-    runs = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
-    starts, ends = runs[::2], runs[1::2]
-    longest = int(np.argmax(ends - starts))
-    assert ends[longest] - starts[longest] >= 0.6 * 16_000
     decoder = window_decoder_for(model_set)
+    sentence = ["where", "can", "i", "renew", "my", "passport"]
 
     def heard(part):  # Whisper sometimes says the text again into the padding, with no duration: left out
         return " ".join(w.text for w in decoder.decode(part, DecodeOptions(language="en")).words if w.end > w.start)
 
-    before, after, whole = heard(audio[:starts[longest]]), heard(audio[ends[longest]:]), heard(audio)
-    sentence = ["where", "can", "i", "renew", "my", "passport"]
-    assert _words(whole) == sentence
-    # the pause went in between two words, near the middle (Whisper may time "passport" as two words), and cut no
-    # word in two
-    assert _words(before) + _words(after) == sentence and 2 <= len(_words(before)) <= 5
+    outcomes = []
+    for _ in range(3):
+        audio = speak_all(model_set, ["Where can I renew my passport?"], "en", 0.6)[0]
+        quiet = np.abs(audio) < 1e-4
+        runs = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
+        starts, ends = runs[::2], runs[1::2]
+        longest = int(np.argmax(ends - starts))
+        assert ends[longest] - starts[longest] >= 0.6 * 16_000
+        before, after, whole = heard(audio[:starts[longest]]), heard(audio[ends[longest]:]), heard(audio)
+        # the pause went in between two words, near the middle (Whisper may time "passport" as two words), and
+        # cut no word in two
+        outcomes.append((before, after, whole))
+    right = [o for o in outcomes if _words(o[2]) == sentence and _words(o[0]) + _words(o[1]) == sentence
+             and 2 <= len(_words(o[0])) <= 5]
+    assert len(right) >= 2, outcomes
 
 
 def _words(text: str) -> list[str]:
@@ -79,7 +85,8 @@ def test_a_hesitating_caller_during_a_minutes_upload(server, runtime, model_set,
     assert result["hesitation_s"] == 0.6 and result["n"] == 1 and result["leaked_tasks"] == 0
     call = result["calls"][0]
     assert call["error"] is None
-    # "How much is the ... bus fare in Seoul?": the pause after "the" is no end of turn
+    # "How much is ... the bus fare in Seoul?" (or "How much is the ... bus fare"): the pause is no end of turn;
+    # Whisper hears the first part as "How much is?" (before the fix in sounds_finished, a false cut-off)
     assert not call["cut_off"] and result["false_cutoff_rate"] == 0.0 and 0 < result["latency_p50_s"] < 10
     heard = (call["heard"] or "").lower()
     # both halves in one turn: the words after the pause too (Whisper hears "bus fare in Seoul" several ways:
