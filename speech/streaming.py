@@ -121,7 +121,6 @@ class OnlineProcessor:
         self._recent: deque[StreamWord] = deque()  # committed words, for the prompt
         self.decodes = 0
         self._utterance_decodes = 0
-        self._speech_from = 0.0  # stream time where the utterance begins (the buffer may hold context before it)
 
     # ------------------------------------------------------------------ state
     @property
@@ -140,18 +139,11 @@ class OnlineProcessor:
     def pending_seconds(self) -> float:
         return self._pending / SAMPLE_RATE
 
-    def start_utterance(self, at: float, context: np.ndarray | None = None) -> None:
-        """A new utterance from stream time ``at``. ``context``: the audio just before ``at``, decoded with the
-        utterance so that its first word is heard in the sound that leads into it, as a whole-recording decode
-        hears it; the words Whisper places in it are not the utterance's and are left out."""
+    def start_utterance(self, at: float) -> None:
         self._utterance_decodes = 0
         self._buffer.clear()
-        self._pending = 0
-        self._speech_from = at
-        if context is not None and len(context):
-            self._buffer.append(context)
-            at -= len(context) / SAMPLE_RATE
         self._offset = at
+        self._pending = 0
         self.hypothesis.reset()
 
     def append(self, samples: np.ndarray) -> None:
@@ -187,7 +179,7 @@ class OnlineProcessor:
         if not self.filters.window_is_speech(result, self.buffer_seconds):
             return []
         words = [StreamWord(self._offset + w.start, self._offset + w.end, w.text, w.probability)
-                 for w in result.words if self._offset + (w.start + w.end) / 2 >= self._speech_from]
+                 for w in result.words]
         return self.filters.window_words(words)
 
     def process(self, now: float) -> list[StreamWord]:

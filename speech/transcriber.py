@@ -46,7 +46,6 @@ class StreamingOptions:
     end_silence_s: float = 0.5  # a pause this long ends the utterance (and commits it)
     defer_in_pauses: bool = True  # no decode of a pause: none while the VAD hears one, none of it at the end
     pre_roll_s: float = 0.25  # audio kept from before the speech onset
-    context_s: float = 0.0  # audio before the pre-roll decoded with an utterance, its words left out
     min_utterance_s: float = 0.25  # shorter bursts of "speech" are dropped as clicks
     max_segment_s: float = 15.0
     speaker_audio_s: float = 90.0  # audio kept for the speaker embeddings of segments not yet closed
@@ -118,9 +117,7 @@ class StreamingTranscriber:
         self._ring.add(step.frame)
         events: list[Event] = []
         if step.onset:
-            at = self.now - len(step.onset) * self._frame / SAMPLE_RATE
-            context = self._ring.slice(at - self.options.context_s, at) if self.options.context_s > 0 else None
-            self.processor.start_utterance(at, context)
+            self.processor.start_utterance(self.now - len(step.onset) * self._frame / SAMPLE_RATE)
             for held in step.onset:
                 self.processor.append(held)
             return events
