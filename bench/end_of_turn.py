@@ -186,7 +186,7 @@ def main() -> None:
     from models.audio import load_audio
     from speech.transcriber import window_decoder_for
     from voicebot.asr import hear
-    from voicebot.turn_end import TurnEndOptions, judge, sounds_finished
+    from voicebot.turn_end import TurnEndOptions, judge, partial_finished
 
     settings = get_settings()
     options = TurnEndOptions(model_threshold=settings.turn_threshold)
@@ -237,7 +237,7 @@ def main() -> None:
         # as the call hears it: the words Whisper starts in the closing pause left out
         heard = hear(models, turn.audio, turn.lang[-2:], False, voiced_s=len(turn.audio) / SR - options.first_pause_s)
         turn.text = heard.text
-        turn.words_finished = bool(heard.text) and sounds_finished(heard.text, heard.lang)
+        turn.words_finished = partial_finished(heard.text, heard.lang, heard.restarted)
         if args.verbose:
             print(f"{turn.kind:>10} {turn.probability:5.3f} {'F' if turn.words_finished else '.'} {turn.clip:48} "
                   f"{turn.text[-60:]!r}", file=sys.stderr)

@@ -17,13 +17,17 @@ class Heard:
     lang: str  # the language it was transcribed in
     detected: str | None = None  # Whisper's language identification, where it ran
     probability: float = 0.0  # ... and its probability
+    # an unfinished restart of the question was left out of ``text`` (see without_restart): Whisper writes one
+    # where the audio stops abruptly, as a caller's does mid-sentence, so a turn judged at a pause is not over
+    restarted: bool = False
 
 
 AFTER_SPEECH_S = 0.15  # a word Whisper starts this long after the caller's last voiced frame was not said
 
 
-def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = None) -> tuple[str, float]:
-    """(text, average log-probability) of ``audio`` in ``lang``; "" for what is not speech. ``voiced_s``: where
+def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = None) -> tuple[str, float, bool]:
+    """(text, average log-probability, whether a restart was left out: :func:`without_restart`) of ``audio`` in
+    ``lang``; "" for what is not speech. ``voiced_s``: where
     the caller's voice stopped (the VAD's last voiced frame); the words Whisper starts in the silence after it are
     left out: most often the question's beginning said again ("Care service for elderly living alone. Care service
     for"), which Whisper writes into a turn's closing pause."""
@@ -37,11 +41,13 @@ def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = N
         # a repetition loop: decode again with the loop made costly
         result = _unsqueezed(guard, decoder.decode(audio, DecodeOptions(language=lang).without_loops()))
     if not guard.window_is_speech(result, len(audio) / SAMPLE_RATE):
-        return "", result.avg_logprob
+        return "", result.avg_logprob, False
     words = list(result.words)
     if voiced_s is not None:
         words = [w for w in words if w.start < voiced_s + AFTER_SPEECH_S]
-    return join_words(without_restart(collapse_repeats(words, max_repeats=2, max_n=24))), result.avg_logprob
+    words = collapse_repeats(words, max_repeats=2, max_n=24)
+    kept = without_restart(words)
+    return join_words(kept), result.avg_logprob, len(kept) < len(words)
 
 
 SENTENCE_END = (".", "?", "!", "。", "？", "！")
@@ -50,7 +56,9 @@ SENTENCE_END = (".", "?", "!", "。", "？", "！")
 def without_restart(words: list) -> list:
     """``words`` without an unfinished last sentence that only says the utterance's first words again ("... before
     recycling? Do"): the start of Whisper's copy of the question, timed too early to fall in the closing pause.
-    A caller who stops so has added nothing to the question."""
+    A caller who stops so has added nothing to the question; but a caller who paused mid-sentence gets such a
+    copy too ("Where can I find cheap? Where"), so the call does not end a turn early on a partial that had one
+    (:attr:`Heard.restarted`)."""
     from speech.streaming import word_key
 
     ends = [k for k, w in enumerate(words) if w.text.strip().endswith(SENTENCE_END)]
@@ -86,11 +94,11 @@ def hear(models, audio: np.ndarray, lang: str, identify: bool, voiced_s: float |
         detected, probability = detect_language(decoder, audio)
         if detected in SPOKEN and probability >= SWITCH_PROBABILITY:
             lang = detected
-    text, logprob = transcribe(decoder, audio, lang, voiced_s)
+    text, logprob, restarted = transcribe(decoder, audio, lang, voiced_s)
     if not identify and (not text or logprob < SUSPECT_LOGPROB):
         detected, probability = detect_language(decoder, audio)
         if detected in SPOKEN and detected != lang and probability >= SWITCH_PROBABILITY:
-            other, _ = transcribe(decoder, audio, detected, voiced_s)
+            other, _, other_restarted = transcribe(decoder, audio, detected, voiced_s)
             if other:
-                return Heard(other, detected, detected, probability)
-    return Heard(text, lang, detected, probability)
+                return Heard(other, detected, detected, probability, other_restarted)
+    return Heard(text, lang, detected, probability, restarted)

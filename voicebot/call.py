@@ -271,7 +271,7 @@ class Call:
         voiced = audio[: len(audio) - unheard] if 0 < unheard < len(audio) else audio
         probability = await self._in_thread(self._turn_probability, voiced)
         heard = await asyncio.shield(hearing)
-        turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard, probability)
+        turn_end.partial_ready(heard.text, speech_frames, heard.lang, heard, probability, restarted=heard.restarted)
         if (turn_end is self._turn_end and self._gate.in_speech
                 and turn_end.over(self._gate.speech_frames, self._gate.silence_s)):
             self._end_utterance(time.monotonic())

@@ -92,6 +92,12 @@ def sounds_finished(text: str, lang: str = "en") -> bool:
     return len(text.split()) >= 3  # unpunctuated: a few words that do not end open
 
 
+def partial_finished(text: str, lang: str, restarted: bool = False) -> bool:
+    """Whether a partial transcript's words say the turn may end: they sound finished and nothing was left out as
+    the question's beginning said again (``restarted``, see :attr:`voicebot.asr.Heard.restarted`)."""
+    return bool(text) and not restarted and sounds_finished(text, lang)
+
+
 def judge(probability: float | None, words_finished: bool, threshold: float = 0.5) -> bool:
     """The turn is over at a pause when the model and the words both say so (the words alone without a model).
 
@@ -144,12 +150,14 @@ class TurnEnd:
         self.pending_frames, self.pending_transcript = speech_frames, transcript
 
     def partial_ready(self, text: str, speech_frames: int, lang: str | None = None, partial=None,
-                      probability: float | None = None) -> None:
-        """The partial transcript and, where the model ran, its probability that the turn is complete."""
+                      probability: float | None = None, restarted: bool = False) -> None:
+        """The partial transcript and, where the model ran, its probability that the turn is complete.
+        ``restarted``: the transcriber left out the question's beginning said again after it (what Whisper writes
+        when the audio stops abruptly, mid-sentence as often as not), so the words are not taken as finished."""
         self.partial_pending = False
         self.pending_frames, self.pending_transcript = -1, None
         self.partial, self.partial_text, self.partial_frames = partial, text, speech_frames
-        self.words_finished = bool(text) and sounds_finished(text, lang or self.lang)
+        self.words_finished = partial_finished(text, lang or self.lang, restarted)
         self.probability = probability
         self.finished = judge(probability, self.words_finished, self.options.model_threshold)
 

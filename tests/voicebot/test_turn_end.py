@@ -114,3 +114,13 @@ def test_a_call_without_a_working_end_of_turn_model_judges_by_the_words(store, t
     for ref in (str(tmp_path / "missing.onnx"), str(broken)):
         failing = call(ref)
         assert failing._turn_probability(audio) is None and failing._turn_model_off  # and the call goes on
+
+
+def test_a_partial_that_had_a_restart_left_out_waits_for_the_long_pause():
+    """"Where can I find cheap? Where" (the caller paused before "public parking lots"; Whisper wrote the question's
+    first word again): the restart is left out of the text, and the turn is not ended early on it."""
+    turn = TurnEnd(TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0), "en")
+    turn.partial_started()
+    turn.partial_ready("Where can I find cheap?", 15, partial="heard", probability=0.95, restarted=True)
+    assert not turn.words_finished and not turn.over(15, 0.5) and turn.over(15, 1.0)
+    assert turn.reusable(15) == "heard"  # at the long pause the partial (without its restart) is the transcript
