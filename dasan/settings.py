@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     vad_model: str = "silero-vad"
     turn_model: str = Field("smart-turn-v3.2", description="End-of-turn model of the voicebot (registry name or a "
                             "Smart Turn v3 ONNX file); empty: the turn's end is judged by its words alone.")
-    turn_threshold: float = Field(0.5, ge=0.0, le=1.0, description="At a caller's first pause the turn is over "
+    turn_threshold: float = Field(0.7, ge=0.0, le=1.0, description="At a caller's first pause the turn is over "
                                   "when the end-of-turn model's probability is at least this (docs/voicebot.md).")
     tts_voice_en: str = "piper-joe-en"
     tts_voice_ko: str = Field("espeak-ng", description="Korean voice: a registry voice, a Piper .onnx file or "

@@ -98,7 +98,7 @@ def partial_finished(text: str, lang: str, restarted: bool = False) -> bool:
     return bool(text) and not restarted and sounds_finished(text, lang)
 
 
-def judge(probability: float | None, words_finished: bool, threshold: float = 0.5) -> bool:
+def judge(probability: float | None, words_finished: bool, threshold: float) -> bool:
     """The turn is over at a pause when the model and the words both say so (the words alone without a model).
 
     Chosen by measurement (``bench/end_of_turn.py``, docs/voicebot.md#end-of-turn): each judge alone ends many
@@ -117,7 +117,7 @@ class TurnEndOptions:
     first_pause_s: float = 0.25  # at this pause the words so far are transcribed and judged
     max_pause_s: float = 1.0  # the turn ends after this much silence whatever the words
     min_speech_s: float = 0.25  # shorter bursts are clicks, not turns
-    model_threshold: float = 0.5  # the end-of-turn model's P(complete) at which the turn is over (judge)
+    model_threshold: float = 0.7  # the end-of-turn model's P(complete) at which the turn is over (judge)
     # how much of the pause the model hears: its probability grows with the silence it is given, for unfinished
     # turns as much as for finished ones, so it hears the utterance up to its last voiced frame (bench/end_of_turn.py)
     model_pause_s: float = 0.0

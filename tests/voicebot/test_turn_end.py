@@ -79,7 +79,7 @@ def test_an_unfinished_partial_waits_for_the_long_pause():
 
 def test_with_the_model_both_the_voice_and_the_words_must_sound_finished():
     assert judge(0.9, True, 0.5) and not judge(0.4, True, 0.5) and not judge(0.9, False, 0.5)
-    assert judge(None, True) and not judge(None, False)  # no model: the words alone
+    assert judge(None, True, 0.7) and not judge(None, False, 0.7)  # no model: the words alone
     options = TurnEndOptions(first_pause_s=0.25, max_pause_s=1.0, model_threshold=0.5)
     done = TurnEnd(options, "en")
     done.partial_started()
