@@ -27,10 +27,10 @@ AFTER_SPEECH_S = 0.15  # a word Whisper starts this long after the caller's last
 
 def transcribe(decoder, audio: np.ndarray, lang: str, voiced_s: float | None = None) -> tuple[str, float, bool]:
     """(text, average log-probability, whether a restart was left out: :func:`without_restart`) of ``audio`` in
-    ``lang``; "" for what is not speech. ``voiced_s``: where
-    the caller's voice stopped (the VAD's last voiced frame); the words Whisper starts in the silence after it are
-    left out: most often the question's beginning said again ("Care service for elderly living alone. Care service
-    for"), which Whisper writes into a turn's closing pause."""
+    ``lang``; "" for what is not speech. ``voiced_s``: where the caller's voice stopped (the VAD's last voiced
+    frame); the words Whisper starts in the silence after it are left out: most often the question's beginning
+    said again ("Care service for elderly living alone. Care service for"), which Whisper writes into a turn's
+    closing pause."""
     from speech.backends import SAMPLE_RATE, DecodeOptions
     from speech.filters import HallucinationFilter, collapse_repeats
     from speech.events import join_words
