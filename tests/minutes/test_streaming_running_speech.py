@@ -33,8 +33,8 @@ def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_s
     whole = model_set.transcriber().transcribe(audio, TranscribeOptions(language="ko", beam_size=1)).text
     offline = score(reference, whole, "ko").rate
     parts = breakdown("joined", reference, texts, whole, whole, "ko")
-    # On another machine (probably its CPU's kernels) Whisper still wrote "이 장관은" (4 syllables) into that opening, not the twelve
-    # words of before the density check; none on this project's host of 2026-12-07
+    # On another machine (probably its CPU's kernels) Whisper still wrote "이 장관은" (4 syllables) into that
+    # opening, not the twelve words of before the density check; none on this project's machine of 2026-12-07
     assert parts.errors["inserted"] <= 4 and parts.errors["dropped"] == 0, (parts.errors, texts)
     assert streamed <= offline + 0.03, (streamed, offline, texts)
     # Whisper looped at the second clip's start in the runs of 2026-12-04 ("현재 100화점과 영화간되는 오픈의 영화
