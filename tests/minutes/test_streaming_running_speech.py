@@ -36,7 +36,10 @@ def test_korean_running_speech_streams_about_as_well_as_it_decodes_whole(model_s
     # On another machine (probably its CPU's kernels) Whisper still wrote "이 장관은" (4 syllables) into that
     # opening, not the twelve words of before the density check; none on this project's machine of 2026-12-07
     assert parts.errors["inserted"] <= 4 and parts.errors["dropped"] == 0, (parts.errors, texts)
-    assert streamed <= offline + 0.03, (streamed, offline, texts)
+    # the two decodes hear a few syllables differently, more or fewer by machine: with ctranslate2's MKL kernels
+    # (CT2_USE_MKL=1, as on an Intel CPU) 0.107 streamed against 0.069 whole, 5 of the 131 syllables; the defect
+    # above cost 15 points
+    assert streamed <= offline + 0.05, (streamed, offline, texts)
     # Whisper looped at the second clip's start in the runs of 2026-12-04 ("현재 100화점과 영화간되는 오픈의 영화
     # 파구이." three times over, compression 2.85), not in those of 2026-12-07: a loop, where there is one, is decoded
     # again (the next test makes sure of a loop)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dasan.minutes_load import MinutesLoad
+from minutes.metrics import edit_distance
 from tests.speech_data import DATA, JFK
 from voicebot.evaluation import evaluate, halves, speak_all, with_inner_pause
 
@@ -61,9 +62,17 @@ def test_a_question_spoken_whole_pauses_between_its_middle_words(model_set):
         # the pause went in between two words, near the middle (Whisper may time "passport" as two words), and
         # cut no word in two
         outcomes.append((before, after, whole))
-    right = [o for o in outcomes if _words(o[2]) == sentence and _words(o[0]) + _words(o[1]) == sentence
-             and 2 <= len(_words(o[0])) <= 5]
+    # Whisper hears a part on its own less surely than the whole, and not the same on every machine (CI heard
+    # "where can I ring?" + "my passport." and "where can I renew?" + "do my passport."): one word misheard,
+    # added or dropped at the cut is tolerated; a word cut in two leaves a wrong word on both sides
+    right = [o for o in outcomes if _parts_heard_right(*o, sentence)]
     assert len(right) >= 2, outcomes
+
+
+def _parts_heard_right(before: str, after: str, whole: str, sentence: list[str]) -> bool:
+    first, second = _words(before), _words(after)
+    return (_words(whole) == sentence and edit_distance(sentence, first + second) <= 1 and 2 <= len(first) <= 5
+            and first[:2] == sentence[:2] and second[-1:] == sentence[-1:])
 
 
 def _words(text: str) -> list[str]:
