@@ -50,14 +50,19 @@ def joined(items: list, gap_s: float, folder: Path):
                 f"joined {len(items)} clips, {gap_s:g} s gaps")
 
 
+OWN_FLAGS = ("language",)  # options the script sets from its own flags, for both decodes
+
+
 def streaming_overrides(settings: list[str]) -> dict:
     """``NAME=VALUE`` strings as StreamingOptions fields, each value of its field's default's type."""
     from speech.transcriber import StreamingOptions
 
-    defaults = {f.name: f.default for f in fields(StreamingOptions)}
+    defaults = {f.name: f.default for f in fields(StreamingOptions) if f.name not in OWN_FLAGS}
     out = {}
     for setting in settings:
         name, sep, value = setting.partition("=")
+        if name in OWN_FLAGS:
+            raise ValueError(f"--set {name}: use --{name}, which sets it for the offline decode too")
         if not sep or name not in defaults:
             raise ValueError(f"--set {setting!r}: NAME=VALUE with NAME one of {', '.join(defaults)}")
         kind = type(defaults[name])

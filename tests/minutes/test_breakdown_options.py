@@ -16,7 +16,8 @@ def test_each_value_takes_its_fields_type():
 
 
 @pytest.mark.parametrize("setting, message", [("pre_roll=0.5", "NAME one of"), ("pre_roll_s", "NAME=VALUE"),
-                                              ("pre_roll_s=long", "a number"), ("defer_in_pauses=maybe", "true or")])
+                                              ("pre_roll_s=long", "a number"), ("defer_in_pauses=maybe", "true or"),
+                                              ("language=en", "use --language")])
 def test_a_wrong_setting_is_named(setting, message):
     with pytest.raises(ValueError, match=message):
         streaming_overrides([setting])
