@@ -56,6 +56,18 @@ def _asks_nothing_yet(text: str) -> bool:
     return before in _EN_QUESTION_WORDS or (before in _EN_HOW_MUCH and len(words) >= 3 and words[-3] == "how")
 
 
+_EN_TAKES_INFINITIVE = frozenset("supposed want wants wanted need needs needed have has had going able trying try "
+                                  "like allowed got ought meant planning".split())
+
+
+def _infinitive_left_open(text: str) -> bool:
+    """A question that ends in an infinitive's "to" with no verb after it ("Where am I supposed to?", "What do I need
+    to?"): the caller paused before the verb. "Who do I talk to?" ends in a preposition and is finished."""
+    words = _words(text)
+    return (len(words) >= 3 and words[-1] == "to" and words[-2] in _EN_TAKES_INFINITIVE
+            and any(w in _EN_QUESTION_WORDS for w in words[:-2]))
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[\w']+", text.lower())
 
@@ -84,7 +96,7 @@ def sounds_finished(text: str, lang: str = "en") -> bool:
     if last in _EN_DANGLING:
         return False
     if text[-1] == "?":
-        return not _asks_nothing_yet(text)
+        return not (_asks_nothing_yet(text) or _infinitive_left_open(text))
     if last in _EN_OPEN:
         return False
     if text[-1] in ".!":

@@ -10,6 +10,8 @@ from voicebot.turn_end import TurnEnd, TurnEndOptions, judge, sounds_finished
     "How do I contest a parking ticket.",
     "Where is it?",
     "Who do I talk to?",
+    "Do I have to?",
+    "What do I need it for?",
     "Can you tell me where the nearest office is?",
     "Do you know what time it is?",
     "What day is it?",
@@ -36,6 +38,8 @@ def test_finished_sentences_and_questions(text):
     "How much is?",  # the caller paused before "the bus fare in Seoul"
     "Where do?",
     "Hi, what is?",
+    "Where am I supposed to?",  # Whisper's question mark where the caller paused before "throw away old batteries"
+    "What documents do I need to?",
     "버스를 타려고 하는데",
     "지하철 요금이 그리고",
     "여권을 발급받으려면",
