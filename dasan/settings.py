@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from voicebot.turn_end import TurnEndOptions  # the default threshold has one home: the call's own options
+
 
 def default_models_dir() -> Path:
     """Model weights are shared by every checkout on a machine, like any model cache."""
@@ -139,7 +141,7 @@ class Settings(BaseSettings):
     vad_model: str = "silero-vad"
     turn_model: str = Field("smart-turn-v3.2", description="End-of-turn model of the voicebot (registry name or a "
                             "Smart Turn v3 ONNX file); empty: the turn's end is judged by its words alone.")
-    turn_threshold: float = Field(0.7, ge=0.0, le=1.0, description="At a caller's first pause the turn is over "
+    turn_threshold: float = Field(TurnEndOptions.model_threshold, ge=0.0, le=1.0, description="At a caller's first pause the turn is over "
                                   "when the end-of-turn model's probability is at least this (docs/voicebot.md).")
     tts_voice_en: str = "piper-joe-en"
     tts_voice_ko: str = Field("espeak-ng", description="Korean voice: a registry voice, a Piper .onnx file or "
